@@ -1,0 +1,54 @@
+"""The four roles of the product, as Django groups, and the sub-region a user is bound to.
+
+Groups are created by data migrations. Each app's migration grants its own permissions to the
+groups through `grant()`, so no app reaches into a higher one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from .models import SubRegion
+
+PROGRAMME_MANAGER = "Programme Manager"
+BOARD_MEMBER = "Board Member"
+DIRECTOR = "Director"
+ADMINISTRATOR = "Administrator"
+ALL_ROLES = (PROGRAMME_MANAGER, BOARD_MEMBER, DIRECTOR, ADMINISTRATOR)
+
+
+def grant(apps, schema_editor, *, app_label: str, grants: dict[str, list[str]]) -> None:
+    """Give each named group the listed codenames of `app_label` (for use in data migrations).
+
+    Permissions are normally created after all migrations have run; we create this app's now so
+    that a fresh database has the groups complete when `migrate` returns.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    app_config = apps.get_app_config(app_label)
+    app_config.models_module = app_config.models_module or True
+    create_permissions(app_config, verbosity=0, apps=apps, using=schema_editor.connection.alias)
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, codenames in grants.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        perms = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        missing = set(codenames) - set(perms.values_list("codename", flat=True))
+        if missing:
+            raise RuntimeError(f"Unknown permissions for {app_label}: {sorted(missing)}")
+        group.permissions.add(*perms)
+
+
+def roles_of(user: AbstractBaseUser) -> set[str]:
+    if not user.is_authenticated:
+        return set()
+    return set(user.groups.values_list("name", flat=True))
+
+
+def sub_region_of(user: AbstractBaseUser) -> SubRegion | None:
+    """The sub-region a programme manager is bound to, or None for everyone else."""
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    return membership.sub_region if membership else None

@@ -1,0 +1,1 @@
+"""Board papers built from the returns."""

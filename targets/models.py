@@ -1,0 +1,257 @@
+"""Target sets, their themes and targets, and the measures targets are expressed in."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from authorities.models import AuthorityKind
+
+
+class TargetSetStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    ADOPTED = "adopted", "Adopted"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class TargetSet(models.Model):
+    """A set of targets the partnership adopted or proposed at one time (they live side by side)."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=TargetSetStatus.choices)
+    in_force_from = models.DateField(null=True, blank=True)
+    in_force_to = models.DateField(null=True, blank=True)
+    source_paper = models.CharField(max_length=300, help_text="Paper and section cited.")
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.in_force_from and self.in_force_to and self.in_force_to < self.in_force_from:
+            raise ValidationError({"in_force_to": "The end of the period is before its start."})
+
+
+class Theme(models.Model):
+    """A heading under which a target set groups its targets."""
+
+    target_set = models.ForeignKey(TargetSet, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(max_length=150)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["target_set", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["target_set", "name"], name="unique_theme_in_set"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MeasureKind(models.TextChoices):
+    ORDINAL = "ordinal", "Ordinal scale"
+    PERCENTAGE = "percentage", "Percentage"
+    MONEY = "money", "Money (£ thousands)"
+    DAYS = "days", "Days"
+    COUNT = "count", "Count"
+    YES_NO = "yes_no", "Yes / no"
+    MILESTONE = "milestone", "Milestone"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
+class ToleranceKind(models.TextChoices):
+    RELATIVE = "relative", "Relative (% of the target)"
+    ABSOLUTE = "absolute", "Absolute (units of the measure)"
+
+
+class Measure(models.Model):
+    """What a target is measured in: its kind, direction and default tolerance."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=20, choices=MeasureKind.choices)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    unit = models.CharField(max_length=20, blank=True)
+    tolerance_kind = models.CharField(
+        max_length=10, choices=ToleranceKind.choices, default=ToleranceKind.RELATIVE
+    )
+    # ±2% relative is the Lincolnshire return's tolerance (seed 002, item 8).
+    tolerance = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("2"))
+    amber_margin = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="How far short of the target is still Amber; empty for the kind's default.",
+    )
+    description = models.TextField(blank=True)
+    source = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.tolerance is not None and self.tolerance < 0:
+            raise ValidationError({"tolerance": "A tolerance cannot be negative."})
+        if self.amber_margin is not None and self.amber_margin < 0:
+            raise ValidationError({"amber_margin": "An amber margin cannot be negative."})
+        if self.kind in {MeasureKind.YES_NO} and self.direction != Direction.HIGHER:
+            raise ValidationError({"direction": "For yes/no, yes is better."})
+
+
+class MeasureLevel(models.Model):
+    """One ordered, labelled level of an ordinal or milestone measure (e.g. 3 = performing well)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="levels")
+    value = models.SmallIntegerField()
+    label = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["measure", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "value"], name="unique_level_value"),
+            models.UniqueConstraint(fields=["measure", "label"], name="unique_level_label"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} - {self.label}"
+
+
+class Scope(models.TextChoices):
+    AUTHORITY = "authority", "Each relevant authority"
+    LAA = "laa", "Each LAA (reported by its lead council)"
+    REGION = "region", "The region as a whole"
+
+
+class RuleKind(models.TextChoices):
+    ALL_MEET = "all_meet", "Every relevant authority meets the threshold"
+    SHARE_MEET = "share_meet", "A share of authorities meets the threshold"
+    AGGREGATE = "aggregate", "An aggregate across authorities reaches an amount"
+    IMPROVEMENT = "improvement", "Improvement between two periods"
+    RATIO_BASELINE = "ratio_baseline", "A ratio moves below its baseline"
+    COMPARISON = "comparison", "A comparison with other regions or a national quartile"
+    UNDECIDED = "undecided", "Undecided (the paper leaves it open)"
+
+
+class TargetQuerySet(models.QuerySet):
+    def for_set_page(self):
+        return (
+            self.select_related("theme", "measure", "target_set")
+            .prefetch_related(
+                "measure__levels",
+                "replaces__target_set",
+                "replaced_by__target_set",
+            )
+            .order_by("theme__order", "priority", "id")
+        )
+
+
+class Target(models.Model):
+    """One target of a set: what is measured, for whom, and the rule that says it is met."""
+
+    target_set = models.ForeignKey(TargetSet, on_delete=models.CASCADE, related_name="targets")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="targets")
+    number = models.CharField(max_length=10, help_text="The number as printed in the paper.")
+    priority = models.PositiveSmallIntegerField(help_text="Rank within its theme; 1 comes first.")
+    code = models.SlugField(max_length=60, unique=True, help_text="Stable identity across sets.")
+    title = models.CharField(max_length=150)
+    text = models.TextField(help_text="The target's wording in the paper.")
+    indicator = models.CharField(
+        "national indicator", max_length=20, blank=True, help_text='e.g. "NI 117"'
+    )
+    deadline = models.DateField(null=True, blank=True)
+    is_placeholder = models.BooleanField(
+        default=False,
+        help_text='"To be considered again when the CAA criteria are published."',
+    )
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.AUTHORITY)
+    applies_to = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Authority kinds the target is relevant to; empty means every kind.",
+    )
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="targets")
+    rule = models.CharField(max_length=20, choices=RuleKind.choices)
+    threshold = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="The value each authority must reach (a level number for ordinal measures).",
+    )
+    required_share = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Share of relevant authorities, in %, that must meet the threshold.",
+    )
+    aggregate_amount = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Amount the region's total must reach, in the measure's unit.",
+    )
+    baseline = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    tolerance_kind = models.CharField(
+        max_length=10, choices=ToleranceKind.choices, blank=True, help_text="Empty: the measure's."
+    )
+    tolerance = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    amber_margin = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    rule_notes = models.TextField(
+        blank=True, help_text="What the paper leaves open or says about the rule."
+    )
+    replaces = models.ManyToManyField(
+        "self", symmetrical=False, related_name="replaced_by", blank=True
+    )
+    source = models.CharField(max_length=300, help_text="Paper and section cited.")
+
+    objects = TargetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["target_set", "theme__order", "priority"]
+        constraints = [
+            models.UniqueConstraint(fields=["target_set", "number"], name="unique_number_in_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_set.slug} {self.number}: {self.title}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.theme_id and self.target_set_id and self.theme.target_set_id != self.target_set_id:
+            errors["theme"] = "The theme belongs to another target set."
+        unknown = set(self.applies_to or []) - set(AuthorityKind.values)
+        if not isinstance(self.applies_to, list) or unknown:
+            errors["applies_to"] = f"Unknown authority kinds: {sorted(unknown)}."
+        if self.rule == RuleKind.SHARE_MEET and self.required_share is None:
+            errors["required_share"] = "A share rule needs the share of authorities."
+        if self.required_share is not None and not 0 < self.required_share <= 100:
+            errors["required_share"] = "A share is more than 0% and at most 100%."
+        if self.rule == RuleKind.AGGREGATE and self.aggregate_amount is None:
+            errors["aggregate_amount"] = "An aggregate rule needs the amount to reach."
+        if self.rule == RuleKind.RATIO_BASELINE and self.baseline is None and not self.rule_notes:
+            errors["baseline"] = "A baseline rule needs a baseline, or a note saying it is pending."
+        if self.rule == RuleKind.UNDECIDED and not self.rule_notes:
+            errors["rule_notes"] = "Say what the paper leaves open."
+        if self.tolerance is not None and self.tolerance < 0:
+            errors["tolerance"] = "A tolerance cannot be negative."
+        if errors:
+            raise ValidationError(errors)
+
+    def applies_to_kind(self, kind: str) -> bool:
+        return not self.applies_to or kind in self.applies_to
