@@ -125,9 +125,12 @@ class Authority(models.Model):
     def clean(self) -> None:
         if self.gss_code and (len(self.gss_code) != 9 or not self.gss_code[0].isalpha()):
             raise ValidationError({"gss_code": "A GSS code is a letter and eight digits."})
-        if self.laa_area_id and self.sub_region_id:
-            if self.laa_area.sub_region_id != self.sub_region_id:
-                raise ValidationError({"laa_area": "The LAA area belongs to another sub-region."})
+        if (
+            self.laa_area_id
+            and self.sub_region_id
+            and self.laa_area.sub_region_id != self.sub_region_id
+        ):
+            raise ValidationError({"laa_area": "The LAA area belongs to another sub-region."})
 
 
 class AuthorityAlias(models.Model):

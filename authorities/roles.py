@@ -28,9 +28,11 @@ def grant(apps, schema_editor, *, app_label: str, grants: dict[str, list[str]]) 
     """
     from django.contrib.auth.management import create_permissions
 
-    app_config = apps.get_app_config(app_label)
-    app_config.models_module = app_config.models_module or True
-    create_permissions(app_config, verbosity=0, apps=apps, using=schema_editor.connection.alias)
+    for config in apps.get_app_configs():
+        # Migration state apps have no models module; create_permissions skips such apps.
+        config.models_module = True
+        create_permissions(config, verbosity=0, apps=apps, using=schema_editor.connection.alias)
+        config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for group_name, codenames in grants.items():

@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import views
+
+admin.site.site_header = "East Midlands RIEP administration"
+admin.site.site_title = "RIEP administration"
+
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("", views.HomeView.as_view(), name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("authorities/", include("authorities.urls")),
+    path("target-sets/", include("targets.urls")),
+    path("api/v1/", include("riep.api.urls")),
+    path("admin/", admin.site.urls),
 ]

@@ -255,3 +255,29 @@ class Target(models.Model):
 
     def applies_to_kind(self, kind: str) -> bool:
         return not self.applies_to or kind in self.applies_to
+
+
+def level_labels(measure: Measure) -> dict[int, str]:
+    """Labels of a measure's levels, from the prefetched `levels` where present."""
+    return {level.value: level.label for level in measure.levels.all()}
+
+
+def rule_in_words(target: Target) -> str:
+    """The plain-English rule of a target (see targets.rules.describe_rule)."""
+    from .rules import describe_rule
+
+    measure = target.measure
+    return describe_rule(
+        rule=target.rule,
+        scope=target.scope,
+        applies_to=target.applies_to,
+        measure_kind=measure.kind,
+        direction=measure.direction,
+        unit=measure.unit,
+        levels=level_labels(measure),
+        threshold=target.threshold,
+        required_share=target.required_share,
+        aggregate_amount=target.aggregate_amount,
+        baseline=target.baseline,
+        notes=target.rule_notes,
+    )

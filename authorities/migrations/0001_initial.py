@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,114 +14,244 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Authority',
+            name="Authority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=150, unique=True)),
-                ('short_name', models.CharField(max_length=80)),
-                ('kind', models.CharField(choices=[('county', 'County council'), ('unitary', 'Unitary council'), ('district', 'District council'), ('national_park', 'National park authority'), ('fire_rescue', 'Fire and rescue authority')], max_length=20)),
-                ('gss_code', models.CharField(blank=True, help_text='Nine-character ONS Government Statistical Service code, e.g. E07000032.', max_length=9, verbose_name='ONS GSS code')),
-                ('active', models.BooleanField(default=True)),
-                ('source', models.CharField(blank=True, help_text='Paper and table cited.', max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=150, unique=True)),
+                ("short_name", models.CharField(max_length=80)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("county", "County council"),
+                            ("unitary", "Unitary council"),
+                            ("district", "District council"),
+                            ("national_park", "National park authority"),
+                            ("fire_rescue", "Fire and rescue authority"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "gss_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="Nine-character ONS Government Statistical Service code, e.g. E07000032.",
+                        max_length=9,
+                        verbose_name="ONS GSS code",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Paper and table cited.", max_length=200
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'authorities',
-                'ordering': ['sub_region__order', 'kind', 'name'],
+                "verbose_name_plural": "authorities",
+                "ordering": ["sub_region__order", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=100, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=100, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='LAAArea',
+            name="LAAArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('lead_authority', models.OneToOneField(blank=True, help_text='The county or unitary council that answers for this LAA.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_laa', to='authorities.authority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "lead_authority",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="The county or unitary council that answers for this LAA.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_laa",
+                        to="authorities.authority",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'LAA area',
-                'ordering': ['sub_region', 'name'],
+                "verbose_name": "LAA area",
+                "ordering": ["sub_region", "name"],
             },
         ),
         migrations.AddField(
-            model_name='authority',
-            name='laa_area',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='authorities', to='authorities.laaarea', verbose_name='LAA area'),
+            model_name="authority",
+            name="laa_area",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="authorities",
+                to="authorities.laaarea",
+                verbose_name="LAA area",
+            ),
         ),
         migrations.CreateModel(
-            name='SubRegion',
+            name="SubRegion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sub_regions', to='authorities.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=100)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sub_regions",
+                        to="authorities.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sub-regional partnership',
-                'ordering': ['region', 'order', 'name'],
+                "verbose_name": "sub-regional partnership",
+                "ordering": ["region", "order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='membership', to=settings.AUTH_USER_MODEL)),
-                ('sub_region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='authorities.subregion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="membership",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sub_region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="authorities.subregion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sub_region', 'user__username'],
+                "ordering": ["sub_region", "user__username"],
             },
         ),
         migrations.AddField(
-            model_name='laaarea',
-            name='sub_region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='laa_areas', to='authorities.subregion'),
+            model_name="laaarea",
+            name="sub_region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="laa_areas",
+                to="authorities.subregion",
+            ),
         ),
         migrations.CreateModel(
-            name='AuthorityAlias',
+            name="AuthorityAlias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('alias', models.CharField(max_length=150)),
-                ('normalised', models.CharField(editable=False, max_length=150)),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='authorities.authority')),
-                ('sub_region', models.ForeignKey(blank=True, help_text="Only within this sub-region's returns; empty for everywhere.", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='authorities.subregion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("alias", models.CharField(max_length=150)),
+                ("normalised", models.CharField(editable=False, max_length=150)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="authorities.authority",
+                    ),
+                ),
+                (
+                    "sub_region",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Only within this sub-region's returns; empty for everywhere.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="authorities.subregion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'authority aliases',
-                'ordering': ['alias'],
+                "verbose_name_plural": "authority aliases",
+                "ordering": ["alias"],
             },
         ),
         migrations.AddField(
-            model_name='authority',
-            name='sub_region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='authorities', to='authorities.subregion'),
+            model_name="authority",
+            name="sub_region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="authorities",
+                to="authorities.subregion",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subregion',
-            constraint=models.UniqueConstraint(fields=('region', 'name'), name='unique_sub_region_name'),
+            model_name="subregion",
+            constraint=models.UniqueConstraint(
+                fields=("region", "name"), name="unique_sub_region_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='authorityalias',
-            constraint=models.UniqueConstraint(fields=('normalised', 'sub_region'), name='unique_alias_per_sub_region'),
+            model_name="authorityalias",
+            constraint=models.UniqueConstraint(
+                fields=("normalised", "sub_region"), name="unique_alias_per_sub_region"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='authorityalias',
-            constraint=models.UniqueConstraint(condition=models.Q(('sub_region__isnull', True)), fields=('normalised',), name='unique_global_alias'),
+            model_name="authorityalias",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("sub_region__isnull", True)),
+                fields=("normalised",),
+                name="unique_global_alias",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='authority',
-            constraint=models.UniqueConstraint(condition=models.Q(('gss_code', ''), _negated=True), fields=('gss_code',), name='unique_gss_code'),
+            model_name="authority",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("gss_code", ""), _negated=True),
+                fields=("gss_code",),
+                name="unique_gss_code",
+            ),
         ),
     ]

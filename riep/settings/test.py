@@ -10,3 +10,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Static files come straight from static/ through the finders: nothing to collect here.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -6,113 +6,355 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Measure',
+            name="Measure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=150)),
-                ('kind', models.CharField(choices=[('ordinal', 'Ordinal scale'), ('percentage', 'Percentage'), ('money', 'Money (£ thousands)'), ('days', 'Days'), ('count', 'Count'), ('yes_no', 'Yes / no'), ('milestone', 'Milestone')], max_length=20)),
-                ('direction', models.CharField(choices=[('higher', 'Higher is better'), ('lower', 'Lower is better')], default='higher', max_length=10)),
-                ('unit', models.CharField(blank=True, max_length=20)),
-                ('tolerance_kind', models.CharField(choices=[('relative', 'Relative (% of the target)'), ('absolute', 'Absolute (units of the measure)')], default='relative', max_length=10)),
-                ('tolerance', models.DecimalField(decimal_places=4, default=Decimal('2'), max_digits=12)),
-                ('amber_margin', models.DecimalField(blank=True, decimal_places=4, help_text="How far short of the target is still Amber; empty for the kind's default.", max_digits=12, null=True)),
-                ('description', models.TextField(blank=True)),
-                ('source', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=150)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ordinal", "Ordinal scale"),
+                            ("percentage", "Percentage"),
+                            ("money", "Money (£ thousands)"),
+                            ("days", "Days"),
+                            ("count", "Count"),
+                            ("yes_no", "Yes / no"),
+                            ("milestone", "Milestone"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("higher", "Higher is better"), ("lower", "Lower is better")],
+                        default="higher",
+                        max_length=10,
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=20)),
+                (
+                    "tolerance_kind",
+                    models.CharField(
+                        choices=[
+                            ("relative", "Relative (% of the target)"),
+                            ("absolute", "Absolute (units of the measure)"),
+                        ],
+                        default="relative",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "tolerance",
+                    models.DecimalField(decimal_places=4, default=Decimal("2"), max_digits=12),
+                ),
+                (
+                    "amber_margin",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="How far short of the target is still Amber; empty for the kind's default.",
+                        max_digits=12,
+                        null=True,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("source", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TargetSet',
+            name="TargetSet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('adopted', 'Adopted'), ('superseded', 'Superseded')], max_length=20)),
-                ('in_force_from', models.DateField(blank=True, null=True)),
-                ('in_force_to', models.DateField(blank=True, null=True)),
-                ('source_paper', models.CharField(help_text='Paper and section cited.', max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("adopted", "Adopted"),
+                            ("superseded", "Superseded"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("in_force_from", models.DateField(blank=True, null=True)),
+                ("in_force_to", models.DateField(blank=True, null=True)),
+                (
+                    "source_paper",
+                    models.CharField(help_text="Paper and section cited.", max_length=300),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['order', 'slug'],
+                "ordering": ["order", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Theme',
+            name="Theme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('target_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='themes', to='targets.targetset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "target_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="themes",
+                        to="targets.targetset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['target_set', 'order', 'name'],
+                "ordering": ["target_set", "order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(help_text='The number as printed in the paper.', max_length=10)),
-                ('priority', models.PositiveSmallIntegerField(help_text='Rank within its theme; 1 comes first.')),
-                ('code', models.SlugField(help_text='Stable identity across sets.', max_length=60, unique=True)),
-                ('title', models.CharField(max_length=150)),
-                ('text', models.TextField(help_text="The target's wording in the paper.")),
-                ('indicator', models.CharField(blank=True, help_text='e.g. "NI 117"', max_length=20, verbose_name='national indicator')),
-                ('deadline', models.DateField(blank=True, null=True)),
-                ('is_placeholder', models.BooleanField(default=False, help_text='"To be considered again when the CAA criteria are published."')),
-                ('scope', models.CharField(choices=[('authority', 'Each relevant authority'), ('laa', 'Each LAA (reported by its lead council)'), ('region', 'The region as a whole')], default='authority', max_length=10)),
-                ('applies_to', models.JSONField(blank=True, default=list, help_text='Authority kinds the target is relevant to; empty means every kind.')),
-                ('rule', models.CharField(choices=[('all_meet', 'Every relevant authority meets the threshold'), ('share_meet', 'A share of authorities meets the threshold'), ('aggregate', 'An aggregate across authorities reaches an amount'), ('improvement', 'Improvement between two periods'), ('ratio_baseline', 'A ratio moves below its baseline'), ('comparison', 'A comparison with other regions or a national quartile'), ('undecided', 'Undecided (the paper leaves it open)')], max_length=20)),
-                ('threshold', models.DecimalField(blank=True, decimal_places=4, help_text='The value each authority must reach (a level number for ordinal measures).', max_digits=14, null=True)),
-                ('required_share', models.DecimalField(blank=True, decimal_places=2, help_text='Share of relevant authorities, in %, that must meet the threshold.', max_digits=6, null=True)),
-                ('aggregate_amount', models.DecimalField(blank=True, decimal_places=2, help_text="Amount the region's total must reach, in the measure's unit.", max_digits=16, null=True)),
-                ('baseline', models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True)),
-                ('tolerance_kind', models.CharField(blank=True, choices=[('relative', 'Relative (% of the target)'), ('absolute', 'Absolute (units of the measure)')], help_text="Empty: the measure's.", max_length=10)),
-                ('tolerance', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True)),
-                ('amber_margin', models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True)),
-                ('rule_notes', models.TextField(blank=True, help_text='What the paper leaves open or says about the rule.')),
-                ('source', models.CharField(help_text='Paper and section cited.', max_length=300)),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='targets', to='targets.measure')),
-                ('replaces', models.ManyToManyField(blank=True, related_name='replaced_by', to='targets.target')),
-                ('target_set', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='targets', to='targets.targetset')),
-                ('theme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='targets', to='targets.theme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        help_text="The number as printed in the paper.", max_length=10
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        help_text="Rank within its theme; 1 comes first."
+                    ),
+                ),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Stable identity across sets.", max_length=60, unique=True
+                    ),
+                ),
+                ("title", models.CharField(max_length=150)),
+                ("text", models.TextField(help_text="The target's wording in the paper.")),
+                (
+                    "indicator",
+                    models.CharField(
+                        blank=True,
+                        help_text='e.g. "NI 117"',
+                        max_length=20,
+                        verbose_name="national indicator",
+                    ),
+                ),
+                ("deadline", models.DateField(blank=True, null=True)),
+                (
+                    "is_placeholder",
+                    models.BooleanField(
+                        default=False,
+                        help_text='"To be considered again when the CAA criteria are published."',
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("authority", "Each relevant authority"),
+                            ("laa", "Each LAA (reported by its lead council)"),
+                            ("region", "The region as a whole"),
+                        ],
+                        default="authority",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "applies_to",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Authority kinds the target is relevant to; empty means every kind.",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("all_meet", "Every relevant authority meets the threshold"),
+                            ("share_meet", "A share of authorities meets the threshold"),
+                            ("aggregate", "An aggregate across authorities reaches an amount"),
+                            ("improvement", "Improvement between two periods"),
+                            ("ratio_baseline", "A ratio moves below its baseline"),
+                            (
+                                "comparison",
+                                "A comparison with other regions or a national quartile",
+                            ),
+                            ("undecided", "Undecided (the paper leaves it open)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "threshold",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        help_text="The value each authority must reach (a level number for ordinal measures).",
+                        max_digits=14,
+                        null=True,
+                    ),
+                ),
+                (
+                    "required_share",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Share of relevant authorities, in %, that must meet the threshold.",
+                        max_digits=6,
+                        null=True,
+                    ),
+                ),
+                (
+                    "aggregate_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Amount the region's total must reach, in the measure's unit.",
+                        max_digits=16,
+                        null=True,
+                    ),
+                ),
+                (
+                    "baseline",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=14, null=True),
+                ),
+                (
+                    "tolerance_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("relative", "Relative (% of the target)"),
+                            ("absolute", "Absolute (units of the measure)"),
+                        ],
+                        help_text="Empty: the measure's.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "tolerance",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True),
+                ),
+                (
+                    "amber_margin",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=12, null=True),
+                ),
+                (
+                    "rule_notes",
+                    models.TextField(
+                        blank=True, help_text="What the paper leaves open or says about the rule."
+                    ),
+                ),
+                ("source", models.CharField(help_text="Paper and section cited.", max_length=300)),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="targets",
+                        to="targets.measure",
+                    ),
+                ),
+                (
+                    "replaces",
+                    models.ManyToManyField(
+                        blank=True, related_name="replaced_by", to="targets.target"
+                    ),
+                ),
+                (
+                    "target_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="targets",
+                        to="targets.targetset",
+                    ),
+                ),
+                (
+                    "theme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="targets",
+                        to="targets.theme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['target_set', 'theme__order', 'priority'],
+                "ordering": ["target_set", "theme__order", "priority"],
             },
         ),
         migrations.CreateModel(
-            name='MeasureLevel',
+            name="MeasureLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.SmallIntegerField()),
-                ('label', models.CharField(max_length=100)),
-                ('measure', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='levels', to='targets.measure')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.SmallIntegerField()),
+                ("label", models.CharField(max_length=100)),
+                (
+                    "measure",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="levels",
+                        to="targets.measure",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['measure', 'value'],
-                'constraints': [models.UniqueConstraint(fields=('measure', 'value'), name='unique_level_value'), models.UniqueConstraint(fields=('measure', 'label'), name='unique_level_label')],
+                "ordering": ["measure", "value"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("measure", "value"), name="unique_level_value"),
+                    models.UniqueConstraint(fields=("measure", "label"), name="unique_level_label"),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='theme',
-            constraint=models.UniqueConstraint(fields=('target_set', 'name'), name='unique_theme_in_set'),
+            model_name="theme",
+            constraint=models.UniqueConstraint(
+                fields=("target_set", "name"), name="unique_theme_in_set"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('target_set', 'number'), name='unique_number_in_set'),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                fields=("target_set", "number"), name="unique_number_in_set"
+            ),
         ),
     ]

@@ -1,0 +1,86 @@
+"""The local demo: documented users for each role (never created in production)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+
+from authorities.models import Membership, SubRegion
+from authorities.roles import ADMINISTRATOR, BOARD_MEMBER, DIRECTOR, PROGRAMME_MANAGER
+
+DEFAULT_DEMO_PASSWORD = "stretch-targets-2010"  # noqa: S105 - documented demo credential
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    role: str
+    sub_region_slug: str | None = None
+    is_staff: bool = False
+
+
+DEMO_USERS = (
+    DemoUser("pm-derbyshire", "Derbyshire", "Programme Manager", PROGRAMME_MANAGER, "derbyshire"),
+    DemoUser(
+        "pm-leicestershire",
+        "Leicestershire/Rutland",
+        "Programme Manager",
+        PROGRAMME_MANAGER,
+        "leicestershire-rutland",
+    ),
+    DemoUser(
+        "pm-lincolnshire", "Lincolnshire", "Programme Manager", PROGRAMME_MANAGER, "lincolnshire"
+    ),
+    DemoUser(
+        "pm-northamptonshire",
+        "Northamptonshire",
+        "Programme Manager",
+        PROGRAMME_MANAGER,
+        "northamptonshire",
+    ),
+    DemoUser(
+        "pm-nottinghamshire",
+        "Nottinghamshire",
+        "Programme Manager",
+        PROGRAMME_MANAGER,
+        "nottinghamshire",
+    ),
+    DemoUser("board", "Board", "Member", BOARD_MEMBER),
+    DemoUser("director", "Chris", "Allison", DIRECTOR),
+    DemoUser("admin", "Site", "Administrator", ADMINISTRATOR, is_staff=True),
+)
+
+
+@transaction.atomic
+def ensure_demo_users(*, password: str) -> list[str]:
+    """Create or update the demo users so that each has exactly its documented role and password."""
+    if not settings.DEMO_DATA_ALLOWED:
+        raise ImproperlyConfigured("Demo users are only created in a local demo database.")
+    User = get_user_model()
+    done = []
+    for demo in DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=demo.username)
+        user.first_name = demo.first_name
+        user.last_name = demo.last_name
+        user.email = f"{demo.username}@example.org"
+        user.is_staff = demo.is_staff
+        user.is_superuser = False
+        user.is_active = True
+        user.set_password(password)
+        user.full_clean()
+        user.save()
+        user.groups.set([Group.objects.get(name=demo.role)])
+        if demo.sub_region_slug:
+            sub_region = SubRegion.objects.get(slug=demo.sub_region_slug)
+            Membership.objects.update_or_create(user=user, defaults={"sub_region": sub_region})
+        else:
+            Membership.objects.filter(user=user).delete()
+        done.append(demo.username)
+    return done

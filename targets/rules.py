@@ -1,0 +1,116 @@
+"""A target's success rule in plain English, from plain values (no database access)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+KIND_LABELS = {
+    "county": "county councils",
+    "unitary": "unitary councils",
+    "district": "district councils",
+    "national_park": "the national park authority",
+    "fire_rescue": "fire and rescue authorities",
+}
+ALL_KINDS = frozenset(KIND_LABELS)
+
+
+def format_number(value: Decimal) -> str:
+    """A decimal without trailing zeros and with thousands separators: 300000.00 -> 300,000."""
+    normalised = value.normalize()
+    if normalised == normalised.to_integral():
+        return f"{normalised.to_integral():,}"
+    return f"{normalised:,f}"
+
+
+def format_value(
+    value: Decimal | None,
+    *,
+    measure_kind: str,
+    unit: str = "",
+    levels: Mapping[int, str] | None = None,
+) -> str:
+    """A value as a reader of the Board papers writes it: 95%, £1,038k, 20 days, level 3 (well)."""
+    if value is None:
+        return "—"
+    if measure_kind in {"ordinal", "milestone"}:
+        level = int(value)
+        label = (levels or {}).get(level)
+        return f"level {level} ({label})" if label else f"level {level}"
+    if measure_kind == "yes_no":
+        return "yes" if value else "no"
+    number = format_number(value)
+    if measure_kind == "percentage":
+        return f"{number}%"
+    if measure_kind == "money":
+        return f"£{number}k"
+    if measure_kind == "days":
+        return f"{number} days"
+    return f"{number} {unit}".strip()
+
+
+def describe_scope(*, scope: str, applies_to: Sequence[str]) -> str:
+    """Who a target is about, as a plural noun phrase: "relevant authorities (…)"."""
+    if scope == "region":
+        return "the region as a whole"
+    if scope == "laa":
+        return "Local Area Agreements (each reported by its lead council)"
+    kinds = [k for k in KIND_LABELS if k in set(applies_to)]
+    if not kinds or set(kinds) == ALL_KINDS:
+        return "authorities"
+    labels = [KIND_LABELS[k] for k in kinds]
+    joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return f"relevant authorities ({joined})"
+
+
+def describe_rule(
+    *,
+    rule: str,
+    scope: str,
+    applies_to: Sequence[str],
+    measure_kind: str,
+    direction: str,
+    unit: str = "",
+    levels: Mapping[int, str] | None = None,
+    threshold: Decimal | None = None,
+    required_share: Decimal | None = None,
+    aggregate_amount: Decimal | None = None,
+    baseline: Decimal | None = None,
+    notes: str = "",
+) -> str:
+    """The success rule of a target in one plain sentence for the Board.
+
+    Undecided and comparison rules cannot be judged from the returns alone; their sentence
+    carries the paper's own note on what is open.
+    """
+    fmt = {"measure_kind": measure_kind, "unit": unit, "levels": levels}
+    who = describe_scope(scope=scope, applies_to=applies_to)
+    if measure_kind == "yes_no":
+        reach = "achieve it"
+    elif threshold is not None:
+        better = "or lower" if direction == "lower" else "or better"
+        reach = f"reach {format_value(threshold, **fmt)} {better}"
+    else:
+        reach = "meet their own target value"
+
+    if rule == "all_meet":
+        sentence = f"Met when all {who} {reach}."
+    elif rule == "share_meet":
+        share = format_number(required_share) if required_share is not None else "?"
+        sentence = f"Met when at least {share}% of {who} {reach}."
+    elif rule == "aggregate":
+        amount = format_value(aggregate_amount, **fmt) if aggregate_amount is not None else "?"
+        sentence = f"Met when the total across {who} reaches {amount}."
+    elif rule == "improvement":
+        way = "falls" if direction == "lower" else "rises"
+        sentence = f"Met when the measure {way} between two periods, across {who}."
+    elif rule == "ratio_baseline":
+        base = format_number(baseline) if baseline is not None else "its baseline"
+        sentence = f"Met when the ratio falls below {base}."
+    elif rule == "comparison":
+        sentence = "Judged by comparison with other regions or a national quartile."
+    else:
+        sentence = "Undecided: the paper leaves the rule open."
+    if notes and rule in {"undecided", "comparison", "ratio_baseline"}:
+        return f"{sentence} {notes}"
+    return sentence

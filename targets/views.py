@@ -1,0 +1,41 @@
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.db.models import Count, Prefetch
+from django.views.generic import DetailView, ListView
+
+from .models import Target, TargetSet, Theme, rule_in_words
+
+
+class TargetSetListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
+    permission_required = "targets.view_targetset"
+    template_name = "targets/targetset_list.html"
+    context_object_name = "target_sets"
+
+    def get_queryset(self):
+        return TargetSet.objects.annotate(
+            target_count=Count("targets", distinct=True),
+            theme_count=Count("themes", distinct=True),
+        )
+
+
+class TargetSetDetailView(LoginRequiredMixin, PermissionRequiredMixin, DetailView):
+    """Themes in order, each with its targets in priority order, their rule and lineage."""
+
+    permission_required = "targets.view_targetset"
+    template_name = "targets/targetset_detail.html"
+    context_object_name = "target_set"
+
+    def get_queryset(self):
+        targets = Target.objects.for_set_page()
+        themes = Theme.objects.order_by("order").prefetch_related(
+            Prefetch("targets", queryset=targets, to_attr="ordered_targets")
+        )
+        return TargetSet.objects.prefetch_related(
+            Prefetch("themes", queryset=themes, to_attr="ordered_themes")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for theme in self.object.ordered_themes:
+            for target in theme.ordered_targets:
+                target.rule_text = rule_in_words(target)
+        return context

@@ -1,0 +1,147 @@
+"""Factories for the test suite: small, valid objects, with names that say where they belong."""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from authorities.models import (
+    Authority,
+    AuthorityAlias,
+    AuthorityKind,
+    LAAArea,
+    Membership,
+    Region,
+    SubRegion,
+)
+from authorities.names import normalise_name
+from targets.models import (
+    Direction,
+    Measure,
+    MeasureKind,
+    MeasureLevel,
+    RuleKind,
+    Target,
+    TargetSet,
+    TargetSetStatus,
+    Theme,
+)
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ["slug"]
+
+    slug = "east-midlands"
+    name = "East Midlands"
+
+
+class SubRegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubRegion
+
+    region = factory.SubFactory(RegionFactory)
+    slug = factory.Sequence(lambda n: f"sub-region-{n}")
+    name = factory.Sequence(lambda n: f"Sub-region {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class AuthorityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Authority
+
+    slug = factory.Sequence(lambda n: f"authority-{n}")
+    name = factory.Sequence(lambda n: f"Authority {n} Council")
+    short_name = factory.Sequence(lambda n: f"Authority {n}")
+    kind = AuthorityKind.DISTRICT
+    sub_region = factory.SubFactory(SubRegionFactory)
+
+
+class LAAAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LAAArea
+
+    sub_region = factory.SubFactory(SubRegionFactory)
+    slug = factory.Sequence(lambda n: f"laa-{n}")
+    name = factory.Sequence(lambda n: f"LAA {n}")
+
+
+class AuthorityAliasFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuthorityAlias
+
+    authority = factory.SubFactory(AuthorityFactory)
+    alias = factory.Sequence(lambda n: f"Alias {n}")
+    normalised = factory.LazyAttribute(lambda o: normalise_name(o.alias))
+
+
+class TargetSetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TargetSet
+
+    slug = factory.Sequence(lambda n: f"set-{n}")
+    title = factory.Sequence(lambda n: f"Target set {n}")
+    status = TargetSetStatus.ADOPTED
+    source_paper = "test"
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Theme
+
+    target_set = factory.SubFactory(TargetSetFactory)
+    name = factory.Sequence(lambda n: f"Theme {n}")
+    order = factory.Sequence(lambda n: n)
+
+
+class MeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Measure
+
+    slug = factory.Sequence(lambda n: f"measure-{n}")
+    name = factory.Sequence(lambda n: f"Measure {n}")
+    kind = MeasureKind.PERCENTAGE
+    direction = Direction.HIGHER
+    unit = "%"
+
+
+def ordinal_measure(*, slug: str = "caa-oa", labels: tuple[str, ...] | None = None) -> Measure:
+    """A 1-4 ordinal measure, by default the CAA organisational assessment's scale."""
+    labels = labels or ("performing poorly", "performing adequately", "performing well", "excellent")
+    measure = MeasureFactory(slug=slug, name=f"Ordinal {slug}", kind=MeasureKind.ORDINAL, unit="")
+    for value, label in enumerate(labels, start=1):
+        MeasureLevel.objects.create(measure=measure, value=value, label=label)
+    return measure
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    target_set = factory.SubFactory(TargetSetFactory)
+    theme = factory.SubFactory(ThemeFactory, target_set=factory.SelfAttribute("..target_set"))
+    number = factory.Sequence(lambda n: str(n + 1))
+    priority = factory.Sequence(lambda n: n + 1)
+    code = factory.Sequence(lambda n: f"target-{n}")
+    title = factory.Sequence(lambda n: f"Target {n}")
+    text = "All authorities paying at least 95% of non-disputed invoices within 30 days."
+    measure = factory.SubFactory(MeasureFactory)
+    rule = RuleKind.ALL_MEET
+    threshold = Decimal("95")
+    source = "test"
+
+
+def make_user(role: str | None = None, *, sub_region: SubRegion | None = None, **fields):
+    """A user in one of the four role groups (None: signed in but without any role)."""
+    User = get_user_model()
+    counter = User.objects.count() + 1
+    user = User.objects.create_user(
+        username=fields.pop("username", f"user-{counter}"), password="pw", **fields
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    if sub_region is not None:
+        Membership.objects.create(user=user, sub_region=sub_region)
+    return user
