@@ -60,7 +60,8 @@ class Return(models.Model):
         ordering = ["-year", "-quarter", "sub_region__order"]
         constraints = [
             models.UniqueConstraint(
-                fields=["sub_region", "target_set", "year", "quarter"], name="one_return_per_quarter"
+                fields=["sub_region", "target_set", "year", "quarter"],
+                name="one_return_per_quarter",
             ),
             models.CheckConstraint(
                 condition=models.Q(quarter__gte=1, quarter__lte=4), name="quarter_1_to_4"

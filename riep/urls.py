@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("authorities/", include("authorities.urls")),
     path("target-sets/", include("targets.urls")),
+    path("returns/", include("returns.urls")),
     path("api/v1/", include("riep.api.urls")),
     path("admin/", admin.site.urls),
 ]

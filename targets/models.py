@@ -281,3 +281,27 @@ def rule_in_words(target: Target) -> str:
         baseline=target.baseline,
         notes=target.rule_notes,
     )
+
+
+def rating_rule(target: Target):
+    """The rating engine's view of a target (targets.rating.RatingRule), from its measure."""
+    from .rating import RatingRule
+
+    measure = target.measure
+    return RatingRule(
+        kind=target.rule,
+        measure_kind=measure.kind,
+        direction=measure.direction,
+        tolerance_kind=target.tolerance_kind or measure.tolerance_kind,
+        tolerance=target.tolerance if target.tolerance is not None else measure.tolerance,
+        amber_margin=(
+            target.amber_margin if target.amber_margin is not None else measure.amber_margin
+        ),
+        threshold=target.threshold,
+        required_share=target.required_share,
+        aggregate_amount=target.aggregate_amount,
+        baseline=target.baseline,
+        levels=tuple(level_labels(measure).items()),
+        unit=measure.unit,
+        notes=target.rule_notes,
+    )

@@ -114,3 +114,14 @@ def describe_rule(
     if notes and rule in {"undecided", "comparison", "ratio_baseline"}:
         return f"{sentence} {notes}"
     return sentence
+
+
+def target_applies(*, scope: str, applies_to: Sequence[str], kind: str, leads_laa: bool) -> bool:
+    """Whether a return has a line for this authority against this target.
+
+    A target applies to the authority kinds it names (all kinds when it names none). A target
+    about LAAs is answered by each LAA's lead council only, so districts have no line for it.
+    """
+    if applies_to and kind not in applies_to:
+        return False
+    return scope != "laa" or leads_laa

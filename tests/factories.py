@@ -109,7 +109,12 @@ class MeasureFactory(factory.django.DjangoModelFactory):
 
 def ordinal_measure(*, slug: str = "caa-oa", labels: tuple[str, ...] | None = None) -> Measure:
     """A 1-4 ordinal measure, by default the CAA organisational assessment's scale."""
-    labels = labels or ("performing poorly", "performing adequately", "performing well", "excellent")
+    labels = labels or (
+        "performing poorly",
+        "performing adequately",
+        "performing well",
+        "excellent",
+    )
     measure = MeasureFactory(slug=slug, name=f"Ordinal {slug}", kind=MeasureKind.ORDINAL, unit="")
     for value, label in enumerate(labels, start=1):
         MeasureLevel.objects.create(measure=measure, value=value, label=label)

@@ -7,121 +7,450 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('authorities', '0002_roles'),
-        ('targets', '0002_roles'),
+        ("authorities", "0002_roles"),
+        ("targets", "0002_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Return',
+            name="Return",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(help_text='Calendar year the financial year starts.')),
-                ('quarter', models.PositiveSmallIntegerField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('returned', 'Returned for changes')], default='draft', max_length=10)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('sub_region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='authorities.subregion')),
-                ('target_set', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='targets.targetset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        help_text="Calendar year the financial year starts."
+                    ),
+                ),
+                ("quarter", models.PositiveSmallIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned for changes"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "sub_region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="returns",
+                        to="authorities.subregion",
+                    ),
+                ),
+                (
+                    "target_set",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="returns",
+                        to="targets.targetset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-year', '-quarter', 'sub_region__order'],
-                'permissions': [('view_all_returns', 'Can view the returns of every sub-region'), ('submit_return', 'Can submit a return for sign-off'), ('approve_return', 'Can approve, return or reopen a return')],
+                "ordering": ["-year", "-quarter", "sub_region__order"],
+                "permissions": [
+                    ("view_all_returns", "Can view the returns of every sub-region"),
+                    ("submit_return", "Can submit a return for sign-off"),
+                    ("approve_return", "Can approve, return or reopen a return"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalReturnLine',
+            name="HistoricalReturnLine",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('state', models.CharField(choices=[('value', 'Value given'), ('awaiting', 'Awaiting data'), ('not_applicable', 'Not applicable'), ('no_return', 'No return')], default='awaiting', max_length=20)),
-                ('actual', models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True)),
-                ('target_value', models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True)),
-                ('date_of_data', models.DateField(blank=True, null=True)),
-                ('manual_rating', models.CharField(blank=True, choices=[('R', 'Red'), ('A', 'Amber'), ('G', 'Green'), ('GREY', 'Grey (awaiting data)'), ('NA', 'Not applicable')], max_length=4)),
-                ('manual_reason', models.TextField(blank=True)),
-                ('comment', models.TextField(blank=True)),
-                ('source', models.CharField(blank=True, help_text='Where the figure came from.', max_length=300)),
-                ('status', models.CharField(blank=True, choices=[('worse', 'Worse than tolerance'), ('within', 'Within tolerance'), ('better', 'Better than tolerance')], max_length=10)),
-                ('computed_rating', models.CharField(blank=True, choices=[('R', 'Red'), ('A', 'Amber'), ('G', 'Green'), ('GREY', 'Grey (awaiting data)'), ('NA', 'Not applicable')], max_length=4)),
-                ('effective_rating', models.CharField(blank=True, choices=[('R', 'Red'), ('A', 'Amber'), ('G', 'Green'), ('GREY', 'Grey (awaiting data)'), ('NA', 'Not applicable')], max_length=4)),
-                ('explanation', models.TextField(blank=True)),
-                ('changed_in_version', models.PositiveIntegerField(default=1)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('authority', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='authorities.authority')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('target', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='targets.target')),
-                ('updated_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('return_obj', models.ForeignKey(blank=True, db_column='return_id', db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='returns.return')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("value", "Value given"),
+                            ("awaiting", "Awaiting data"),
+                            ("not_applicable", "Not applicable"),
+                            ("no_return", "No return"),
+                        ],
+                        default="awaiting",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "actual",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True),
+                ),
+                (
+                    "target_value",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True),
+                ),
+                ("date_of_data", models.DateField(blank=True, null=True)),
+                (
+                    "manual_rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("R", "Red"),
+                            ("A", "Amber"),
+                            ("G", "Green"),
+                            ("GREY", "Grey (awaiting data)"),
+                            ("NA", "Not applicable"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                ("manual_reason", models.TextField(blank=True)),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Where the figure came from.", max_length=300
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("worse", "Worse than tolerance"),
+                            ("within", "Within tolerance"),
+                            ("better", "Better than tolerance"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "computed_rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("R", "Red"),
+                            ("A", "Amber"),
+                            ("G", "Green"),
+                            ("GREY", "Grey (awaiting data)"),
+                            ("NA", "Not applicable"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "effective_rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("R", "Red"),
+                            ("A", "Amber"),
+                            ("G", "Green"),
+                            ("GREY", "Grey (awaiting data)"),
+                            ("NA", "Not applicable"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                ("explanation", models.TextField(blank=True)),
+                ("changed_in_version", models.PositiveIntegerField(default=1)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="authorities.authority",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="targets.target",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "return_obj",
+                    models.ForeignKey(
+                        blank=True,
+                        db_column="return_id",
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="returns.return",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical return line',
-                'verbose_name_plural': 'historical return lines',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical return line",
+                "verbose_name_plural": "historical return lines",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ReturnLine',
+            name="ReturnLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('value', 'Value given'), ('awaiting', 'Awaiting data'), ('not_applicable', 'Not applicable'), ('no_return', 'No return')], default='awaiting', max_length=20)),
-                ('actual', models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True)),
-                ('target_value', models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True)),
-                ('date_of_data', models.DateField(blank=True, null=True)),
-                ('manual_rating', models.CharField(blank=True, choices=[('R', 'Red'), ('A', 'Amber'), ('G', 'Green'), ('GREY', 'Grey (awaiting data)'), ('NA', 'Not applicable')], max_length=4)),
-                ('manual_reason', models.TextField(blank=True)),
-                ('comment', models.TextField(blank=True)),
-                ('source', models.CharField(blank=True, help_text='Where the figure came from.', max_length=300)),
-                ('status', models.CharField(blank=True, choices=[('worse', 'Worse than tolerance'), ('within', 'Within tolerance'), ('better', 'Better than tolerance')], max_length=10)),
-                ('computed_rating', models.CharField(blank=True, choices=[('R', 'Red'), ('A', 'Amber'), ('G', 'Green'), ('GREY', 'Grey (awaiting data)'), ('NA', 'Not applicable')], max_length=4)),
-                ('effective_rating', models.CharField(blank=True, choices=[('R', 'Red'), ('A', 'Amber'), ('G', 'Green'), ('GREY', 'Grey (awaiting data)'), ('NA', 'Not applicable')], max_length=4)),
-                ('explanation', models.TextField(blank=True)),
-                ('changed_in_version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('authority', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='authorities.authority')),
-                ('return_obj', models.ForeignKey(db_column='return_id', on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='returns.return')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='targets.target')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("value", "Value given"),
+                            ("awaiting", "Awaiting data"),
+                            ("not_applicable", "Not applicable"),
+                            ("no_return", "No return"),
+                        ],
+                        default="awaiting",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "actual",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True),
+                ),
+                (
+                    "target_value",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=16, null=True),
+                ),
+                ("date_of_data", models.DateField(blank=True, null=True)),
+                (
+                    "manual_rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("R", "Red"),
+                            ("A", "Amber"),
+                            ("G", "Green"),
+                            ("GREY", "Grey (awaiting data)"),
+                            ("NA", "Not applicable"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                ("manual_reason", models.TextField(blank=True)),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True, help_text="Where the figure came from.", max_length=300
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("worse", "Worse than tolerance"),
+                            ("within", "Within tolerance"),
+                            ("better", "Better than tolerance"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "computed_rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("R", "Red"),
+                            ("A", "Amber"),
+                            ("G", "Green"),
+                            ("GREY", "Grey (awaiting data)"),
+                            ("NA", "Not applicable"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "effective_rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("R", "Red"),
+                            ("A", "Amber"),
+                            ("G", "Green"),
+                            ("GREY", "Grey (awaiting data)"),
+                            ("NA", "Not applicable"),
+                        ],
+                        max_length=4,
+                    ),
+                ),
+                ("explanation", models.TextField(blank=True)),
+                ("changed_in_version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "authority",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="authorities.authority",
+                    ),
+                ),
+                (
+                    "return_obj",
+                    models.ForeignKey(
+                        db_column="return_id",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="returns.return",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="targets.target",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['return_obj', 'authority__name', 'target__priority'],
+                "ordering": ["return_obj", "authority__name", "target__priority"],
             },
         ),
         migrations.CreateModel(
-            name='Transition',
+            name="Transition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('returned', 'Returned for changes')], max_length=10)),
-                ('to_status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved'), ('returned', 'Returned for changes')], max_length=10)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('comment', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='return_transitions', to=settings.AUTH_USER_MODEL)),
-                ('return_obj', models.ForeignKey(db_column='return_id', on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='returns.return')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "from_status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned for changes"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned for changes"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="return_transitions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "return_obj",
+                    models.ForeignKey(
+                        db_column="return_id",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transitions",
+                        to="returns.return",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['return_obj', 'at', 'id'],
+                "ordering": ["return_obj", "at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='return',
-            constraint=models.UniqueConstraint(fields=('sub_region', 'target_set', 'year', 'quarter'), name='one_return_per_quarter'),
+            model_name="return",
+            constraint=models.UniqueConstraint(
+                fields=("sub_region", "target_set", "year", "quarter"),
+                name="one_return_per_quarter",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='return',
-            constraint=models.CheckConstraint(condition=models.Q(('quarter__gte', 1), ('quarter__lte', 4)), name='quarter_1_to_4'),
+            model_name="return",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quarter__gte", 1), ("quarter__lte", 4)), name="quarter_1_to_4"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='returnline',
-            constraint=models.UniqueConstraint(fields=('return_obj', 'authority', 'target'), name='one_line_per_cell'),
+            model_name="returnline",
+            constraint=models.UniqueConstraint(
+                fields=("return_obj", "authority", "target"), name="one_line_per_cell"
+            ),
         ),
     ]
