@@ -17,10 +17,9 @@ ALL_KINDS = frozenset(KIND_LABELS)
 
 def format_number(value: Decimal) -> str:
     """A decimal without trailing zeros and with thousands separators: 300000.00 -> 300,000."""
-    normalised = value.normalize()
-    if normalised == normalised.to_integral():
-        return f"{normalised.to_integral():,}"
-    return f"{normalised:,f}"
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.normalize():,f}"
 
 
 def format_value(
