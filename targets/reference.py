@@ -1,0 +1,315 @@
+"""Load the measures and the target sets (themes, targets, lineage) from TOML fixtures.
+
+Business rules, besides those of every reference loader (authorities.reference: idempotent,
+keyed by slug or code, validated, one transaction, nothing deleted):
+
+- A target's `code` is its identity across all sets; its printed number is not (the
+  Derbyshire return numbers NEET 10 where the others number it 11). A code may not move from one
+  set to another.
+- Lineage (`replaces`) may point at a target of any set, including one loaded later in the same
+  run, so `load_target_sets` writes every set first and links lineage afterwards. A target never
+  replaces one of its own set.
+- A threshold for an ordinal measure must be one of its levels, and a yes/no threshold is 1 or 0:
+  a level that does not exist could never be rated.
+- An LAA-scoped target is answered by each LAA's lead council, so it applies to county and
+  unitary councils.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from authorities.models import AuthorityKind
+from authorities.reference import (
+    LAA_LEAD_KINDS,
+    UPDATED,
+    LoadSummary,
+    Row,
+    check_top_level,
+    read_fixture,
+    upsert,
+)
+
+from .models import Measure, MeasureKind, MeasureLevel, Scope, Target, TargetSet, Theme
+
+_MEASURE_KEYS = ["slug", "name", "kind", "direction", "source"]
+_MEASURE_OPTIONAL = [
+    "unit",
+    "tolerance_kind",
+    "tolerance",
+    "amber_margin",
+    "description",
+    "levels",
+]
+_TARGET_KEYS = [
+    "number",
+    "code",
+    "theme",
+    "priority",
+    "title",
+    "text",
+    "scope",
+    "measure",
+    "rule",
+    "source",
+]
+_TARGET_OPTIONAL = [
+    "indicator",
+    "deadline",
+    "is_placeholder",
+    "applies_to",
+    "threshold",
+    "required_share",
+    "aggregate_amount",
+    "baseline",
+    "tolerance_kind",
+    "tolerance",
+    "amber_margin",
+    "rule_notes",
+    "replaces",
+]
+_KIND_ORDER = {kind: index for index, kind in enumerate(AuthorityKind.values)}
+_SCALED_KINDS = {MeasureKind.ORDINAL, MeasureKind.MILESTONE}
+_DEFAULT_TOLERANCE_KIND = Measure._meta.get_field("tolerance_kind").get_default()
+_DEFAULT_TOLERANCE = Measure._meta.get_field("tolerance").get_default()
+
+
+@transaction.atomic
+def load_measures(*, path: Path) -> LoadSummary:
+    """Load the measures and their levels; levels are matched by their value within a measure.
+
+    Omitted optional fields take the model's defaults (relative tolerance of 2%, the Lincolnshire
+    return's), so the database always holds exactly what the fixture says.
+    """
+    document = read_fixture(path)
+    check_top_level(document, path=path, required=["measures"])
+    summary = LoadSummary(path.name)
+    seen: set[str] = set()
+    for row in Row.array(document, "measures", path=path, label="slug"):
+        row.check_keys(required=_MEASURE_KEYS, optional=_MEASURE_OPTIONAL)
+        slug = row.text("slug")
+        if slug in seen:
+            raise row.error("slug", f"{slug!r} appears twice in this file")
+        seen.add(slug)
+        tolerance = row.decimal("tolerance")
+        measure, outcome = upsert(
+            Measure,
+            lookup={"slug": slug},
+            values={
+                "name": row.text("name"),
+                "kind": row.text("kind"),
+                "direction": row.text("direction"),
+                "unit": row.text("unit", default=""),
+                "tolerance_kind": row.text("tolerance_kind", default=_DEFAULT_TOLERANCE_KIND),
+                "tolerance": _DEFAULT_TOLERANCE if tolerance is None else tolerance,
+                "amber_margin": row.decimal("amber_margin"),
+                "description": row.text("description", default=""),
+                "source": row.text("source"),
+            },
+            row=row,
+        )
+        summary.record("measures", slug, outcome)
+        _load_levels(row, measure, summary)
+    return summary
+
+
+def _load_levels(row: Row, measure: Measure, summary: LoadSummary) -> None:
+    level_rows = Row.array(row.data, "levels", path=row.path, label="label", within=row.where)
+    if measure.kind == MeasureKind.ORDINAL and len(level_rows) < 2:
+        raise row.error("levels", "an ordinal measure needs at least two labelled levels")
+    if level_rows and measure.kind not in _SCALED_KINDS:
+        raise row.error("levels", f"a {measure.kind} measure has no levels")
+    values: set[int] = set()
+    for level_row in level_rows:
+        level_row.check_keys(required=["value", "label"])
+        value = level_row.integer("value")
+        if value in values:
+            raise level_row.error("value", f"level {value} appears twice")
+        values.add(value)
+        _, outcome = upsert(
+            MeasureLevel,
+            lookup={"measure_id": measure.pk, "value": value},
+            values={"label": level_row.text("label")},
+            row=level_row,
+        )
+        summary.record("levels", (measure.slug, value), outcome)
+
+
+@dataclass
+class _SetPlan:
+    """A target set written to the database, with the lineage still to link."""
+
+    path: Path
+    target_set: TargetSet
+    summary: LoadSummary
+    lineage: list[tuple[Row, Target, list[str]]] = field(default_factory=list)
+
+
+@transaction.atomic
+def load_target_set(*, path: Path) -> LoadSummary:
+    """Load one target set; the targets its lineage names must already be loaded."""
+    plan = _write_target_set(path)
+    _link_lineage(plan)
+    return plan.summary
+
+
+@transaction.atomic
+def load_target_sets(*, paths: Sequence[Path]) -> list[LoadSummary]:
+    """Load several target sets, then link their lineage, so load order does not matter."""
+    plans = [_write_target_set(path) for path in paths]
+    for plan in plans:
+        _link_lineage(plan)
+    return [plan.summary for plan in plans]
+
+
+def _write_target_set(path: Path) -> _SetPlan:
+    document = read_fixture(path)
+    check_top_level(document, path=path, required=["target_set", "themes", "targets"])
+    summary = LoadSummary(path.name)
+
+    set_row = Row.table(document, "target_set", path=path)
+    set_row.check_keys(
+        required=["slug", "title", "status", "source_paper"],
+        optional=["in_force_from", "in_force_to", "description", "order"],
+    )
+    target_set, outcome = upsert(
+        TargetSet,
+        lookup={"slug": set_row.text("slug")},
+        values={
+            "title": set_row.text("title"),
+            "status": set_row.text("status"),
+            "in_force_from": set_row.date("in_force_from"),
+            "in_force_to": set_row.date("in_force_to"),
+            "source_paper": set_row.text("source_paper"),
+            "description": set_row.text("description", default=""),
+            "order": set_row.integer("order", default=0),
+        },
+        row=set_row,
+    )
+    summary.record("target sets", target_set.slug, outcome)
+    plan = _SetPlan(path=path, target_set=target_set, summary=summary)
+
+    themes: dict[str, Theme] = {}
+    for row in Row.array(document, "themes", path=path, label="name"):
+        row.check_keys(required=["name", "order"], optional=["source"])
+        name = row.text("name")
+        if name in themes:
+            raise row.error("name", f"theme {name!r} appears twice in this file")
+        theme, outcome = upsert(
+            Theme,
+            lookup={"target_set_id": target_set.pk, "name": name},
+            values={"order": row.integer("order")},
+            row=row,
+        )
+        themes[name] = theme
+        summary.record("themes", (target_set.slug, name), outcome)
+
+    measures = {measure.slug: measure for measure in Measure.objects.prefetch_related("levels")}
+    codes: set[str] = set()
+    numbers: set[str] = set()
+    for row in Row.array(document, "targets", path=path, label="code"):
+        row.check_keys(required=_TARGET_KEYS, optional=_TARGET_OPTIONAL)
+        code = row.text("code")
+        number = row.text("number")
+        if code in codes:
+            raise row.error("code", f"{code!r} appears twice in this file")
+        if number in numbers:
+            raise row.error("number", f"number {number!r} appears twice in this file")
+        codes.add(code)
+        numbers.add(number)
+        target, outcome = _write_target(
+            row, target_set=target_set, themes=themes, measures=measures
+        )
+        summary.record("targets", code, outcome)
+        plan.lineage.append((row, target, row.text_list("replaces")))
+    return plan
+
+
+def _write_target(
+    row: Row,
+    *,
+    target_set: TargetSet,
+    themes: dict[str, Theme],
+    measures: dict[str, Measure],
+) -> tuple[Target, str]:
+    code = row.text("code")
+    other = Target.objects.filter(code=code).exclude(target_set=target_set).first()
+    if other is not None:
+        raise row.error("code", f"{code!r} already belongs to target set {other.target_set.slug!r}")
+    theme_name = row.text("theme")
+    if theme_name not in themes:
+        raise row.error("theme", f"unknown theme {theme_name!r} (not in this file's [[themes]])")
+    measure_slug = row.text("measure")
+    if measure_slug not in measures:
+        raise row.error("measure", f"unknown measure {measure_slug!r} (load measures first)")
+    measure = measures[measure_slug]
+    applies_to = row.text_list("applies_to")
+    unknown = sorted(set(applies_to) - set(_KIND_ORDER))
+    if unknown:
+        raise row.error("applies_to", f"unknown authority kinds {unknown}")
+    # Stored in the model's order so that reordering the list in the fixture is not a change.
+    applies_to = sorted(set(applies_to), key=_KIND_ORDER.__getitem__)
+    scope = row.text("scope")
+    if scope == Scope.LAA and set(applies_to) != set(LAA_LEAD_KINDS):
+        raise row.error("applies_to", "an LAA target applies to its lead councils: county, unitary")
+    threshold = row.decimal("threshold")
+    _check_threshold(row, measure, threshold)
+    values: dict[str, Any] = {
+        "target_set_id": target_set.pk,
+        "theme_id": themes[theme_name].pk,
+        "number": row.text("number"),
+        "priority": row.integer("priority"),
+        "title": row.text("title"),
+        "text": row.text("text"),
+        "indicator": row.text("indicator", default=""),
+        "deadline": row.date("deadline"),
+        "is_placeholder": row.boolean("is_placeholder"),
+        "scope": scope,
+        "applies_to": applies_to,
+        "measure_id": measure.pk,
+        "rule": row.text("rule"),
+        "threshold": threshold,
+        "required_share": row.decimal("required_share"),
+        "aggregate_amount": row.decimal("aggregate_amount"),
+        "baseline": row.decimal("baseline"),
+        "tolerance_kind": row.text("tolerance_kind", default=""),
+        "tolerance": row.decimal("tolerance"),
+        "amber_margin": row.decimal("amber_margin"),
+        "rule_notes": row.text("rule_notes", default=""),
+        "source": row.text("source"),
+    }
+    return upsert(Target, lookup={"code": code}, values=values, row=row)
+
+
+def _check_threshold(row: Row, measure: Measure, threshold: Any) -> None:
+    if threshold is None:
+        return
+    if measure.kind == MeasureKind.ORDINAL:
+        levels = sorted(level.value for level in measure.levels.all())
+        if threshold not in levels:
+            raise row.error("threshold", f"{threshold} is not a level of {measure.slug} {levels}")
+    if measure.kind == MeasureKind.YES_NO and threshold not in (0, 1):
+        raise row.error("threshold", "a yes/no threshold is 1 (yes) or 0 (no)")
+
+
+def _link_lineage(plan: _SetPlan) -> None:
+    wanted = {code for _, _, codes in plan.lineage for code in codes}
+    known = {t.code: t for t in Target.objects.filter(code__in=wanted)}
+    for row, target, codes in plan.lineage:
+        replaced: set[int] = set()
+        for code in codes:
+            earlier = known.get(code)
+            if earlier is None:
+                raise row.error("replaces", f"no target with code {code!r}")
+            if earlier.target_set_id == target.target_set_id:
+                raise row.error("replaces", f"{code!r} is in the same target set")
+            replaced.add(earlier.pk)
+        current = set(target.replaces.values_list("pk", flat=True))
+        if current != replaced:
+            target.replaces.set(replaced)
+            plan.summary.record("targets", target.code, UPDATED)
