@@ -1,17 +1,29 @@
 import os
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from riep.demo import DEFAULT_DEMO_PASSWORD, ensure_demo_users
+from riep.demo_returns import DemoDataError, ReferenceDataMissing, load_demo_returns
 
 
 class Command(BaseCommand):
     help = (
-        "Create or update the demo users (password from DEMO_PASSWORD). Local demo only: "
-        "refuses to run where DEMO_DATA_ALLOWED is off, as in production."
+        "Create or update the demo users (password from DEMO_PASSWORD), then load the demo "
+        "returns (seed 002's December 2009 returns, fixtures/demo/*.csv; see "
+        "riep/demo_returns.py). Idempotent. Local demo only: refuses to run where "
+        "DEMO_DATA_ALLOWED is off, as in production."
     )
 
     def handle(self, *args, **options):
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         users = ensure_demo_users(password=password)
         self.stdout.write(f"Demo users ready: {', '.join(users)}")
+        try:
+            outcomes = load_demo_returns()
+        except ReferenceDataMissing as error:
+            self.stderr.write(f"Demo returns not loaded: {error}")
+            return
+        except DemoDataError as error:
+            raise CommandError(str(error)) from error
+        for outcome in outcomes:
+            self.stdout.write(f"Demo return {outcome}")

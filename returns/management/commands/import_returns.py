@@ -1,0 +1,43 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from returns import importing, services
+from returns.management import command_user
+
+
+class Command(BaseCommand):
+    help = (
+        "Import quarterly returns from a .csv or .xlsx file (the columns of the export). The "
+        "whole file is checked first: on any problem nothing changes, every problem is listed "
+        "by row and column, and the command exits non-zero. --dry-run reports what would "
+        "change. --user USERNAME acts as that user, with their permissions (a programme "
+        "manager imports only their own sub-region's rows); without it, the system actor."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The .csv or .xlsx file.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Check and report; write nothing."
+        )
+        parser.add_argument("--user", metavar="USERNAME", help="Act as this user.")
+
+    def handle(self, *args, file, dry_run=False, user=None, **options):
+        actor = (
+            command_user(user, permission="returns.change_returnline", doing="import returns")
+            if user
+            else services.system_actor()
+        )
+        path = Path(file)
+        try:
+            with path.open("rb") as handle:
+                # One byte more than the cap, so that the importer can say the file is too big.
+                content = handle.read(importing.MAX_BYTES + 1)
+        except OSError as error:
+            raise CommandError(f"Cannot read {file}: {error.strerror or error}.") from error
+        report = importing.import_file(
+            content=content, filename=path.name, actor=actor, dry_run=dry_run
+        )
+        if report.errors:
+            raise CommandError("\n".join(report.lines()))
+        self.stdout.write("\n".join(report.lines()))
