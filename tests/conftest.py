@@ -6,6 +6,8 @@ a second time against a throwaway PostgreSQL 15 through scripts/with-postgres.sh
 factories live in tests/factories.py.
 """
 
+import pytest
+
 
 def pytest_report_header(config):
     """Say which database this pass runs on, so the two passes can be told apart in CI logs."""
@@ -15,3 +17,55 @@ def pytest_report_header(config):
     vendor = database["ENGINE"].rsplit(".", 1)[-1]
     where = f"{database.get('HOST')}:{database.get('PORT')}" if database.get("HOST") else "local"
     return f"database: {vendor} ({where}), settings: {settings.SETTINGS_MODULE}"
+
+
+def _flushes_the_database(item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    return "live_server" in fixtures or "transactional_db" in fixtures
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Run the tests that flush the database (live server, transactional) after all others.
+
+    A transactional test ends by flushing every table, including the role groups and their
+    permissions that the data migrations created. pytest-django orders such tests last, but
+    pytest-playwright's browser parametrisation reorders items afterwards; sorting here, last of
+    all hooks, restores the order (stable, so each group keeps its own order).
+    """
+    items.sort(key=_flushes_the_database)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_roles(django_db_setup, django_db_blocker) -> dict[str, list[tuple[str, str]]]:
+    """The role groups the data migrations created, with their permissions by natural key.
+
+    Transactional tests (the browser tests among them) end by flushing every table;
+    post_migrate then recreates content types and permissions, but not the groups of our data
+    migrations. (Django's serialized_rollback keeps its snapshot on the connection object,
+    which Playwright's greenlets can swap for another.) Taken once, before the first test.
+    """
+    from django.contrib.auth.models import Group
+
+    with django_db_blocker.unblock():
+        return {
+            group.name: list(group.permissions.values_list("content_type__app_label", "codename"))
+            for group in Group.objects.all()
+        }
+
+
+@pytest.fixture(autouse=True)
+def _migrated_roles(request, migrated_roles):
+    """Give every transactional test the role groups back after an earlier test's flush."""
+    if not _flushes_the_database(request.node):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.contrib.auth.models import Group, Permission
+
+    for name, permissions in migrated_roles.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            group.permissions.set(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+                for app_label, codename in permissions
+            )
