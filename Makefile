@@ -79,7 +79,14 @@ $(DEV_STAMP): | $(VENV_PY)
 
 deps-run: system-run $(RUN_STAMP)
 
-deps-test: system-test $(DEV_STAMP)
+# axe-core for the accessibility checks of the browser tests (package-lock.json pins it).
+NODE_STAMP := node_modules/.stamp-$(shell cat package-lock.json | sha256sum | cut -c1-16)
+$(NODE_STAMP): package.json package-lock.json
+	rm -f node_modules/.stamp-*
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+deps-test: system-test $(DEV_STAMP) $(NODE_STAMP)
 
 # ---------------------------------------------------------------- the demo
 
@@ -114,8 +121,11 @@ test-postgres: deps-test
 	@echo "==> pytest on a throwaway PostgreSQL 15 cluster"
 	PYTHON=$(VENV_PY) scripts/with-postgres.sh $(PYTEST) $(PYTEST_ARGS)
 
-bench: $(DEV_STAMP)
-	@echo "no benchmarks yet"
+# Each script replaces its own section of docs/benchmarks.md, with ratios measured in the run.
+bench: system-test $(DEV_STAMP)
+	$(VENV_PY) bench/bench_import.py
+	$(VENV_PY) bench/bench_dashboards.py
+	$(VENV_PY) bench/bench_papers.py
 
 # ---------------------------------------------------------------- cleaning
 
@@ -124,5 +134,5 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules
 	rm -f var/*.sqlite3

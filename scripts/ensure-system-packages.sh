@@ -13,8 +13,9 @@ set -euo pipefail
 # weasyprint warns (an error under -W error) and PDFs come out ~10% slower.
 run_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0)
 # Tests: a throwaway PostgreSQL 15 cluster (scripts/with-postgres.sh), Debian's Chromium
-# driven by Playwright, pdftotext to read generated PDFs, DejaVu for deterministic PDF fonts.
-test_packages=("${run_packages[@]}" postgresql-15 chromium poppler-utils fonts-dejavu-core)
+# driven by Playwright, pdftotext to read generated PDFs, DejaVu for deterministic PDF fonts,
+# LibreOffice Calc (headless) to prove the exported workbooks open in a real spreadsheet.
+test_packages=("${run_packages[@]}" postgresql-15 chromium poppler-utils fonts-dejavu-core libreoffice-calc-nogui)
 
 case "${1:-}" in
   run) wanted=("${run_packages[@]}") ;;
@@ -37,6 +38,11 @@ missing_packages() {
 }
 
 mapfile -t missing < <(missing_packages "${wanted[@]}")
+# The browser tests load axe-core from the npm registry. The machine's Node.js usually brings its
+# own npm (not a Debian package), so ask for the command, and install Debian's only without it.
+if [[ "${1}" == test ]] && ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
@@ -57,6 +63,9 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
 mapfile -t still_missing < <(missing_packages "${wanted[@]}")
+if [[ "${1}" == test ]] && ! command -v npm >/dev/null 2>&1; then
+  still_missing+=(npm)
+fi
 if [[ ${#still_missing[@]} -ne 0 ]]; then
   echo "ensure-system-packages: still not installed: ${still_missing[*]}" >&2
   exit 1

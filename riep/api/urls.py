@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from . import returns, views
+from . import dashboards, returns, views
 
 urlpatterns = [
     # JSON, as the name says (SpectacularAPIView would answer YAML by default).
@@ -15,4 +15,22 @@ urlpatterns = [
     path("returns/<int:pk>/lines/", returns.ReturnLinesUpdate.as_view(), name="api-return-lines"),
     path("returns/<int:pk>/submit/", returns.ReturnSubmit.as_view(), name="api-return-submit"),
     path("ratings/", returns.RatingsView.as_view(), name="api-ratings"),
+    # Dashboards (riep/api/dashboards.py).
+    path("dashboards/overview/", dashboards.OverviewAPI.as_view(), name="api-dashboard-overview"),
+    path("dashboards/compare/", dashboards.CompareAPI.as_view(), name="api-dashboard-compare"),
+    path(
+        "dashboards/sub-regions/<slug:slug>/",
+        dashboards.SubRegionAPI.as_view(),
+        name="api-dashboard-sub-region",
+    ),
+    path(
+        "dashboards/targets/<slug:code>/",
+        dashboards.TargetAPI.as_view(),
+        name="api-dashboard-target",
+    ),
+    path(
+        "dashboards/authorities/<slug:slug>/",
+        dashboards.AuthorityAPI.as_view(),
+        name="api-dashboard-authority",
+    ),
 ]

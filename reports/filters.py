@@ -1,0 +1,345 @@
+"""The dashboards' filters (django-filter): target set, quarter, theme, SRP, authority kind, rating.
+
+One FilterSet, ``DashboardFilter``, serves every dashboard page and the JSON API; each page
+shows only the fields it uses (``fields=``). It validates the query string and turns it into
+a ``Selection`` (the target set, the quarter, the quarter compared with, and the plain
+``reports.dashboards.Filters``) that the builders take. The filters do not narrow a queryset:
+the dashboards are built from ``returns.overall`` in a constant number of queries, and the
+builders apply the filters to the rows they built (see ``reports.dashboards.Filters``).
+
+What the filters offer is loaded once per request by ``load_options`` (4 queries whatever the
+amount of data: the target sets, the quarters with returns the user may see, the themes, the
+sub-regions), and the choices offered are limited to what the user may see: a programme
+manager is offered their own sub-region only.
+
+Defaults (chosen)
+-----------------
+* Target set: the one of the newest return the user may see; with no return at all, the first
+  adopted set (in the sets' order).
+* Quarter (``period``): the newest quarter with a return of that set the user may see; with
+  none, the quarter of today. Any well-formed quarter is accepted, with or without returns.
+* Compared with (``against``, the comparison page): the quarter before ``period``.
+* A theme of another target set (left over when the set was changed in the form) is dropped
+  with a note, rather than refused.
+
+Bad input gives ``BadSelection`` with one clear message per parameter; the pages answer 400
+with them, the API 400 ``{"detail", "errors"}``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+
+from authorities.models import AuthorityKind, SubRegion
+from returns.models import Return, ReturnLine
+from returns.overall import visible_sub_regions
+from returns.periods import Quarter
+from targets.models import TargetSet, TargetSetStatus, Theme
+
+from .dashboards import Filters
+
+__all__ = [
+    "RATING_CHOICES",
+    "BadSelection",
+    "DashboardFilter",
+    "DashboardOptions",
+    "Selection",
+    "load_options",
+]
+
+RATING_CHOICES = [
+    ("R", "Red"),
+    ("A", "Amber"),
+    ("G", "Green"),
+    ("GREY", "Grey (not yet known)"),
+    ("NA", "Not applicable"),
+]
+ALL_FIELDS = ("target_set", "period", "against", "theme", "sub_region", "kind", "rating")
+
+
+@dataclass
+class DashboardOptions:
+    """What the dashboards' filters may offer this user (see ``load_options``)."""
+
+    target_sets: list[TargetSet]
+    quarters_by_set: dict[int, list[Quarter]]  # target set pk → quarters with returns, newest first
+    themes_by_set: dict[int, list[tuple[int, str]]]  # target set pk → (theme pk, name), in order
+    sub_regions: list[SubRegion]  # the sub-regions the user may see, in the region's order
+
+    def set_by_slug(self, slug: str) -> TargetSet | None:
+        return next((ts for ts in self.target_sets if ts.slug == slug), None)
+
+    def default_set(self) -> TargetSet | None:
+        """The set of the newest return the user may see, else the first adopted set."""
+        newest: tuple[Quarter, int] | None = None
+        for position, target_set in enumerate(self.target_sets):
+            quarters = self.quarters_by_set.get(target_set.pk)
+            if quarters and (newest is None or quarters[0] > newest[0]):
+                newest = (quarters[0], position)
+        if newest is not None:
+            return self.target_sets[newest[1]]
+        adopted = [ts for ts in self.target_sets if ts.status == TargetSetStatus.ADOPTED]
+        return (adopted or self.target_sets or [None])[0]
+
+    def quarters(self, target_set: TargetSet | None) -> list[Quarter]:
+        return self.quarters_by_set.get(target_set.pk, []) if target_set else []
+
+    def latest_quarter(self, target_set: TargetSet | None) -> Quarter | None:
+        quarters = self.quarters(target_set)
+        return quarters[0] if quarters else None
+
+    def themes(self, target_set: TargetSet | None) -> list[tuple[int, str]]:
+        return self.themes_by_set.get(target_set.pk, []) if target_set else []
+
+    def sub_region_by_slug(self, slug: str) -> SubRegion | None:
+        return next((sr for sr in self.sub_regions if sr.slug == slug), None)
+
+
+def load_options(user) -> DashboardOptions:
+    """The target sets, the quarters with returns the user may see, the themes and the visible
+    sub-regions: 4 queries (plus the user's permissions and membership, cached on the user)."""
+    target_sets = list(TargetSet.objects.order_by("order", "slug"))
+    quarters: dict[int, set[Quarter]] = defaultdict(set)
+    periods = (
+        Return.objects.for_user(user)
+        .order_by()
+        .values_list("target_set_id", "year", "quarter")
+        .distinct()
+    )
+    for target_set_id, year, quarter in periods:
+        quarters[target_set_id].add(Quarter(year, quarter))
+    themes: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    rows = Theme.objects.order_by("target_set", "order", "name").values_list(
+        "pk", "name", "target_set_id"
+    )
+    for pk, name, target_set_id in rows:
+        themes[target_set_id].append((pk, name))
+    sub_regions = visible_sub_regions(user, list(SubRegion.objects.order_by("order", "name")))
+    return DashboardOptions(
+        target_sets=target_sets,
+        quarters_by_set={pk: sorted(found, reverse=True) for pk, found in quarters.items()},
+        themes_by_set=dict(themes),
+        sub_regions=sub_regions,
+    )
+
+
+# ----------------------------------------------------------------------------- the filter set
+
+
+class QuarterField(forms.CharField):
+    """A financial-year quarter, "2009/10 Q3", read with ``Quarter.parse``; offered as a list."""
+
+    widget = forms.Select
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return Quarter.parse(value)
+        except ValueError as error:
+            raise ValidationError(str(error), code="invalid") from error
+
+
+class QuarterFilter(django_filters.Filter):
+    field_class = QuarterField
+
+
+class SelectionFilter(django_filters.ChoiceFilter):
+    """A choice that selects what a dashboard shows; it narrows no queryset."""
+
+    def filter(self, qs, value):
+        return qs
+
+
+class SelectionQuarterFilter(QuarterFilter):
+    def filter(self, qs, value):
+        return qs
+
+
+class BadSelection(Exception):
+    """The query string cannot be read: ``errors`` maps each parameter to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__(self.detail)
+
+    @property
+    def detail(self) -> str:
+        return " ".join(message for messages in self.errors.values() for message in messages)
+
+
+@dataclass
+class Selection:
+    """What a dashboard shows: built by ``DashboardFilter.selection()``."""
+
+    target_set: TargetSet
+    quarter: Quarter
+    against: Quarter | None
+    filters: Filters
+    notes: list[str] = field(default_factory=list)
+    has_returns: bool = True  # the user may see a return of this set for this quarter
+
+
+def _option_label(quarter: Quarter, with_returns: set[Quarter]) -> str:
+    return quarter.label if quarter in with_returns else f"{quarter.label} (no return)"
+
+
+class DashboardFilter(django_filters.FilterSet):
+    """The query string of a dashboard page or API call, validated; see the module docstring."""
+
+    target_set = SelectionFilter(label="Target set", empty_label=None)
+    period = SelectionQuarterFilter(label="Quarter")
+    against = SelectionQuarterFilter(label="Compared with")
+    theme = SelectionFilter(label="Theme", empty_label="All themes")
+    sub_region = SelectionFilter(label="Sub-region", empty_label="All sub-regions")
+    kind = SelectionFilter(
+        label="Authority kind", choices=AuthorityKind.choices, empty_label="All kinds"
+    )
+    rating = SelectionFilter(label="Rating", choices=RATING_CHOICES, empty_label="Any rating")
+
+    def __init__(
+        self,
+        data: QueryDict | dict | None,
+        *,
+        options: DashboardOptions,
+        fields: tuple[str, ...] = ("target_set", "period", "theme", "sub_region", "kind", "rating"),
+        request=None,
+        target_set: TargetSet | None = None,
+        today: date | None = None,
+    ):
+        self.options = options
+        self.fixed_set = target_set
+        self.notes: list[str] = []
+        data = self._with_defaults(data, fields, today or date.today())
+        super().__init__(data=data, queryset=ReturnLine.objects.none(), request=request)
+        self.filters = {name: self.filters[name] for name in ALL_FIELDS if name in fields}
+        self._offer_choices()
+
+    # The data, completed with the defaults, so that the form shows what the page shows.
+    def _with_defaults(self, data, fields, today: date) -> dict[str, str]:
+        given = {
+            key: (data.get(key) or "").strip()
+            for key in ALL_FIELDS
+            if key in fields and data is not None
+        }
+        options = self.options
+        slug = given.get("target_set") or ""
+        if self.fixed_set is not None:
+            target_set = self.fixed_set
+        else:
+            target_set = options.set_by_slug(slug) if slug else options.default_set()
+        if not slug and target_set is not None and "target_set" in fields:
+            given["target_set"] = target_set.slug
+        self.target_set = target_set
+        if "period" in fields:
+            period = given.get("period") or ""
+            quarter = _parse(period)
+            if not period:
+                quarter = options.latest_quarter(target_set) or Quarter.containing(today)
+            if quarter is not None:
+                given["period"] = quarter.label
+            if "against" in fields:
+                against = given.get("against") or ""
+                if not against and quarter is not None:
+                    given["against"] = quarter.previous().label
+                elif _parse(against) is not None:
+                    given["against"] = _parse(against).label
+        theme = given.get("theme")
+        if theme and target_set is not None:
+            names = dict(options.themes(target_set))
+            if not theme.isdigit() or int(theme) not in names:
+                given.pop("theme")
+                self.notes.append(
+                    f"The theme filter was cleared: that theme is not in {target_set.title}."
+                )
+        return given
+
+    def _offer_choices(self) -> None:
+        options = self.options
+        target_set = self.target_set
+        known = ", ".join(ts.slug for ts in options.target_sets) or "none yet"
+        if "target_set" in self.filters:
+            extra = self.filters["target_set"].extra
+            extra["choices"] = [(ts.slug, ts.title) for ts in options.target_sets]
+            extra["error_messages"] = {
+                "invalid_choice": f'No target set "%(value)s"; the target sets are: {known}.'
+            }
+        with_returns = set(options.quarters(target_set))
+        for name in ("period", "against"):
+            if name in self.filters:
+                current = _parse(self.data.get(name))
+                offered = with_returns | ({current} if current else set())
+                choices = [
+                    (quarter.label, _option_label(quarter, with_returns))
+                    for quarter in sorted(offered, reverse=True)
+                ]
+                self.filters[name].extra["widget"] = forms.Select(choices=choices)
+        if "theme" in self.filters:
+            self.filters["theme"].extra["choices"] = [
+                (str(pk), name) for pk, name in options.themes(target_set)
+            ]
+        if "sub_region" in self.filters:
+            visible = ", ".join(sr.slug for sr in options.sub_regions) or "none"
+            self.filters["sub_region"].extra["choices"] = [
+                (sr.slug, sr.name) for sr in options.sub_regions
+            ]
+            self.filters["sub_region"].extra["error_messages"] = {
+                "invalid_choice": f'No sub-region "%(value)s" you may see; they are: {visible}.'
+            }
+        if "kind" in self.filters:
+            kinds = ", ".join(AuthorityKind.values)
+            self.filters["kind"].extra["error_messages"] = {
+                "invalid_choice": f'No authority kind "%(value)s"; the kinds are: {kinds}.'
+            }
+        if "rating" in self.filters:
+            self.filters["rating"].extra["error_messages"] = {
+                "invalid_choice": 'No rating "%(value)s"; the ratings are: R, A, G, GREY, NA.'
+            }
+
+    def selection(self) -> Selection:
+        """The validated selection; ``BadSelection`` when the query string cannot be read."""
+        form = self.form
+        if self.target_set is None and not self.options.target_sets and not self.fixed_set:
+            raise BadSelection({"target_set": ["No target set has been loaded yet."]})
+        if not form.is_valid():
+            errors = form.errors.items()
+            raise BadSelection({name: [str(text) for text in texts] for name, texts in errors})
+        data = form.cleaned_data
+        target_set = self.target_set
+        if target_set is None:  # pragma: no cover - an unknown slug fails validation above
+            raise BadSelection({"target_set": ["Choose a target set."]})
+        quarter = data.get("period") or self.options.latest_quarter(target_set)
+        quarter = quarter or Quarter.containing(date.today())
+        against = data.get("against") if "against" in self.filters else None
+        if against is not None and against == quarter:
+            raise BadSelection({"against": ["Choose two different quarters to compare."]})
+        theme = data.get("theme")
+        filters = Filters(
+            theme=int(theme) if theme else None,
+            sub_region=data.get("sub_region") or None,
+            kind=data.get("kind") or None,
+            rating=data.get("rating") or None,
+        )
+        return Selection(
+            target_set=target_set,
+            quarter=quarter,
+            against=against,
+            filters=filters,
+            notes=list(self.notes),
+            has_returns=quarter in set(self.options.quarters(target_set)),
+        )
+
+
+def _parse(text: str | None) -> Quarter | None:
+    try:
+        return Quarter.parse(text or "")
+    except ValueError:
+        return None

@@ -1,0 +1,251 @@
+"""The dashboards' pages: thin views over reports.dashboards.
+
+Each view signs the user in (anonymous → the login page), checks they hold a role that reads
+returns (``returns.view_return``: every role; signed in without a role → 403), reads the query
+string through ``reports.filters.DashboardFilter`` (bad input → 400 with the messages), calls
+one builder, and renders a template that loops over the rows the builder made. A sub-region or
+an authority the user may not see (a programme manager's neighbours) is a 404, as for returns.
+
+``DashboardView.build_context(request, **kwargs)`` returns the template and its context without
+rendering it, so that bench/bench_dashboards.py can time rendering alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views import View
+from django_tables2 import RequestConfig
+
+from authorities.models import Authority, SubRegion
+from targets.models import Target
+
+from . import charts
+from .dashboards import (
+    NotVisible,
+    authority_for_page,
+    build_authority,
+    build_comparison,
+    build_overview,
+    build_sub_region,
+    build_target,
+    target_for_page,
+)
+from .filters import BadSelection, DashboardFilter, Selection, load_options
+from .tables import LineTable
+
+PERMISSION = "returns.view_return"
+LINES_PER_PAGE = 100
+
+
+class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """Sign-in, role, filters, one builder, one template."""
+
+    permission_required = PERMISSION
+    template_name = ""
+    fields: tuple[str, ...] = ("target_set", "period", "theme", "sub_region", "kind", "rating")
+
+    def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        try:
+            template, context = self.build_context(request, **kwargs)
+        except BadSelection as error:
+            filters = self.filterset.filters
+            errors = [
+                (filters[name].label if name in filters else name, messages)
+                for name, messages in error.errors.items()
+            ]
+            return TemplateResponse(
+                request,
+                "reports/dashboards/bad_request.html",
+                {"errors": errors, "back": request.path},
+                status=400,
+            )
+        return TemplateResponse(request, template, context)
+
+    def build_context(self, request: HttpRequest, **kwargs) -> tuple[str, dict[str, Any]]:
+        options = load_options(request.user)
+        self.filterset = DashboardFilter(
+            request.GET,
+            options=options,
+            fields=self.fields,
+            request=request,
+            target_set=self.fixed_target_set(**kwargs),
+        )
+        selection = self.filterset.selection()
+        context = {
+            "filter": self.filterset,
+            "selection": selection,
+            "notes": selection.notes,
+            **self.get_data(request, selection, **kwargs),
+        }
+        return self.template_name, context
+
+    def get_data(self, request, selection: Selection, **kwargs) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def fixed_target_set(self, **kwargs):
+        """The target set the page is about whatever the query says (a target's own set)."""
+        return None
+
+    @staticmethod
+    def query(selection: Selection, **extra) -> str:
+        """The query string that keeps the set and the quarter (for links between pages)."""
+        params = {"target_set": selection.target_set.slug, "period": selection.quarter.label}
+        params.update({key: value for key, value in extra.items() if value})
+        return urlencode(params)
+
+
+class OverviewView(DashboardView):
+    """The regional overview: targets by theme × the sub-regions and the region."""
+
+    template_name = "reports/dashboards/overview.html"
+
+    def get_data(self, request, selection, **kwargs):
+        overview = build_overview(
+            user=request.user,
+            target_set=selection.target_set,
+            quarter=selection.quarter,
+            filters=selection.filters,
+        )
+        return {
+            "overview": overview,
+            "query": self.query(selection),
+            "compare_query": self.query(selection, against=selection.quarter.previous().label),
+            "api_url": reverse("api-dashboard-overview") + "?" + self.query(selection),
+        }
+
+
+class SubRegionView(DashboardView):
+    """One sub-region: authorities × targets, each cell opening its line."""
+
+    template_name = "reports/dashboards/sub_region.html"
+    fields = ("target_set", "period", "theme", "kind", "rating")
+
+    def get_data(self, request, selection, *, slug: str, **kwargs):
+        sub_region = get_object_or_404(SubRegion, slug=slug)
+        try:
+            view = build_sub_region(
+                user=request.user,
+                sub_region=sub_region,
+                target_set=selection.target_set,
+                quarter=selection.quarter,
+                filters=selection.filters,
+            )
+        except NotVisible as error:
+            raise Http404("You may not see this sub-region's returns.") from error
+        return {
+            "view": view,
+            "query": self.query(selection),
+            "api_url": reverse("api-dashboard-sub-region", args=[slug])
+            + "?"
+            + self.query(selection),
+        }
+
+
+class TargetView(DashboardView):
+    """One target: every authority's value, the distribution, the trend, the rule, lineage."""
+
+    template_name = "reports/dashboards/target.html"
+    fields = ("period", "sub_region", "kind", "rating")
+
+    def fixed_target_set(self, *, code: str, **kwargs):
+        try:
+            self.target = target_for_page(code)
+        except Target.DoesNotExist as error:
+            raise Http404("No such target.") from error
+        return self.target.target_set
+
+    def get_data(self, request, selection, *, code: str, **kwargs):
+        target = self.target
+        view = build_target(
+            user=request.user, target=target, quarter=selection.quarter, filters=selection.filters
+        )
+        table = LineTable(
+            view.lines,
+            caption=f"{view.target.label}: every authority's value against its target in "
+            f"{view.quarter}, {view.scope}",
+        )
+        # A region has about 50 authorities: one page. Nationally, pages of 100 rows keep the
+        # page fast (tables2 costs about 2 ms a row; docs/benchmarks.md).
+        RequestConfig(request, paginate={"per_page": LINES_PER_PAGE}).configure(table)
+        distribution = charts.distribution_chart(
+            view.distribution,
+            chart_id="distribution",
+            title=f"Ratings of target {view.target.number} in {view.quarter}",
+            description=f"How the authorities are rated for {view.scope}.",
+        )
+        trend = charts.trend_chart(
+            view.trend,
+            chart_id="trend",
+            title=f"Target {view.target.number} quarter by quarter",
+            description=f"For {view.scope}.",
+            overall_label=(
+                "Region" if view.whole_region and not selection.filters.sub_region else "Overall"
+            ),
+        )
+        query = urlencode({"period": selection.quarter.label})
+        return {
+            "view": view,
+            "table": table,
+            "distribution_chart": distribution,
+            "trend_chart": trend,
+            "query": query,
+            "set_query": self.query(selection),
+            "api_url": reverse("api-dashboard-target", args=[code]) + "?" + query,
+        }
+
+
+class AuthorityView(DashboardView):
+    """One authority: every target of a set, quarter by quarter."""
+
+    template_name = "reports/dashboards/authority.html"
+    fields = ("target_set", "theme", "rating")
+
+    def get_data(self, request, selection, *, slug: str, **kwargs):
+        try:
+            authority = authority_for_page(slug)
+        except Authority.DoesNotExist as error:
+            raise Http404("No such authority.") from error
+        try:
+            view = build_authority(
+                user=request.user,
+                authority=authority,
+                target_set=selection.target_set,
+                filters=selection.filters,
+            )
+        except NotVisible as error:
+            raise Http404("You may not see this authority's returns.") from error
+        query = urlencode({"target_set": selection.target_set.slug})
+        return {
+            "view": view,
+            "query": query,
+            "api_url": reverse("api-dashboard-authority", args=[slug]) + "?" + query,
+        }
+
+
+class CompareView(DashboardView):
+    """Two quarters side by side, with the movement of every rating."""
+
+    template_name = "reports/dashboards/compare.html"
+    fields = ("target_set", "period", "against", "theme", "sub_region", "kind", "rating")
+
+    def get_data(self, request, selection, **kwargs):
+        comparison = build_comparison(
+            user=request.user,
+            target_set=selection.target_set,
+            quarter=selection.quarter,
+            against=selection.against,
+            filters=selection.filters,
+        )
+        query = self.query(selection, against=selection.against.label)
+        return {
+            "comparison": comparison,
+            "query": self.query(selection),
+            "api_url": reverse("api-dashboard-compare") + "?" + query,
+        }

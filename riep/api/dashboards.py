@@ -1,0 +1,592 @@
+"""The dashboards as JSON: the same data as the pages, from the same builders (reports.dashboards).
+
+Endpoints (under /api/v1/, wired in riep/api/urls.py, documented in /api/v1/openapi.json)
+---------------------------------------------------------------------------------------
+* ``GET dashboards/overview/?target_set=&period=&theme=&sub_region=&kind=&rating=``
+* ``GET dashboards/sub-regions/<slug>/?target_set=&period=&theme=&kind=&rating=``
+* ``GET dashboards/targets/<code>/?period=&sub_region=&kind=&rating=``
+* ``GET dashboards/authorities/<slug>/?target_set=&theme=&rating=``
+* ``GET dashboards/compare/?target_set=&period=&against=&theme=&sub_region=&kind=&rating=``
+
+Parameters are those of the pages' filters (reports.filters): ``target_set`` a slug,
+``period`` and ``against`` quarters written "2009/10 Q3", ``theme`` a theme's id, ``sub_region``
+a slug, ``kind`` an authority kind, ``rating`` R, A, G, GREY or NA. Left out, the target set
+is the one of the newest return you may see and the quarter its newest quarter.
+
+Access is the pages': anonymous 401, signed in without a role 403; a programme manager sees
+their own sub-region only, and another sub-region (or its authority) is 404. Bad parameters
+are 400 ``{"detail": ..., "errors": {parameter: [messages]}}``.
+
+Ratings are "R", "A", "G", "GREY", "NA", or null where the returns alone cannot rate a target.
+Decimals are strings without trailing zeros, as in the rest of the API.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from authorities.models import Authority, AuthorityKind, SubRegion
+from reports.dashboards import (
+    NotVisible,
+    authority_for_page,
+    build_authority,
+    build_comparison,
+    build_overview,
+    build_sub_region,
+    build_target,
+    target_for_page,
+)
+from reports.filters import RATING_CHOICES, BadSelection, DashboardFilter, load_options
+from targets.models import Target
+
+from .permissions import HasRequiredPermission
+from .returns import (
+    _ERRORS,
+    ComparisonStatusField,
+    DecimalText,
+    LineStateField,
+    RatingField,
+    ReturnStatusField,
+    _bad_request,
+    _enum_component,
+)
+
+VIEW_PERMISSION = "returns.view_return"
+
+
+# ---------------------------------------------------------------------------------------------
+# Serializers (output only; they read the dataclasses of reports.dashboards)
+# ---------------------------------------------------------------------------------------------
+
+
+class AuthorityKindField(serializers.ChoiceField):
+    """county, unitary, district, national_park or fire_rescue (component "AuthorityKind")."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=AuthorityKind.values, **kwargs)
+
+
+_enum_component(
+    AuthorityKindField, "AuthorityKind", AuthorityKind.values, "The kind of an authority."
+)
+
+
+class DashboardCountsSerializer(serializers.Serializer):
+    red = serializers.IntegerField()
+    amber = serializers.IntegerField()
+    green = serializers.IntegerField()
+    grey = serializers.IntegerField(help_text="Not yet known: awaiting data, or no return.")
+    not_applicable = serializers.IntegerField()
+    not_rated = serializers.IntegerField(help_text="Targets the returns alone cannot rate.")
+    total = serializers.IntegerField()
+
+
+class DashboardOverallSerializer(serializers.Serializer):
+    rating = RatingField(source="mark.rating", allow_null=True)
+    label = serializers.CharField(source="mark.label")
+    explanation = serializers.CharField()
+    value = DecimalText(help_text="The figure the rule judged (a share, a total, a mean).")
+    counts = DashboardCountsSerializer(help_text="The authorities' lines behind the rating.")
+
+
+class DashboardSetSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+
+
+class DashboardSubRegionSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    return_id = serializers.IntegerField(allow_null=True)
+    return_status = ReturnStatusField(allow_null=True)
+    page = serializers.CharField(source="url", help_text="The sub-region's dashboard page.")
+
+
+class DashboardTargetSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    indicator = serializers.CharField()
+    theme = serializers.CharField()
+    priority = serializers.IntegerField()
+    measure = serializers.CharField()
+    rule = serializers.CharField(source="rule_text", help_text="The rule in plain English.")
+    page = serializers.CharField(source="url", help_text="The target's dashboard page.")
+
+
+class DashboardAuthoritySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = AuthorityKindField()
+
+
+class DashboardLineSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=[*LineStateField().choices, "no_line", "does_not_apply"],
+        help_text="The line's state; no_line: a return without a line for the authority; "
+        "does_not_apply: the target does not apply to the authority.",
+    )
+    rating = RatingField(source="mark.rating", help_text="The effective rating.")
+    computed = RatingField(source="computed.rating")
+    manual = serializers.SerializerMethodField()
+    overridden = serializers.BooleanField(help_text="A manual rating differing from the rule's.")
+    manual_reason = serializers.CharField()
+    actual = DecimalText()
+    value = serializers.CharField(
+        source="value_text", help_text="The value as the papers write it."
+    )
+    target_value = DecimalText(help_text="The line's own target; null: the target's threshold.")
+    target_text = serializers.CharField(help_text="The target value as the papers write it.")
+    status = ComparisonStatusField(allow_null=True)
+    date_of_data = serializers.DateField(allow_null=True)
+    comment = serializers.CharField()
+    explanation = serializers.CharField()
+    source = serializers.CharField()
+    line_page = serializers.CharField(source="line_url", help_text="The line's page, or empty.")
+
+    @extend_schema_field(RatingField(allow_null=True))
+    def get_manual(self, cell) -> str | None:
+        return cell.manual.rating if cell.manual is not None else None
+
+
+class DashboardCompletenessSerializer(serializers.Serializer):
+    lines = serializers.IntegerField()
+    values = serializers.IntegerField()
+    awaiting = serializers.IntegerField()
+    not_applicable = serializers.IntegerField()
+    missing = serializers.IntegerField(help_text="Without a return, or without a line in it.")
+
+
+class DashboardSubRegionCompletenessSerializer(DashboardCompletenessSerializer):
+    sub_region = serializers.CharField(source="sub_region.slug")
+    return_status = ReturnStatusField(source="sub_region.return_status", allow_null=True)
+
+
+class DashboardSubRegionOverallSerializer(DashboardOverallSerializer):
+    sub_region = serializers.CharField()
+
+
+def _sub_region_cells(columns, cells) -> list[dict]:
+    return [
+        {"sub_region": column.slug, **DashboardOverallSerializer(cell).data}
+        for column, cell in zip(columns, cells, strict=True)
+    ]
+
+
+class DashboardOverviewTargetSerializer(serializers.Serializer):
+    target = DashboardTargetSerializer()
+    region = DashboardOverallSerializer()
+    sub_regions = serializers.SerializerMethodField()
+
+    @extend_schema_field(DashboardSubRegionOverallSerializer(many=True))
+    def get_sub_regions(self, row) -> list[dict]:
+        return _sub_region_cells(self.context["columns"], row.cells)
+
+
+class DashboardOverviewThemeSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    targets = DashboardOverviewTargetSerializer(source="rows", many=True)
+
+
+class DashboardOverviewCountsSerializer(serializers.Serializer):
+    targets = DashboardCountsSerializer(source="target_counts")
+    lines = DashboardCountsSerializer(source="line_counts")
+
+
+class DashboardOverviewSerializer(serializers.Serializer):
+    target_set = DashboardSetSerializer()
+    period = serializers.CharField(source="quarter.label")
+    headline = serializers.CharField()
+    whole_region = serializers.BooleanField()
+    scope_note = serializers.CharField()
+    sub_regions = DashboardSubRegionSerializer(source="columns", many=True)
+    themes = DashboardOverviewThemeSerializer(many=True)
+    counts = DashboardOverviewCountsSerializer(source="*")
+    completeness = DashboardSubRegionCompletenessSerializer(many=True)
+    completeness_total = DashboardCompletenessSerializer()
+
+
+class DashboardSubRegionLineSerializer(DashboardLineSerializer):
+    target = serializers.CharField(help_text="The target's code.")
+
+
+class DashboardSubRegionAuthoritySerializer(serializers.Serializer):
+    authority = DashboardAuthoritySerializer()
+    lines = serializers.SerializerMethodField()
+
+    @extend_schema_field(DashboardSubRegionLineSerializer(many=True))
+    def get_lines(self, row) -> list[dict]:
+        targets = self.context["targets"]
+        return [
+            {"target": target.code, **DashboardLineSerializer(cell).data}
+            for target, cell in zip(targets, row.cells, strict=True)
+        ]
+
+
+class DashboardTargetOverallSerializer(DashboardOverallSerializer):
+    target = serializers.CharField(help_text="The target's code.")
+
+
+class DashboardSubRegionPageSerializer(serializers.Serializer):
+    target_set = DashboardSetSerializer()
+    period = serializers.CharField(source="quarter.label")
+    sub_region = DashboardSubRegionSerializer()
+    headline = serializers.CharField()
+    targets = DashboardTargetSerializer(many=True)
+    authorities = DashboardSubRegionAuthoritySerializer(source="rows", many=True)
+    overall = serializers.SerializerMethodField()
+    counts = DashboardCountsSerializer(source="line_counts")
+    completeness = DashboardCompletenessSerializer()
+
+    @extend_schema_field(DashboardTargetOverallSerializer(many=True))
+    def get_overall(self, view) -> list[dict]:
+        return [
+            {"target": target.code, **DashboardOverallSerializer(cell).data}
+            for target, cell in zip(view.targets, view.overall, strict=True)
+        ]
+
+
+class DashboardLinkedTargetSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    number = serializers.CharField()
+    title = serializers.CharField()
+    target_set = serializers.CharField(help_text="The target set's title.")
+    depth = serializers.IntegerField(help_text="1: directly; 2: through one other target...")
+    page = serializers.CharField(source="url")
+
+
+class DashboardTrendPointSerializer(serializers.Serializer):
+    period = serializers.CharField(source="quarter.label")
+    has_returns = serializers.BooleanField()
+    overall = DashboardOverallSerializer()
+    counts = DashboardCountsSerializer()
+
+
+class DashboardTargetAuthorityLineSerializer(DashboardLineSerializer):
+    authority = DashboardAuthoritySerializer()
+    sub_region = serializers.CharField(help_text="The sub-region's name.")
+
+
+class DashboardTargetDetailSerializer(DashboardTargetSerializer):
+    text = serializers.CharField()
+    target_set = DashboardSetSerializer()
+    deadline = serializers.DateField(allow_null=True)
+    is_placeholder = serializers.BooleanField()
+
+
+class DashboardLineageSerializer(serializers.Serializer):
+    earlier = DashboardLinkedTargetSerializer(many=True)
+    later = DashboardLinkedTargetSerializer(many=True)
+
+
+class DashboardTargetPageSerializer(serializers.Serializer):
+    target = DashboardTargetDetailSerializer()
+    period = serializers.CharField(source="quarter.label")
+    scope = serializers.CharField(help_text='Whose figures: "the region", "Derbyshire"...')
+    headline = serializers.CharField()
+    overall = DashboardOverallSerializer()
+    sub_regions = serializers.SerializerMethodField()
+    distribution = DashboardCountsSerializer()
+    trend = DashboardTrendPointSerializer(many=True)
+    lineage = DashboardLineageSerializer(source="*")
+    authorities = serializers.SerializerMethodField()
+
+    @extend_schema_field(DashboardSubRegionOverallSerializer(many=True))
+    def get_sub_regions(self, view) -> list[dict]:
+        return _sub_region_cells(
+            [info for info, _ in view.sub_regions], [cell for _, cell in view.sub_regions]
+        )
+
+    @extend_schema_field(DashboardTargetAuthorityLineSerializer(many=True))
+    def get_authorities(self, view) -> list[dict]:
+        return [
+            {
+                "authority": DashboardAuthoritySerializer(line.authority).data,
+                "sub_region": line.sub_region,
+                **DashboardLineSerializer(line.cell).data,
+            }
+            for line in view.lines
+        ]
+
+
+class DashboardAuthorityQuarterLineSerializer(DashboardLineSerializer):
+    period = serializers.CharField()
+
+
+class DashboardAuthorityTargetSerializer(serializers.Serializer):
+    target = DashboardTargetSerializer()
+    lines = serializers.SerializerMethodField()
+
+    @extend_schema_field(DashboardAuthorityQuarterLineSerializer(many=True))
+    def get_lines(self, row) -> list[dict]:
+        return [
+            {"period": quarter.label, **DashboardLineSerializer(cell).data}
+            for quarter, cell in zip(self.context["quarters"], row.cells, strict=True)
+        ]
+
+
+class DashboardAuthorityDetailSerializer(DashboardAuthoritySerializer):
+    sub_region = serializers.CharField(help_text="The sub-region's slug.")
+    laa = serializers.CharField(help_text="The Local Area Agreement, or empty.")
+
+
+class DashboardQuarterReturnSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    return_id = serializers.IntegerField(allow_null=True)
+    return_status = ReturnStatusField(allow_null=True)
+
+
+class DashboardAuthorityPageSerializer(serializers.Serializer):
+    authority = serializers.SerializerMethodField()
+    target_set = DashboardSetSerializer()
+    periods = serializers.SerializerMethodField()
+    headline = serializers.CharField()
+    targets = serializers.SerializerMethodField()
+
+    @extend_schema_field(DashboardAuthorityDetailSerializer)
+    def get_authority(self, view) -> dict:
+        return {
+            **DashboardAuthoritySerializer(view.authority).data,
+            "sub_region": view.sub_region.slug,
+            "laa": view.laa,
+        }
+
+    @extend_schema_field(DashboardQuarterReturnSerializer(many=True))
+    def get_periods(self, view) -> list[dict]:
+        return [
+            {
+                "period": quarter.label,
+                "return_id": info.return_id,
+                "return_status": info.return_status,
+            }
+            for quarter, info in view.columns
+        ]
+
+    @extend_schema_field(DashboardAuthorityTargetSerializer(many=True))
+    def get_targets(self, view) -> list[dict]:
+        rows = [row for group in view.themes for row in group.rows]
+        return DashboardAuthorityTargetSerializer(
+            rows, many=True, context={"quarters": view.quarters}
+        ).data
+
+
+class DashboardMovementSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(choices=["improved", "same", "worse", "unknown"])
+    text = serializers.CharField()
+
+
+class DashboardCompareCellSerializer(serializers.Serializer):
+    before = DashboardOverallSerializer()
+    after = DashboardOverallSerializer()
+    movement = DashboardMovementSerializer()
+
+
+class DashboardSubRegionCompareCellSerializer(DashboardCompareCellSerializer):
+    sub_region = serializers.CharField()
+
+
+class DashboardAuthorityMovesSerializer(serializers.Serializer):
+    improved = serializers.IntegerField()
+    same = serializers.IntegerField()
+    worse = serializers.IntegerField()
+
+
+class DashboardCompareTargetSerializer(serializers.Serializer):
+    target = DashboardTargetSerializer()
+    region = DashboardCompareCellSerializer()
+    sub_regions = serializers.SerializerMethodField()
+    authorities = DashboardAuthorityMovesSerializer(source="*")
+
+    @extend_schema_field(DashboardSubRegionCompareCellSerializer(many=True))
+    def get_sub_regions(self, row) -> list[dict]:
+        return [
+            {"sub_region": column.slug, **DashboardCompareCellSerializer(cell).data}
+            for column, cell in zip(self.context["columns"], row.cells, strict=True)
+        ]
+
+
+class DashboardMovementsSerializer(serializers.Serializer):
+    improved = serializers.IntegerField()
+    same = serializers.IntegerField()
+    worse = serializers.IntegerField()
+    unknown = serializers.IntegerField()
+
+
+class DashboardComparisonSerializer(serializers.Serializer):
+    target_set = DashboardSetSerializer()
+    period = serializers.CharField(source="quarter.label", help_text="The later quarter.")
+    against = serializers.CharField(source="against.label", help_text="The earlier quarter.")
+    headline = serializers.CharField()
+    whole_region = serializers.BooleanField()
+    scope_note = serializers.CharField()
+    sub_regions = DashboardSubRegionSerializer(source="columns", many=True)
+    movements = DashboardMovementsSerializer(help_text="The region's targets by movement.")
+    targets = serializers.SerializerMethodField()
+
+    @extend_schema_field(DashboardCompareTargetSerializer(many=True))
+    def get_targets(self, comparison) -> list[dict]:
+        rows = [row for group in comparison.themes for row in group.rows]
+        context = {"columns": comparison.columns}
+        return DashboardCompareTargetSerializer(rows, many=True, context=context).data
+
+
+# ---------------------------------------------------------------------------------------------
+# Views
+# ---------------------------------------------------------------------------------------------
+
+
+def _parameter(name: str, description: str, **kwargs) -> OpenApiParameter:
+    return OpenApiParameter(name, str, description=description, **kwargs)
+
+
+PARAMETERS = {
+    "target_set": _parameter("target_set", "Target set slug, e.g. stretch-targets."),
+    "period": _parameter("period", 'Quarter, e.g. "2009/10 Q3" (default: the newest).'),
+    "against": _parameter("against", "The quarter compared with (default: the one before)."),
+    "theme": OpenApiParameter("theme", int, description="A theme's id: its targets only."),
+    "sub_region": _parameter("sub_region", "Sub-region slug: its figures only."),
+    "kind": _parameter(
+        "kind",
+        "An authority kind: ratings recomputed over those authorities only.",
+        enum=AuthorityKind.values,
+    ),
+    "rating": _parameter(
+        "rating", "Keep what is so rated.", enum=[code for code, _ in RATING_CHOICES]
+    ),
+}
+
+
+class DashboardAPIView(APIView):
+    permission_classes = [HasRequiredPermission]
+    required_permission = VIEW_PERMISSION
+    fields: tuple[str, ...] = ()
+
+    def selection(self, request, target_set=None):
+        filterset = DashboardFilter(
+            request.query_params,
+            options=load_options(request.user),
+            fields=self.fields,
+            request=request,
+            target_set=target_set,
+        )
+        return filterset.selection()
+
+    def handle_exception(self, exc):
+        if isinstance(exc, BadSelection):
+            return _bad_request(exc.errors)
+        if isinstance(exc, NotVisible | Http404):
+            exc = NotFound()
+        return super().handle_exception(exc)
+
+
+def _schema(fields, serializer, summary: str, description: str = ""):
+    return extend_schema(
+        parameters=[PARAMETERS[name] for name in fields],
+        responses={200: serializer, 400: _ERRORS},
+        summary=summary,
+        description=description,
+    )
+
+
+class OverviewAPI(DashboardAPIView):
+    """The regional overview: each target's rating per sub-region and for the region."""
+
+    fields = ("target_set", "period", "theme", "sub_region", "kind", "rating")
+
+    @_schema(fields, DashboardOverviewSerializer, "Regional overview of a target set for a quarter")
+    def get(self, request):
+        selection = self.selection(request)
+        overview = build_overview(
+            user=request.user,
+            target_set=selection.target_set,
+            quarter=selection.quarter,
+            filters=selection.filters,
+        )
+        return Response(
+            DashboardOverviewSerializer(overview, context={"columns": overview.columns}).data
+        )
+
+
+class SubRegionAPI(DashboardAPIView):
+    """One sub-region: each authority's line against each target, and the overall row."""
+
+    fields = ("target_set", "period", "theme", "kind", "rating")
+
+    @_schema(fields, DashboardSubRegionPageSerializer, "A sub-region's authorities × targets")
+    def get(self, request, slug: str):
+        sub_region = SubRegion.objects.filter(slug=slug).first()
+        if sub_region is None:
+            raise NotFound(f'No sub-region "{slug}".')
+        selection = self.selection(request)
+        view = build_sub_region(
+            user=request.user,
+            sub_region=sub_region,
+            target_set=selection.target_set,
+            quarter=selection.quarter,
+            filters=selection.filters,
+        )
+        return Response(
+            DashboardSubRegionPageSerializer(view, context={"targets": view.targets}).data
+        )
+
+
+class TargetAPI(DashboardAPIView):
+    """One target: every authority's line, the distribution, the trend and the lineage."""
+
+    fields = ("period", "sub_region", "kind", "rating")
+
+    @_schema(fields, DashboardTargetPageSerializer, "A target across authorities and quarters")
+    def get(self, request, code: str):
+        try:
+            target = target_for_page(code)
+        except Target.DoesNotExist as error:
+            raise NotFound(f'No target "{code}".') from error
+        selection = self.selection(request, target_set=target.target_set)
+        view = build_target(
+            user=request.user, target=target, quarter=selection.quarter, filters=selection.filters
+        )
+        return Response(DashboardTargetPageSerializer(view).data)
+
+
+class AuthorityAPI(DashboardAPIView):
+    """One authority: each target of a set, quarter by quarter."""
+
+    fields = ("target_set", "theme", "rating")
+
+    @_schema(fields, DashboardAuthorityPageSerializer, "An authority's targets, quarter by quarter")
+    def get(self, request, slug: str):
+        try:
+            authority = authority_for_page(slug)
+        except Authority.DoesNotExist as error:
+            raise NotFound(f'No authority "{slug}".') from error
+        selection = self.selection(request)
+        view = build_authority(
+            user=request.user,
+            authority=authority,
+            target_set=selection.target_set,
+            filters=selection.filters,
+        )
+        return Response(DashboardAuthorityPageSerializer(view).data)
+
+
+class CompareAPI(DashboardAPIView):
+    """Two quarters side by side, with each rating's movement (improved, same, worse)."""
+
+    fields = ("target_set", "period", "against", "theme", "sub_region", "kind", "rating")
+
+    @_schema(fields, DashboardComparisonSerializer, "Compare two quarters")
+    def get(self, request):
+        selection = self.selection(request)
+        comparison = build_comparison(
+            user=request.user,
+            target_set=selection.target_set,
+            quarter=selection.quarter,
+            against=selection.against,
+            filters=selection.filters,
+        )
+        return Response(DashboardComparisonSerializer(comparison).data)
