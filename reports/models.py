@@ -1,1 +1,292 @@
-"""Board papers built from the returns."""
+"""Board papers built from the returns: meetings, agenda items and the Director's reports.
+
+The papers look like the partnership's own (seeds 001 and 002): "Agenda item No: 8 / EAST
+MIDLANDS IMPROVEMENT AND EFFICIENCY PARTNERSHIP BOARD MEETING: 20th January 2010 / Report of the
+Director / title / 1. Purpose of the report / 1.1 ...", then appendices built from the returns.
+
+* ``Meeting`` and ``AgendaItem``: when and where the Board meets, and what it discusses.
+* ``Paper``: a "Report of the Director" for one agenda item, about one target set and quarter;
+  its ``Section`` rows hold the text (Markdown, sanitised when shown; paragraphs are numbered
+  1.1, 1.2 ... automatically, see ``reports.markdown``). A paper stays editable; it is what the
+  Director works on.
+* ``IssuedPaper``: one issue of a paper, frozen: the PDF bytes, and the snapshot (JSON) of the
+  text and the data it was built from, with their SHA-256 checksums. It is never updated: later
+  changes to the returns or to the paper never alter it (``save`` refuses an update). Excel and
+  CSV of an issue are rendered from its frozen snapshot.
+* ``PaperBuild``: a PDF being built outside the request (reports.papers.builds), with its
+  status and progress for the Director's status page; the finished file is kept on the row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import dateformat, timezone
+
+from returns.periods import Quarter
+from targets.models import TargetSet
+
+#: The partnership's name as the papers print it.
+PARTNERSHIP = "East Midlands Improvement and Efficiency Partnership"
+
+DEFAULT_SECTIONS = (
+    "Purpose of the report",
+    "Background",
+    "Steering Group comments",
+    "Recommendations",
+)
+
+
+class Meeting(models.Model):
+    """A meeting of the Board (or another body of the partnership)."""
+
+    body = models.CharField(
+        max_length=150,
+        default="Board",
+        help_text='Who meets: "Board", "Officer Steering Group".',
+    )
+    date = models.DateField()
+    starts_at = models.TimeField(null=True, blank=True)
+    venue = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "body"]
+        constraints = [
+            models.UniqueConstraint(fields=["body", "date"], name="one_meeting_per_body_and_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.body} meeting, {dateformat.format(self.date, 'j F Y')}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:meeting", args=[self.pk])
+
+    @property
+    def heading(self) -> str:
+        """As the papers print it: "EAST MIDLANDS ... BOARD MEETING"."""
+        return f"{PARTNERSHIP} {self.body} meeting".upper()
+
+
+class AgendaItem(models.Model):
+    """One item of a meeting's agenda ("8. EM IEP Stretch Targets Review")."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["meeting", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "number"], name="unique_item_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}, item {self.number}: {self.title}"
+
+
+class Paper(models.Model):
+    """A "Report of the Director" for one agenda item, with appendices from the returns."""
+
+    agenda_item = models.OneToOneField(AgendaItem, on_delete=models.PROTECT, related_name="paper")
+    title = models.CharField(max_length=300)
+    target_set = models.ForeignKey(TargetSet, on_delete=models.PROTECT, related_name="papers")
+    year = models.PositiveSmallIntegerField(help_text="Calendar year the financial year starts.")
+    quarter = models.PositiveSmallIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="papers"
+    )
+    author_name = models.CharField(max_length=150, help_text="As signed: Chris Allison.")
+    author_title = models.CharField(max_length=150, default="Director EM IEP")
+    # Bumped by every save of the text, so that a save based on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-agenda_item__meeting__date", "agenda_item__number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quarter__gte=1, quarter__lte=4), name="paper_quarter_1_to_4"
+            ),
+        ]
+        permissions = [("issue_paper", "Can issue a Board paper (freeze its PDF and data)")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:paper", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.year is None or self.quarter is None:
+            return  # the form says what is missing
+        try:
+            Quarter(self.year, self.quarter)
+        except (TypeError, ValueError) as error:
+            raise ValidationError({"quarter": str(error)}) from error
+
+    @property
+    def period(self) -> Quarter:
+        return Quarter(self.year, self.quarter)
+
+    @property
+    def meeting(self) -> Meeting:
+        return self.agenda_item.meeting
+
+    def latest_issue(self) -> IssuedPaper | None:
+        return self.issues.order_by("-number").defer("pdf", "snapshot").first()
+
+
+class Section(models.Model):
+    """A numbered section of a paper: "2. Background", its body in Markdown.
+
+    ``number`` is what is printed; it follows ``order`` (``renumber``), so the sections read
+    1, 2, 3 ... whatever was inserted or deleted. The body's paragraphs are numbered 2.1, 2.2 ...
+    when rendered (``reports.markdown.numbered_paragraphs``).
+    """
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="sections")
+    number = models.PositiveSmallIntegerField(default=1)
+    heading = models.CharField(max_length=200)
+    body = models.TextField(blank=True, help_text="Plain text or Markdown.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["paper", "order", "number", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.heading}"
+
+
+def renumber(paper: Paper) -> None:
+    """Number the paper's sections 1, 2, 3 ... in their order (and make the order the same)."""
+    for position, section in enumerate(paper.sections.order_by("order", "number", "id"), 1):
+        if (section.number, section.order) != (position, position):
+            Section.objects.filter(pk=section.pk).update(number=position, order=position)
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+class IssuedPaper(models.Model):
+    """One issue of a paper, frozen: its PDF and the snapshot of the text and data behind it.
+
+    Rows are written once and never updated. ``snapshot`` is the JSON structure built by
+    ``reports.papers.snapshot`` (see there); ``snapshot_sha256`` is the checksum of its
+    canonical form (sorted keys), so it is the same on SQLite and on PostgreSQL's jsonb.
+    """
+
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="issues")
+    number = models.PositiveSmallIntegerField(help_text="Issue 1, 2 ... of the paper.")
+    title = models.CharField(max_length=300)
+    issued_at = models.DateTimeField(help_text="When the data was frozen.")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="issued_papers"
+    )
+    snapshot = models.JSONField()
+    snapshot_sha256 = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    pdf_sha256 = models.CharField(max_length=64)
+    pages = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-issued_at", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "number"], name="unique_issue_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (issue {self.number})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError("An issued paper is frozen: it cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:issued", args=[self.pk])
+
+    @property
+    def pdf_bytes(self) -> bytes:
+        """The frozen PDF (PostgreSQL hands a BinaryField back as a memoryview)."""
+        return bytes(self.pdf)
+
+    def verify(self) -> bool:
+        """Whether the stored PDF is still the one that was issued."""
+        return sha256(self.pdf_bytes) == self.pdf_sha256
+
+
+class BuildStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Building"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class BuildKind(models.TextChoices):
+    PDF = "pdf", "PDF of the draft"
+    ISSUE = "issue", "Issue (frozen PDF)"
+
+
+class PaperBuild(models.Model):
+    """A PDF built outside the request: status, progress, and the finished file.
+
+    The snapshot is taken when the build is asked for (in the request), so the file shows the
+    data as it was at that moment, however long the queue. An issue build creates its
+    ``IssuedPaper`` when it finishes.
+    """
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="builds")
+    kind = models.CharField(max_length=10, choices=BuildKind.choices, default=BuildKind.PDF)
+    status = models.CharField(
+        max_length=10, choices=BuildStatus.choices, default=BuildStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
+    stage = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    snapshot = models.JSONField()
+    issue_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    content = models.BinaryField(null=True, blank=True)
+    checksum = models.CharField(max_length=64, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    issued_paper = models.OneToOneField(
+        IssuedPaper, on_delete=models.SET_NULL, null=True, blank=True, related_name="build"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="paper_builds"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.paper} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("papers:build", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {BuildStatus.DONE, BuildStatus.FAILED}
+
+    @property
+    def is_stale(self) -> bool:
+        """Unfinished and not heard of for too long: the process that ran it has gone."""
+        limit = getattr(settings, "PAPER_BUILD_STALE_SECONDS", 600)
+        return not self.finished and (timezone.now() - self.updated_at).total_seconds() > limit
+
+    @property
+    def filename(self) -> str:
+        meeting = self.paper.agenda_item.meeting
+        suffix = f"issue-{self.issue_number}" if self.kind == BuildKind.ISSUE else "draft"
+        return f"board-{meeting.date:%Y-%m-%d}-item-{self.paper.agenda_item.number}-{suffix}.pdf"

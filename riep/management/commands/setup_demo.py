@@ -3,6 +3,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from riep.demo import DEFAULT_DEMO_PASSWORD, ensure_demo_users
+from riep.demo_papers import ensure_demo_papers
 from riep.demo_returns import DemoDataError, ReferenceDataMissing, load_demo_returns
 
 
@@ -27,3 +28,4 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         for outcome in outcomes:
             self.stdout.write(f"Demo return {outcome}")
+        self.stdout.write(ensure_demo_papers())

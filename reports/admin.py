@@ -1,0 +1,107 @@
+"""Board papers in the admin: meetings and agendas editable by whoever may; issued papers and
+builds read-only (an issued paper is frozen: nobody adds, changes or deletes one here)."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import AgendaItem, IssuedPaper, Meeting, Paper, PaperBuild, Section
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["date", "body", "venue"]
+    list_filter = ["body"]
+    date_hierarchy = "date"
+    inlines = [AgendaItemInline]
+
+
+class SectionInline(admin.StackedInline):
+    model = Section
+    extra = 0
+    fields = ["order", "number", "heading", "body"]
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ["title", "agenda_item", "target_set", "period_label", "author_name"]
+    list_select_related = ["agenda_item__meeting", "target_set"]
+    search_fields = ["title", "agenda_item__title"]
+    raw_id_fields = ["agenda_item", "author"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    inlines = [SectionInline]
+
+    @admin.display(description="quarter")
+    def period_label(self, paper: Paper) -> str:
+        return paper.period.label
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IssuedPaper)
+class IssuedPaperAdmin(ReadOnlyAdmin):
+    list_display = ["title", "number", "paper", "issued_at", "issued_by", "pages", "files"]
+    list_select_related = ["paper__agenda_item__meeting", "issued_by"]
+    exclude = ["pdf", "snapshot"]
+    readonly_fields = [
+        "paper",
+        "number",
+        "title",
+        "issued_at",
+        "issued_by",
+        "pages",
+        "pdf_sha256",
+        "snapshot_sha256",
+        "files",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("pdf", "snapshot")
+
+    @admin.display(description="files")
+    def files(self, issued: IssuedPaper) -> str:
+        return format_html(
+            '<a href="{}">page</a> · <a href="{}">PDF</a>',
+            reverse("papers:issued", args=[issued.pk]),
+            reverse("papers:issued-pdf", args=[issued.pk]),
+        )
+
+
+@admin.register(PaperBuild)
+class PaperBuildAdmin(ReadOnlyAdmin):
+    list_display = ["paper", "kind", "status", "progress", "requested_by", "requested_at", "pages"]
+    list_filter = ["status", "kind"]
+    exclude = ["content", "snapshot"]
+    readonly_fields = [
+        "paper",
+        "kind",
+        "status",
+        "progress",
+        "stage",
+        "error",
+        "issue_number",
+        "checksum",
+        "pages",
+        "issued_paper",
+        "requested_by",
+        "requested_at",
+        "started_at",
+        "finished_at",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content", "snapshot")

@@ -1,0 +1,557 @@
+"""Board papers' pages (mounted at /papers/, namespace "papers").
+
+Who may do what (reports/migrations/0002_roles.py):
+
+* the Director composes meetings, agenda items and papers, previews them, downloads their PDF,
+  Excel and CSV, and issues them;
+* Board members, administrators and programme managers read issued papers (frozen PDF, Excel
+  and CSV of the frozen data, the paper as HTML, and the figures restated since);
+* nobody else sees a draft; anonymous visitors are sent to the login page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, Prefetch
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views import View
+from django.views.decorators.http import require_GET
+
+from .markdown import numbered_paragraphs
+from .models import (
+    DEFAULT_SECTIONS,
+    AgendaItem,
+    BuildKind,
+    BuildStatus,
+    IssuedPaper,
+    Meeting,
+    Paper,
+    PaperBuild,
+    Section,
+    renumber,
+)
+from .papers import builds, exports
+from .papers.forms import AgendaItemForm, MeetingForm, PaperForm, SectionFormSet, VersionForm
+from .papers.issuing import restatements
+from .papers.render import render_html
+from .papers.snapshot import build_snapshot
+
+COMPOSE = "reports.change_paper"
+ISSUE = "reports.issue_paper"
+READ_ISSUED = "reports.view_issuedpaper"
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=filename
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _stem(paper: Paper, suffix: str) -> str:
+    item = paper.agenda_item
+    return f"board-{item.meeting.date:%Y-%m-%d}-item-{item.number}-{suffix}"
+
+
+def _can_read(user) -> bool:
+    return user.has_perm(READ_ISSUED) or user.has_perm(COMPOSE)
+
+
+def _paper(pk: int) -> Paper:
+    return get_object_or_404(
+        Paper.objects.select_related("agenda_item__meeting", "target_set", "author"), pk=pk
+    )
+
+
+# --------------------------------------------------------------------------- listing
+
+
+@login_required
+@require_GET
+def index(request):
+    """Meetings and their papers: every draft for the Director, issued papers for readers."""
+    if not _can_read(request.user):
+        raise PermissionDenied("You may not read Board papers.")
+    composer = request.user.has_perm(COMPOSE)
+    issues = IssuedPaper.objects.defer("pdf", "snapshot").order_by("-number")
+    meetings = Meeting.objects.prefetch_related(
+        Prefetch(
+            "items",
+            queryset=AgendaItem.objects.select_related("paper__target_set").prefetch_related(
+                Prefetch("paper__issues", queryset=issues)
+            ),
+        )
+    )
+    rows = []
+    for meeting in meetings:
+        items = []
+        for item in meeting.items.all():
+            paper = getattr(item, "paper", None)
+            issued = list(paper.issues.all()) if paper else []
+            if composer or issued:
+                items.append({"item": item, "paper": paper, "issues": issued})
+        if composer or items:
+            rows.append({"meeting": meeting, "items": items})
+    return render(request, "reports/papers/index.html", {"rows": rows, "composer": composer})
+
+
+class MeetingCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "reports.add_meeting"
+
+    def get(self, request):
+        return render(request, "reports/papers/meeting_form.html", {"form": MeetingForm()})
+
+    def post(self, request):
+        form = MeetingForm(request.POST)
+        if form.is_valid():
+            meeting = form.save()
+            messages.success(request, f"{meeting} added. Now add its agenda items.")
+            return redirect(meeting)
+        return render(request, "reports/papers/meeting_form.html", {"form": form})
+
+
+class MeetingEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = "reports.change_meeting"
+
+    def get(self, request, pk):
+        meeting = get_object_or_404(Meeting, pk=pk)
+        form = MeetingForm(instance=meeting)
+        return render(
+            request, "reports/papers/meeting_form.html", {"form": form, "meeting": meeting}
+        )
+
+    def post(self, request, pk):
+        meeting = get_object_or_404(Meeting, pk=pk)
+        form = MeetingForm(request.POST, instance=meeting)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Meeting saved.")
+            return redirect(meeting)
+        return render(
+            request, "reports/papers/meeting_form.html", {"form": form, "meeting": meeting}
+        )
+
+
+class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """A meeting's agenda; the Director adds items and starts papers here."""
+
+    permission_required = "reports.view_meeting"
+
+    def get(self, request, pk, form=None):
+        meeting = get_object_or_404(Meeting, pk=pk)
+        composer = request.user.has_perm(COMPOSE)
+        items = []
+        for item in meeting.items.select_related("paper"):
+            paper = getattr(item, "paper", None)
+            issued = (
+                list(paper.issues.defer("pdf", "snapshot").order_by("-number")) if paper else []
+            )
+            if composer or issued:
+                items.append({"item": item, "paper": paper, "issues": issued})
+        if not composer and not items:
+            raise PermissionDenied("This meeting has no issued paper yet.")
+        if form is None and request.user.has_perm("reports.add_agendaitem"):
+            next_number = max((row["item"].number for row in items), default=0) + 1
+            form = AgendaItemForm(meeting=meeting, initial={"number": next_number})
+        return render(
+            request,
+            "reports/papers/meeting_detail.html",
+            {"meeting": meeting, "items": items, "composer": composer, "form": form},
+        )
+
+    def post(self, request, pk):
+        if not request.user.has_perm("reports.add_agendaitem"):
+            raise PermissionDenied("Only the Director changes the agenda.")
+        meeting = get_object_or_404(Meeting, pk=pk)
+        form = AgendaItemForm(request.POST, meeting=meeting)
+        if form.is_valid():
+            item = form.save(commit=False)
+            item.meeting = meeting
+            item.save()
+            messages.success(request, f"Item {item.number} added to the agenda.")
+            return redirect(meeting)
+        return self.get(request, pk, form=form)
+
+
+# --------------------------------------------------------------------------- composing
+
+
+class PaperCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """A new "Report of the Director" for an agenda item, with the usual sections."""
+
+    permission_required = "reports.add_paper"
+
+    def _item(self, item_pk):
+        item = get_object_or_404(AgendaItem.objects.select_related("meeting"), pk=item_pk)
+        if Paper.objects.filter(agenda_item=item).exists():
+            raise Http404("This agenda item already has its paper.")
+        return item
+
+    def get(self, request, item_pk):
+        item = self._item(item_pk)
+        form = PaperForm(
+            initial={
+                "title": item.title,
+                "author_name": request.user.get_full_name(),
+                "author_title": "Director EM IEP",
+            }
+        )
+        return render(request, "reports/papers/paper_form.html", {"form": form, "item": item})
+
+    def post(self, request, item_pk):
+        item = self._item(item_pk)
+        form = PaperForm(request.POST)
+        if not form.is_valid():
+            return render(request, "reports/papers/paper_form.html", {"form": form, "item": item})
+        with transaction.atomic():
+            paper = form.save(commit=False)
+            paper.agenda_item = item
+            paper.author = request.user
+            paper.save()
+            Section.objects.bulk_create(
+                Section(paper=paper, number=number, order=number, heading=heading)
+                for number, heading in enumerate(DEFAULT_SECTIONS, start=1)
+            )
+        messages.success(request, "Paper started: write its sections.")
+        return redirect("papers:sections", pk=paper.pk)
+
+
+class PaperEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    permission_required = COMPOSE
+
+    def get(self, request, pk):
+        paper = _paper(pk)
+        form = PaperForm(instance=paper)
+        return render(
+            request,
+            "reports/papers/paper_form.html",
+            {"form": form, "item": paper.agenda_item, "paper": paper},
+        )
+
+    def post(self, request, pk):
+        paper = _paper(pk)
+        form = PaperForm(request.POST, instance=paper)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Details saved.")
+            return redirect(paper)
+        return render(
+            request,
+            "reports/papers/paper_form.html",
+            {"form": form, "item": paper.agenda_item, "paper": paper},
+        )
+
+
+class PaperView(LoginRequiredMixin, View):
+    """The Director's page of a paper; readers are sent to its latest issue."""
+
+    def get(self, request, pk):
+        paper = _paper(pk)
+        if not request.user.has_perm(COMPOSE):
+            latest = paper.latest_issue() if request.user.has_perm(READ_ISSUED) else None
+            if latest is None:
+                raise PermissionDenied("This paper has not been issued.")
+            return redirect(latest)
+        sections = [
+            {"section": section, "paragraphs": numbered_paragraphs(section.number, section.body)}
+            for section in paper.sections.order_by("order", "number", "id")
+        ]
+        issues = list(paper.issues.defer("pdf", "snapshot").select_related("issued_by"))
+        recent = list(paper.builds.defer("snapshot", "content")[:5])
+        for build in recent:
+            builds.expire_if_stale(build)
+        return render(
+            request,
+            "reports/papers/paper_detail.html",
+            {
+                "paper": paper,
+                "sections": sections,
+                "issues": issues,
+                "builds": recent,
+                "pending_issue": builds.pending_issue(paper),
+                "can_issue": request.user.has_perm(ISSUE),
+            },
+        )
+
+
+class SectionsView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """Write the report: every section on one page (heading, text, position; delete; add)."""
+
+    permission_required = COMPOSE
+    template_name = "reports/papers/sections_form.html"
+
+    def _render(self, request, paper, formset, version_form, conflict=False):
+        return render(
+            request,
+            self.template_name,
+            {
+                "paper": paper,
+                "formset": formset,
+                "version_form": version_form,
+                "conflict": conflict,
+            },
+        )
+
+    def get(self, request, pk):
+        paper = _paper(pk)
+        formset = SectionFormSet(
+            instance=paper, queryset=paper.sections.order_by("order", "number", "id")
+        )
+        return self._render(
+            request, paper, formset, VersionForm(initial={"version": paper.version})
+        )
+
+    def post(self, request, pk):
+        paper = _paper(pk)
+        formset = SectionFormSet(
+            request.POST,
+            instance=paper,
+            queryset=paper.sections.order_by("order", "number", "id"),
+        )
+        version_form = VersionForm(request.POST)
+        if not (formset.is_valid() and version_form.is_valid()):
+            return self._render(request, paper, formset, version_form)
+        with transaction.atomic():
+            claimed = Paper.objects.filter(
+                pk=paper.pk, version=version_form.cleaned_data["version"]
+            ).update(version=F("version") + 1, updated_at=timezone.now())
+            if claimed:
+                sections = formset.save(commit=False)
+                for section in formset.deleted_objects:
+                    section.delete()
+                for section in sections:
+                    if section.order == 0:
+                        section.order = paper.sections.count() + 1
+                    section.save()
+                renumber(paper)
+        if not claimed:
+            messages.error(
+                request,
+                "The paper was changed in another window since you opened this page: "
+                "nothing was saved. Your text is below; reload to see the other changes.",
+            )
+            return self._render(request, paper, formset, version_form, conflict=True)
+        messages.success(request, "Saved.")
+        if "preview" in request.POST:
+            return redirect("papers:preview", pk=paper.pk)
+        return redirect("papers:sections", pk=paper.pk)
+
+
+# --------------------------------------------------------------------------- drafts' outputs
+
+
+class PreviewView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The draft as it will print, in the browser (HTML; fast, no PDF)."""
+
+    permission_required = COMPOSE
+
+    def get(self, request, pk):
+        paper = _paper(pk)
+        snapshot = build_snapshot(paper, user=request.user)
+        html = render_html(snapshot, screen=True, back_url=paper.get_absolute_url())
+        return HttpResponse(html)
+
+
+class DraftDataView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The draft's data as Excel or CSV, built now (fast: no PDF)."""
+
+    permission_required = COMPOSE
+    fmt = "xlsx"
+
+    def get(self, request, pk):
+        paper = _paper(pk)
+        snapshot = build_snapshot(paper, user=request.user)
+        return _data_file(snapshot, self.fmt, _stem(paper, "draft-data"))
+
+
+def _data_file(snapshot: dict, fmt: str, stem: str) -> HttpResponse:
+    if fmt == "xlsx":
+        return _download(exports.render_xlsx(snapshot), f"{stem}.xlsx", exports.XLSX_CONTENT_TYPE)
+    return _download(exports.render_csv(snapshot), f"{stem}.csv", exports.CSV_CONTENT_TYPE)
+
+
+class StartBuildView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """POST: take the snapshot and build the PDF outside the request; show its progress."""
+
+    permission_required = COMPOSE
+    kind = BuildKind.PDF
+
+    def post(self, request, pk):
+        paper = _paper(pk)
+        if self.kind == BuildKind.ISSUE and not request.user.has_perm(ISSUE):
+            raise PermissionDenied("Only the Director issues papers.")
+        try:
+            build = builds.start_build(paper, user=request.user, kind=self.kind)
+        except builds.IssueInProgress as error:
+            messages.error(request, str(error))
+            return redirect(paper)
+        return redirect(build)
+
+
+class IssueView(StartBuildView):
+    """GET: what issuing means; POST: issue (freeze the PDF and the data)."""
+
+    permission_required = ISSUE
+    kind = BuildKind.ISSUE
+
+    def get(self, request, pk):
+        paper = _paper(pk)
+        return render(
+            request,
+            "reports/papers/issue_confirm.html",
+            {
+                "paper": paper,
+                "next_number": (paper.latest_issue().number if paper.latest_issue() else 0) + 1,
+                "pending_issue": builds.pending_issue(paper),
+            },
+        )
+
+
+# --------------------------------------------------------------------------- builds
+
+
+def _build_for(request, pk) -> PaperBuild:
+    build = get_object_or_404(
+        PaperBuild.objects.select_related("paper__agenda_item__meeting", "issued_paper").defer(
+            "snapshot", "content"
+        ),
+        pk=pk,
+    )
+    user = request.user
+    if not user.has_perm("reports.view_paperbuild") or not (
+        build.requested_by_id == user.pk or user.has_perm(COMPOSE)
+    ):
+        raise PermissionDenied("This build is not yours.")
+    builds.expire_if_stale(build)
+    return build
+
+
+def _build_state(build: PaperBuild) -> dict:
+    return {
+        "id": build.pk,
+        "status": build.status,
+        "status_label": build.get_status_display(),
+        "progress": build.progress,
+        "stage": build.stage,
+        "error": build.error,
+        "finished": build.finished,
+        "pages": build.pages,
+        "download_url": reverse("papers:build-download", args=[build.pk])
+        if build.status == BuildStatus.DONE
+        else None,
+        "issued_url": build.issued_paper.get_absolute_url() if build.issued_paper_id else None,
+    }
+
+
+class BuildView(LoginRequiredMixin, View):
+    """A build's progress; when done, the file to download (or the issued paper)."""
+
+    def get(self, request, pk):
+        build = _build_for(request, pk)
+        return render(
+            request,
+            "reports/papers/build_detail.html",
+            {"build": build, "paper": build.paper, "state": _build_state(build)},
+        )
+
+
+class BuildStatusView(LoginRequiredMixin, View):
+    """The build's state as JSON, for the status page's poller (static/js/paper-build.js)."""
+
+    def get(self, request, pk):
+        build = _build_for(request, pk)
+        response = JsonResponse(_build_state(build))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class BuildDownloadView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        build = _build_for(request, pk)
+        if build.status != BuildStatus.DONE:
+            raise Http404("The file is not ready.")
+        if build.issued_paper_id:
+            return redirect("papers:issued-pdf", pk=build.issued_paper_id)
+        content = PaperBuild.objects.values_list("content", flat=True).get(pk=build.pk)
+        if content is None:
+            raise Http404("This file has been cleared; build it again.")
+        return _download(bytes(content), build.filename, "application/pdf")
+
+
+# --------------------------------------------------------------------------- issued papers
+
+
+def _issued(request, pk, *, fields=()) -> IssuedPaper:
+    if not request.user.has_perm(READ_ISSUED):
+        raise PermissionDenied("You may not read Board papers.")
+    queryset = IssuedPaper.objects.select_related("paper__agenda_item__meeting", "issued_by")
+    if "pdf" not in fields:
+        queryset = queryset.defer("pdf")
+    return get_object_or_404(queryset, pk=pk)
+
+
+class IssuedView(LoginRequiredMixin, View):
+    """An issued paper: its frozen files, and the figures restated since it was issued."""
+
+    def get(self, request, pk):
+        issued = _issued(request, pk)
+        paper = issued.paper
+        later = paper.issues.filter(number__gt=issued.number).defer("pdf", "snapshot")
+        return render(
+            request,
+            "reports/papers/issued_detail.html",
+            {
+                "issued": issued,
+                "paper": paper,
+                "snapshot": issued.snapshot,
+                "restated": restatements(issued, user=request.user),
+                "later": list(later),
+                "composer": request.user.has_perm(COMPOSE),
+            },
+        )
+
+
+class IssuedPaperHtmlView(LoginRequiredMixin, View):
+    """The issued paper as HTML, from its frozen snapshot."""
+
+    def get(self, request, pk):
+        issued = _issued(request, pk)
+        return HttpResponse(
+            render_html(issued.snapshot, screen=True, back_url=issued.get_absolute_url())
+        )
+
+
+class IssuedPdfView(LoginRequiredMixin, View):
+    """The frozen PDF, byte for byte as issued (its checksum is checked first)."""
+
+    def get(self, request, pk):
+        issued = _issued(request, pk, fields=("pdf",))
+        if not issued.verify():
+            raise RuntimeError(f"Issued paper {issued.pk}: the stored PDF fails its checksum.")
+        return _download(
+            issued.pdf_bytes,
+            f"{_stem(issued.paper, f'issue-{issued.number}')}.pdf",
+            "application/pdf",
+        )
+
+
+class IssuedDataView(LoginRequiredMixin, View):
+    """Excel or CSV of the issue's frozen data."""
+
+    fmt = "xlsx"
+
+    def get(self, request, pk):
+        issued = _issued(request, pk)
+        return _data_file(
+            issued.snapshot, self.fmt, _stem(issued.paper, f"issue-{issued.number}-data")
+        )

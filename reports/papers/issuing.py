@@ -1,0 +1,220 @@
+"""What changed since a paper was issued: the figures restated, reported vs now, and why.
+
+An issued paper never changes (its PDF and snapshot are frozen). The returns go on: a value is
+corrected, a manual rating is given, a rule is revised. ``restatements(issued, user=...)``
+compares the issue's snapshot with the same data built now, line by line (by sub-region,
+authority and target), and target by target, and gives for each
+changed line who changed it, when, and through which channel (the line history's
+``history_change_reason``: "web", "import: file.xlsx row 12", ...), with the line's manual
+reason where it has a manual rating.
+
+Only what the reader may see: the current data is built for the reader
+(``returns.overall.overall_ratings`` scopes it), so a programme manager sees restatements of
+their own sub-region only, and the region's overall rating is compared only for a reader who
+sees the whole region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from returns.models import ReturnLine
+from returns.periods import Quarter
+from targets.models import TargetSet
+
+from .key import RATING_LETTERS
+from .snapshot import build_data
+
+__all__ = ["Change", "LineRestatement", "OverallRestatement", "Restatements", "restatements"]
+
+#: The figures of a line compared: (snapshot key, label).
+FIGURES = (
+    ("actual_text", "Value"),
+    ("target_text", "Target value"),
+    ("state", "State"),
+    ("manual", "Manual rating"),
+    ("effective", "Rating"),
+)
+
+
+def _shown(name: str, value) -> str:
+    if name in {"manual", "effective"}:
+        return RATING_LETTERS.get(value, value) if value else "—"
+    if name == "state":
+        return (value or "").replace("_", " ") or "—"
+    return value or "—"
+
+
+def _overall_text(rating: str | None) -> str:
+    return RATING_LETTERS.get(rating, rating) if rating else "not rated"
+
+
+@dataclass(frozen=True)
+class Change:
+    figure: str
+    reported: str
+    now: str
+
+
+@dataclass(frozen=True)
+class Audit:
+    when: datetime
+    who: str
+    channel: str
+
+
+@dataclass
+class LineRestatement:
+    sub_region: str
+    authority: str
+    target: str
+    changes: list[Change]
+    audit: list[Audit] = field(default_factory=list)
+    manual_reason: str = ""
+    gone: bool = False  # the line is no longer in the returns (or no longer visible)
+    key: tuple[str, str, int] | None = None  # (sub-region slug, authority slug, target id)
+
+
+@dataclass
+class OverallRestatement:
+    where: str
+    target: str
+    reported: str
+    now: str
+    explanation: str
+
+
+@dataclass
+class Restatements:
+    lines: list[LineRestatement]
+    overall: list[OverallRestatement]
+    scope_note: str
+
+    def __bool__(self) -> bool:
+        return bool(self.lines or self.overall)
+
+
+def _key(line: dict) -> tuple[str, str, int]:
+    return (line["sub_region"], line["authority"], line["target_id"])
+
+
+def restatements(issued, *, user) -> Restatements:
+    """The figures of an issued paper restated since, as ``user`` may see them now."""
+    reported = issued.snapshot["data"]
+    target_set = TargetSet.objects.get(slug=reported["target_set"]["slug"])
+    quarter = Quarter.parse(reported["quarter"])
+    current = build_data(user=user, target_set=target_set, quarter=quarter, trend=False)
+    visible = {sub_region["slug"] for sub_region in current["sub_regions"]}
+    names = {sub_region["slug"]: sub_region["name"] for sub_region in reported["sub_regions"]}
+    numbers = {target["id"]: target["number"] for target in reported["targets"]}
+
+    now_lines = {_key(line): line for line in current["lines"]}
+    changed: list[LineRestatement] = []
+    for line in reported["lines"]:
+        if line["sub_region"] not in visible:
+            continue
+        then = line
+        now = now_lines.get(_key(line))
+        if now is None:
+            changed.append(
+                LineRestatement(
+                    sub_region=names.get(line["sub_region"], line["sub_region"]),
+                    authority=line["authority_short_name"],
+                    target=numbers.get(line["target_id"], "?"),
+                    changes=[],
+                    gone=True,
+                )
+            )
+            continue
+        changes = [
+            Change(label, _shown(name, then.get(name)), _shown(name, now.get(name)))
+            for name, label in FIGURES
+            if (then.get(name) or None) != (now.get(name) or None)
+        ]
+        if changes:
+            changed.append(
+                LineRestatement(
+                    sub_region=names.get(line["sub_region"], line["sub_region"]),
+                    authority=line["authority_short_name"],
+                    target=numbers.get(line["target_id"], "?"),
+                    changes=changes,
+                    manual_reason=now.get("manual_reason", "") if now.get("manual") else "",
+                    key=_key(line),
+                )
+            )
+    _attach_audit(changed, target_set=target_set, quarter=quarter, since=issued.issued_at)
+
+    overall: list[OverallRestatement] = []
+    current_targets = {target["id"]: target for target in current["targets"]}
+    for target in reported["targets"]:
+        now_target = current_targets.get(target["id"])
+        if now_target is None:
+            continue
+        if (
+            current["whole_region"]
+            and reported["whole_region"]
+            and target["region"]["rating"] != now_target["region"]["rating"]
+        ):
+            overall.append(
+                OverallRestatement(
+                    where="The region",
+                    target=target["number"],
+                    reported=_overall_text(target["region"]["rating"]),
+                    now=_overall_text(now_target["region"]["rating"]),
+                    explanation=now_target["region"]["explanation"],
+                )
+            )
+        now_by_slug = {each["slug"]: each for each in now_target["sub_regions"]}
+        for each in target["sub_regions"]:
+            now_each = now_by_slug.get(each["slug"])
+            if now_each is None or now_each["rating"] == each["rating"]:
+                continue
+            overall.append(
+                OverallRestatement(
+                    where=names.get(each["slug"], each["slug"]),
+                    target=target["number"],
+                    reported=_overall_text(each["rating"]),
+                    now=_overall_text(now_each["rating"]),
+                    explanation=now_each["explanation"],
+                )
+            )
+    return Restatements(lines=changed, overall=overall, scope_note=current["scope_note"])
+
+
+def _attach_audit(
+    changed: list[LineRestatement], *, target_set: TargetSet, quarter: Quarter, since: datetime
+) -> None:
+    """Each changed line's history records since the issue (two queries: the lines' ids, then
+    their history with the users)."""
+    wanted = {restatement.key: restatement for restatement in changed if restatement.key}
+    if not wanted:
+        return
+    rows = ReturnLine.objects.filter(
+        return_obj__target_set=target_set,
+        return_obj__year=quarter.year,
+        return_obj__quarter=quarter.quarter,
+        target_id__in={key[2] for key in wanted},
+        authority__slug__in={key[1] for key in wanted},
+    ).values_list("id", "return_obj__sub_region__slug", "authority__slug", "target_id")
+    by_id = {
+        pk: wanted[(sub_region, authority, target)]
+        for pk, sub_region, authority, target in rows
+        if (sub_region, authority, target) in wanted
+    }
+    if not by_id:
+        return
+    records = (
+        ReturnLine.history.filter(id__in=list(by_id), history_date__gt=since)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    for record in records:
+        user = record.history_user
+        by_id[record.id].audit.append(
+            Audit(
+                when=record.history_date,
+                who=(user.get_full_name() or user.get_username()) if user else "unknown",
+                channel=record.history_change_reason or "",
+            )
+        )

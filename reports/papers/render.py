@@ -1,0 +1,110 @@
+"""Renderers of a snapshot: the HTML (preview and print) and the PDF (WeasyPrint).
+
+``render_html(snapshot)`` is the print document; ``render_html(snapshot, screen=True)`` the
+same document for the browser (it links the stylesheet and adds the preview bar).
+``render_pdf(html)`` lays it out with static/css/print/paper.css and returns the PDF bytes and
+the page count. WeasyPrint fetches nothing: the charts are inline SVG and the stylesheet is
+handed over directly, so a link in the Director's text can never make the server fetch a URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from .context import paper_context
+
+__all__ = ["PRINT_CSS", "Pdf", "render_html", "render_pdf", "stylesheet_path"]
+
+PRINT_CSS = "css/print/paper.css"
+PRINT_TEMPLATE = "reports/print/paper.html"
+
+
+@dataclass(frozen=True)
+class Pdf:
+    content: bytes
+    pages: int
+
+
+def render_html(snapshot: dict, *, screen: bool = False, **extra) -> str:
+    return render_to_string(PRINT_TEMPLATE, paper_context(snapshot, screen=screen, **extra))
+
+
+def stylesheet_path() -> Path:
+    found = finders.find(PRINT_CSS)
+    if not found:  # pragma: no cover - the file ships with the app
+        return Path(settings.BASE_DIR) / "static" / PRINT_CSS
+    return Path(found)
+
+
+class _ProgressHandler(logging.Handler):
+    """Hands WeasyPrint's progress messages ("Step 5 - Creating layout - Page 3") of this
+    thread to a callback."""
+
+    def __init__(self, callback: Callable[[str], None], thread: int) -> None:
+        super().__init__(logging.INFO)
+        self.callback = callback
+        self.thread = thread
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            with contextlib.suppress(Exception):  # progress must never break a build
+                self.callback(record.getMessage())
+
+
+_progress_lock = threading.Lock()
+_progress_users = 0
+_progress_saved: tuple[int, bool] = (logging.NOTSET, True)
+
+
+@contextlib.contextmanager
+def _weasyprint_progress(callback: Callable[[str], None] | None):
+    """While a build runs, hand this thread's WeasyPrint step messages to ``callback``.
+
+    The ``weasyprint.progress`` logger is set to INFO, and kept from the console, only while
+    at least one build listens; its level and propagation are restored after the last one.
+    """
+    global _progress_users, _progress_saved
+    if callback is None:
+        yield
+        return
+    logger = logging.getLogger("weasyprint.progress")
+    handler = _ProgressHandler(callback, threading.get_ident())
+    with _progress_lock:
+        if _progress_users == 0:
+            _progress_saved = (logger.level, logger.propagate)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False
+        _progress_users += 1
+        logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        with _progress_lock:
+            logger.removeHandler(handler)
+            _progress_users -= 1
+            if _progress_users == 0:
+                logger.setLevel(_progress_saved[0])
+                logger.propagate = _progress_saved[1]
+
+
+def render_pdf(html: str, *, progress: Callable[[str], None] | None = None) -> Pdf:
+    """The PDF of the print HTML. ``progress`` receives WeasyPrint's step messages."""
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    with _weasyprint_progress(progress):
+        document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher).render(
+            stylesheets=[CSS(filename=str(stylesheet_path()), url_fetcher=fetcher)]
+        )
+        content = document.write_pdf()
+    return Pdf(content=content, pages=len(document.pages))
