@@ -149,7 +149,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "East Midlands RIEP targets API",
-    "DESCRIPTION": "Read-only access to the region's authorities, target sets and targets.",
+    "DESCRIPTION": (
+        "Authorities, target sets and targets; quarterly returns (read, and write for programme "
+        "managers of their own sub-region); ratings and the Board dashboards."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
