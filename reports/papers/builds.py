@@ -39,7 +39,7 @@ import time
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, OperationalError, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -169,9 +169,14 @@ class _Progress:
         if not force and now - self.last < self.interval:
             return
         self.last = now
-        PaperBuild.objects.filter(pk=self.pk).update(
-            progress=min(max(percent, 0), 100), stage=stage[:200], updated_at=timezone.now()
-        )
+        try:
+            PaperBuild.objects.filter(pk=self.pk).update(
+                progress=min(max(percent, 0), 100), stage=stage[:200], updated_at=timezone.now()
+            )
+        except OperationalError:
+            # Progress is only for the Director's status page: a database busy at that instant
+            # (SQLite locks whole tables) must not fail the build itself.
+            logger.info("Paper build %s: progress not recorded (database busy)", self.pk)
 
     def weasyprint(self, message: str) -> None:
         page = self._PAGE.match(message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from datetime import timedelta
 
 import pytest
@@ -127,12 +127,13 @@ def test_the_background_thread_builds_after_the_commit(settings):
     world = make_small_world()
 
     build = builds.start_build(world.paper, user=world.director)  # autocommit: starts now
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        build.refresh_from_db()
-        if build.finished:
-            break
-        time.sleep(0.2)
+    # Wait for the thread itself rather than polling the row: SQLite's shared-cache test
+    # database locks whole tables, so a read while the thread writes could fail either side.
+    worker = next((t for t in threading.enumerate() if t.name == f"paper-build-{build.pk}"), None)
+    if worker is not None:  # None: it has already finished
+        worker.join(timeout=120)
+        assert not worker.is_alive()
+    build.refresh_from_db()
 
     assert build.status == BuildStatus.DONE, build.error
     assert build.pages >= 5
