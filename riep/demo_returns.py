@@ -1,8 +1,14 @@
-"""The demo's quarterly returns: the sub-regions' December 2009 returns of seed 002.
+"""The demo's quarterly returns: the sub-regions' December 2009 returns of seed 002, and the
+2009/10 Q2 returns reconstructed from the figures those returns date within or before Q2.
 
 ``load_demo_returns()`` reads ``fixtures/demo/*.csv`` and writes them into the 12 stretch targets'
-returns for 2009/10 Q3, one return per sub-region. ``python manage.py setup_demo`` calls it after
-creating the demo users (``make run`` runs ``load_reference_data`` before that).
+returns: for 2009/10 Q3, one return per sub-region (``<sub-region>-2009-10-q3.csv``); for
+2009/10 Q2, one for each sub-region whose December return dates a figure on or before
+30/09/2009 (``<sub-region>-2009-10-q2.csv``: Derbyshire, Lincolnshire, Northamptonshire).
+Every Q2 return is loaded before any Q3 one, so that the history reads in order (Q2 closed
+before Q3 was written, as when a programme manager starts a quarter with copy forward).
+``python manage.py setup_demo`` calls it after creating the demo users (``make run`` runs
+``load_reference_data`` before that).
 
 The files
 ---------
@@ -41,6 +47,26 @@ What goes where (seed 002)
   target 5 "All authorities scoring at least level 3 in use of resources". Appendix 3 gives no
   date, so those lines have none (Lincolnshire's carry its return's 09/12/09).
 
+The reconstructed 2009/10 Q2 returns (chosen)
+---------------------------------------------
+Seed 002 has no Q2 return, but the December returns give earlier figures with their own dates.
+A Q2 file holds only those the paper dates on or before 30/09/2009, each with that date of
+data, the target value and note the paper gives with it, and a ``source`` that starts with
+"reconstructed Q2:" and cites the cell; every other line stays "awaiting data", and no rating
+is entered by hand (the papers' RAG ratings are December's). The loader refuses a row of a
+reconstructed quarter without a date of data, or whose source does not say "reconstructed",
+and a row of any quarter dated after the quarter's end (a figure not yet known then).
+
+* Lincolnshire: the rows of targets 6, 8, 9, 10 (the LAA's figure) and 11 dated 31/03/09 or
+  30/09/09, the same figures as in its Q3 return (so the comparison shows "no change").
+* Northamptonshire: the "Current Status" notes with a dated figure - target 6 "Q2 2009/10 ...
+  72%", target 8 "98.3% ... for Apr-Sep09", target 10 "actual 2008/09 = 76.1%" against the LAA
+  target 78.4%, target 11 "actual Sep09 = 10.4%, LAA Target Sep09 = 10.2%" - dated the
+  period's last day (30/09/09; 31/03/09 for 2008/09). The Q3 return keeps them as comments.
+* Derbyshire: Derbyshire County Council's NEET for 2008 (the November-January average, 6.7%
+  against 6.2%, dated 31/01/09), from its note.
+* Leicestershire/Rutland and Nottinghamshire: none (no dated figure), so no Q2 return.
+
 Skipped cells (listed with their reasons at the top of each CSV)
 ---------------------------------------------------------------
 * Derbyshire, "Peak District NPA": targets 4 (matrix G, CAA table n/a) and 5 (matrix G, CAA
@@ -62,9 +88,10 @@ Each return is written by its sub-region's demo programme manager (``pm-derbyshi
 through ``services.open_return`` and ``services.update_lines`` with the channel
 ``"demo: fixtures/demo/<file>"``, so that the lines' history reads as a real quarter would
 (who, when, through which channel) and the same checks apply as for any programme manager.
-Derbyshire's and Lincolnshire's returns are then submitted by their programme manager and
-approved by the demo Director (``director``), so that the demo shows the sign-off trail; the
-other three stay drafts for the demo users to edit.
+Every reconstructed Q2 return, and Derbyshire's and Lincolnshire's Q3 returns, are then
+submitted by their programme manager and approved by the demo Director (``director``), so that
+Q2 reads as a closed quarter and the demo shows the sign-off trail; the other three Q3
+returns stay drafts for the demo users to edit.
 
 Idempotent: a line whose values are already stored is left alone (``update_lines`` changes
 nothing and records no history), an existing return is reused, and a return already submitted
@@ -113,11 +140,21 @@ COLUMNS = (
     "comment",
     "source",
 )
-#: The returns the demo shows signed off (submitted by their PM, approved by the Director).
+#: The quarter of seed 002's December 2009 returns; the demo's returns of earlier quarters are
+#: reconstructed from the figures those returns date (see the module's docstring).
+RETURNED_QUARTER = Quarter(2009, 3)
+RECONSTRUCTED = "reconstructed"
+#: The December 2009 returns the demo shows signed off (submitted by their PM, approved by the
+#: Director); every reconstructed return is signed off too (a closed quarter).
 SIGNED_OFF = ("derbyshire", "lincolnshire")
 DIRECTOR_USERNAME = "director"
 SUBMIT_COMMENT = "December 2009 return against the 12 stretch targets (seed 002, item 8)."
 APPROVE_COMMENT = "Approved for the Board of 20 January 2010 (demo sign-off)."
+RECONSTRUCTED_SUBMIT_COMMENT = (
+    "{quarter} return against the 12 stretch targets, reconstructed for the demo from the "
+    "figures seed 002's December 2009 returns date on or before {end}."
+)
+RECONSTRUCTED_APPROVE_COMMENT = "Approved (demo sign-off of a reconstructed {quarter} return)."
 
 
 class DemoDataError(Exception):
@@ -166,6 +203,17 @@ def read_demo_file(path: Path) -> list[tuple[int, dict[str, str]]]:
     return [(skipped + 1 + reader.line_num - 1, row) for row in reader if any(row.values())]
 
 
+@dataclass
+class _Group:
+    """The rows of one demo file that make one return."""
+
+    path: Path
+    sub_region_slug: str
+    target_set_slug: str
+    quarter: Quarter
+    rows: list[tuple[int, dict[str, str]]]
+
+
 class _Loader:
     def __init__(self, *, today: date) -> None:
         self.today = today
@@ -210,14 +258,23 @@ class _Loader:
                 return found[0]
         raise ValueError(f'"{text}" is not one target of {target_set.slug}.')
 
-    def load_file(self, path: Path) -> list[DemoReturn]:
+    def read_file(self, path: Path) -> list[_Group]:
+        """The file's rows grouped by return (sub-region, target set, quarter)."""
         groups: dict[tuple[str, str, str], list[tuple[int, dict[str, str]]]] = defaultdict(list)
         for number, row in read_demo_file(path):
             groups[(row["sub_region"], row["target_set"], row["period"])].append((number, row))
-        return [self.load_return(path, key, rows) for key, rows in groups.items()]
+        found = []
+        for (sub_region_slug, target_set_slug, period), rows in groups.items():
+            try:
+                quarter = Quarter.parse(period)
+            except ValueError as error:
+                raise DemoDataError(f"{path.name}, line {rows[0][0]}: {error}") from error
+            found.append(_Group(path, sub_region_slug, target_set_slug, quarter, rows))
+        return found
 
-    def load_return(self, path: Path, key, rows) -> DemoReturn:
-        sub_region_slug, target_set_slug, period = key
+    def load_return(self, group: _Group) -> DemoReturn:
+        path, rows, quarter = group.path, group.rows, group.quarter
+        sub_region_slug, target_set_slug = group.sub_region_slug, group.target_set_slug
         where = f"{path.name}, line {rows[0][0]}"
         target_set = self.target_sets.get(target_set_slug)
         if target_set is None:
@@ -228,10 +285,6 @@ class _Loader:
         sub_region = self.sub_regions.get(sub_region_slug)
         if sub_region is None:
             raise DemoDataError(f'{where}: no sub-region "{sub_region_slug}".')
-        try:
-            quarter = Quarter.parse(period)
-        except ValueError as error:
-            raise DemoDataError(f"{where}: {error}") from error
         manager = self.user(self.programme_managers[sub_region.slug])
 
         return_obj, created = services.open_return(
@@ -245,7 +298,7 @@ class _Loader:
         }
         changes: dict[tuple[int, int], dict[str, Any]] = {}
         for number, row in rows:
-            line_key, values = self.read_row(path, number, row, sub_region, target_set)
+            line_key, values = self.read_row(path, number, row, sub_region, target_set, quarter)
             if line_key not in lines:
                 raise DemoDataError(
                     f"{path.name}, line {number}: the return has no line for "
@@ -279,12 +332,14 @@ class _Loader:
                     f"{return_obj.get_status_display().lower()}: left as it is (rebuild the "
                     "demo database to reload it)"
                 )
-        if sub_region.slug in SIGNED_OFF:
-            self.sign_off(return_obj, manager)
+        if quarter < RETURNED_QUARTER or sub_region.slug in SIGNED_OFF:
+            self.sign_off(return_obj, manager, quarter)
         outcome.status = Return.objects.get(pk=return_obj.pk).status
         return outcome
 
-    def read_row(self, path: Path, number: int, row: dict[str, str], sub_region, target_set):
+    def read_row(
+        self, path: Path, number: int, row: dict[str, str], sub_region, target_set, quarter
+    ):
         where = f"{path.name}, line {number}"
         name = row["authority"].strip()
         found = self.resolver.candidates(name, sub_region=sub_region)
@@ -323,22 +378,44 @@ class _Loader:
             values["target_value"] = target_value
         if not values["source"]:
             raise DemoDataError(f"{where}: every demo row cites its source.")
+        if date_of_data is not None and date_of_data > quarter.end:
+            raise DemoDataError(
+                f"{where}: the figure is dated {date_of_data:%d/%m/%Y}, after the end of "
+                f"{quarter.label}: it was not known in that quarter."
+            )
+        if quarter < RETURNED_QUARTER:
+            if not values["source"].casefold().startswith(RECONSTRUCTED):
+                raise DemoDataError(
+                    f"{where}: a {quarter.label} row is reconstructed: its source starts with "
+                    f'"{RECONSTRUCTED} {quarter.label[-2:]}:".'
+                )
+            if actual is not None and date_of_data is None:
+                raise DemoDataError(
+                    f"{where}: a reconstructed {quarter.label} figure needs the date the "
+                    "paper gives it (only figures dated within or before the quarter are "
+                    "entered)."
+                )
         return (authority.pk, target.pk), values
 
-    def sign_off(self, return_obj: Return, manager) -> None:
+    def sign_off(self, return_obj: Return, manager, quarter: Quarter) -> None:
+        if quarter < RETURNED_QUARTER:
+            texts = {"quarter": quarter.label, "end": f"{quarter.end:%d/%m/%Y}"}
+            submit = RECONSTRUCTED_SUBMIT_COMMENT.format(**texts)
+            approve = RECONSTRUCTED_APPROVE_COMMENT.format(**texts)
+        else:
+            submit, approve = SUBMIT_COMMENT, APPROVE_COMMENT
         current = Return.objects.get(pk=return_obj.pk)
         if current.status in {ReturnStatus.DRAFT, ReturnStatus.RETURNED}:
-            current = services.submit_return(
-                return_obj=current, actor=manager, comment=SUBMIT_COMMENT
-            )
+            current = services.submit_return(return_obj=current, actor=manager, comment=submit)
         if current.status == ReturnStatus.SUBMITTED:
             services.approve_return(
-                return_obj=current, actor=self.user(DIRECTOR_USERNAME), comment=APPROVE_COMMENT
+                return_obj=current, actor=self.user(DIRECTOR_USERNAME), comment=approve
             )
 
 
 def load_demo_returns(*, directory: Path = DEMO_DIR, today: date | None = None) -> list[DemoReturn]:
-    """Load every ``*.csv`` of ``directory`` (all or nothing); see the module's docstring.
+    """Load every ``*.csv`` of ``directory`` (all or nothing), the returns in order of their
+    quarter (Q2 before Q3), then of their file's name; see the module's docstring.
 
     Raises ReferenceDataMissing when the target set or the demo users are not there yet, and
     DemoDataError naming the file and line for anything else that does not fit.
@@ -349,5 +426,7 @@ def load_demo_returns(*, directory: Path = DEMO_DIR, today: date | None = None) 
     if not paths:
         raise DemoDataError(f"{directory}: no demo files (*.csv).")
     loader = _Loader(today=today or timezone.localdate())
+    groups = [group for path in paths for group in loader.read_file(path)]
+    groups.sort(key=lambda group: group.quarter)  # stable: within a quarter, by file name
     with transaction.atomic():
-        return [outcome for path in paths for outcome in loader.load_file(path)]
+        return [loader.load_return(group) for group in groups]
