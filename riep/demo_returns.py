@@ -118,6 +118,7 @@ from django.utils import timezone
 from authorities.models import SubRegion
 from authorities.resolve import AuthorityResolver
 from returns import services
+from returns.importing import COLUMNS as IMPORT_COLUMNS
 from returns.importing import ValueProblem, parse_date, parse_rating, parse_value
 from returns.models import LineState, Rating, Return, ReturnStatus
 from returns.periods import Quarter
@@ -126,20 +127,8 @@ from targets.models import Target, TargetSet, level_labels
 from .demo import DEMO_USERS
 
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
-COLUMNS = (
-    "sub_region",
-    "authority",
-    "target_set",
-    "target",
-    "period",
-    "date_of_data",
-    "actual",
-    "target_value",
-    "rag",
-    "reason",
-    "comment",
-    "source",
-)
+# The import columns (returns/importing.py), plus the cell of the paper each row comes from.
+COLUMNS = (*IMPORT_COLUMNS, "source")
 #: The quarter of seed 002's December 2009 returns; the demo's returns of earlier quarters are
 #: reconstructed from the figures those returns date (see the module's docstring).
 RETURNED_QUARTER = Quarter(2009, 3)
