@@ -145,8 +145,9 @@ class Paper(models.Model):
 class Section(models.Model):
     """A numbered section of a paper: "2. Background", its body in Markdown.
 
-    ``number`` is what is printed; it follows ``order`` (``renumber``), so the sections read
-    1, 2, 3 ... whatever was inserted or deleted. The body's paragraphs are numbered 2.1, 2.2 ...
+    ``number`` is what is printed; it follows ``order`` (``reports.papers.services.renumber``,
+    after every save of the text), so the sections read 1, 2, 3 ... whatever was inserted or
+    deleted. The body's paragraphs are numbered 2.1, 2.2 ...
     when rendered (``reports.markdown.numbered_paragraphs``).
     """
 
@@ -161,13 +162,6 @@ class Section(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.heading}"
-
-
-def renumber(paper: Paper) -> None:
-    """Number the paper's sections 1, 2, 3 ... in their order (and make the order the same)."""
-    for position, section in enumerate(paper.sections.order_by("order", "number", "id"), 1):
-        if (section.number, section.order) != (position, position):
-            Section.objects.filter(pk=section.pk).update(number=position, order=position)
 
 
 def sha256(content: bytes) -> str:

@@ -14,20 +14,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import F, Prefetch
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.forms import BaseForm
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.decorators.http import require_GET
 
 from .markdown import numbered_paragraphs
 from .models import (
-    DEFAULT_SECTIONS,
     AgendaItem,
     BuildKind,
     BuildStatus,
@@ -35,10 +33,8 @@ from .models import (
     Meeting,
     Paper,
     PaperBuild,
-    Section,
-    renumber,
 )
-from .papers import builds, exports
+from .papers import builds, exports, services
 from .papers.forms import AgendaItemForm, MeetingForm, PaperForm, SectionFormSet, VersionForm
 from .papers.issuing import restatements
 from .papers.render import render_html
@@ -71,6 +67,34 @@ def _paper(pk: int) -> Paper:
     return get_object_or_404(
         Paper.objects.select_related("agenda_item__meeting", "target_set", "author"), pk=pk
     )
+
+
+def _refused(form: BaseForm, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    """A service's refusal shown on the form: on the field it names (or its ``aliases``
+    entry) where the form has it, above the form otherwise."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        name = (aliases or {}).get(name, name)
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def _paper_details(form: PaperForm) -> dict:
+    """The service's keywords from a valid PaperForm (its quarter is "2009/10 Q3")."""
+    data = form.cleaned_data
+    return {
+        "title": data["title"],
+        "target_set": data["target_set"],
+        "year": data["period"].year,
+        "quarter": data["period"].quarter,
+        "author_name": data["author_name"],
+        "author_title": data["author_title"],
+    }
+
+
+#: The paper's fields that PaperForm shows as one ("period").
+PAPER_ALIASES = {"year": "period", "quarter": "period"}
 
 
 # --------------------------------------------------------------------------- listing
@@ -114,9 +138,13 @@ class MeetingCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
     def post(self, request):
         form = MeetingForm(request.POST)
         if form.is_valid():
-            meeting = form.save()
-            messages.success(request, f"{meeting} added. Now add its agenda items.")
-            return redirect(meeting)
+            try:
+                meeting = services.create_meeting(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _refused(form, error)
+            else:
+                messages.success(request, f"{meeting} added. Now add its agenda items.")
+                return redirect(meeting)
         return render(request, "reports/papers/meeting_form.html", {"form": form})
 
 
@@ -134,9 +162,15 @@ class MeetingEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
         meeting = get_object_or_404(Meeting, pk=pk)
         form = MeetingForm(request.POST, instance=meeting)
         if form.is_valid():
-            form.save()
-            messages.success(request, "Meeting saved.")
-            return redirect(meeting)
+            try:
+                meeting = services.update_meeting(
+                    meeting=meeting, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _refused(form, error)
+            else:
+                messages.success(request, "Meeting saved.")
+                return redirect(meeting)
         return render(
             request, "reports/papers/meeting_form.html", {"form": form, "meeting": meeting}
         )
@@ -175,11 +209,15 @@ class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
         meeting = get_object_or_404(Meeting, pk=pk)
         form = AgendaItemForm(request.POST, meeting=meeting)
         if form.is_valid():
-            item = form.save(commit=False)
-            item.meeting = meeting
-            item.save()
-            messages.success(request, f"Item {item.number} added to the agenda.")
-            return redirect(meeting)
+            try:
+                item = services.add_agenda_item(
+                    meeting=meeting, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _refused(form, error)
+            else:
+                messages.success(request, f"Item {item.number} added to the agenda.")
+                return redirect(meeting)
         return self.get(request, pk, form=form)
 
 
@@ -211,19 +249,17 @@ class PaperCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
     def post(self, request, item_pk):
         item = self._item(item_pk)
         form = PaperForm(request.POST)
-        if not form.is_valid():
-            return render(request, "reports/papers/paper_form.html", {"form": form, "item": item})
-        with transaction.atomic():
-            paper = form.save(commit=False)
-            paper.agenda_item = item
-            paper.author = request.user
-            paper.save()
-            Section.objects.bulk_create(
-                Section(paper=paper, number=number, order=number, heading=heading)
-                for number, heading in enumerate(DEFAULT_SECTIONS, start=1)
-            )
-        messages.success(request, "Paper started: write its sections.")
-        return redirect("papers:sections", pk=paper.pk)
+        if form.is_valid():
+            try:
+                paper = services.start_paper(
+                    agenda_item=item, author=request.user, **_paper_details(form)
+                )
+            except ValidationError as error:
+                _refused(form, error, PAPER_ALIASES)
+            else:
+                messages.success(request, "Paper started: write its sections.")
+                return redirect("papers:sections", pk=paper.pk)
+        return render(request, "reports/papers/paper_form.html", {"form": form, "item": item})
 
 
 class PaperEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -242,9 +278,15 @@ class PaperEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
         paper = _paper(pk)
         form = PaperForm(request.POST, instance=paper)
         if form.is_valid():
-            form.save()
-            messages.success(request, "Details saved.")
-            return redirect(paper)
+            try:
+                paper = services.update_paper(
+                    paper=paper, actor=request.user, **_paper_details(form)
+                )
+            except ValidationError as error:
+                _refused(form, error, PAPER_ALIASES)
+            else:
+                messages.success(request, "Details saved.")
+                return redirect(paper)
         return render(
             request,
             "reports/papers/paper_form.html",
@@ -321,26 +363,36 @@ class SectionsView(LoginRequiredMixin, PermissionRequiredMixin, View):
         version_form = VersionForm(request.POST)
         if not (formset.is_valid() and version_form.is_valid()):
             return self._render(request, paper, formset, version_form)
-        with transaction.atomic():
-            claimed = Paper.objects.filter(
-                pk=paper.pk, version=version_form.cleaned_data["version"]
-            ).update(version=F("version") + 1, updated_at=timezone.now())
-            if claimed:
-                sections = formset.save(commit=False)
-                for section in formset.deleted_objects:
-                    section.delete()
-                for section in sections:
-                    if section.order == 0:
-                        section.order = paper.sections.count() + 1
-                    section.save()
-                renumber(paper)
-        if not claimed:
+        # save(commit=False) writes nothing: it gives the changed and new sections, and the
+        # deleted ones (formset.deleted_objects), for the service to write.
+        written = formset.save(commit=False)
+        try:
+            services.save_sections(
+                paper=paper,
+                base_version=version_form.cleaned_data["version"],
+                changed=[
+                    services.SectionEdit(
+                        pk=section.pk,
+                        heading=section.heading,
+                        body=section.body,
+                        order=section.order,
+                    )
+                    for section in written
+                ],
+                deleted=[section.pk for section in formset.deleted_objects],
+                actor=request.user,
+            )
+        except services.StalePaper:
             messages.error(
                 request,
                 "The paper was changed in another window since you opened this page: "
                 "nothing was saved. Your text is below; reload to see the other changes.",
             )
             return self._render(request, paper, formset, version_form, conflict=True)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return self._render(request, paper, formset, version_form)
         messages.success(request, "Saved.")
         if "preview" in request.POST:
             return redirect("papers:preview", pk=paper.pk)

@@ -26,7 +26,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from reports.models import AgendaItem, Meeting, Paper, Section
+from reports.models import AgendaItem, Meeting, Paper
+from reports.papers.services import start_paper
 from targets.models import TargetSet
 
 SOURCE = "seed 002, agenda item 8 (Board meeting of 20 January 2010), §1-4"
@@ -124,7 +125,7 @@ def ensure_demo_papers() -> str:
     item = AgendaItem.objects.get(meeting=meeting, number=ITEM)
     if Paper.objects.filter(agenda_item=item).exists():
         return f"Demo paper: {meeting}, agenda item {ITEM} already has its paper (left as it is)."
-    paper = Paper.objects.create(
+    start_paper(
         agenda_item=item,
         title=TITLE,
         target_set=target_set,
@@ -133,10 +134,7 @@ def ensure_demo_papers() -> str:
         author=director,
         author_name=director.get_full_name() or "Chris Allison",
         author_title="Director EM IEP",
-    )
-    Section.objects.bulk_create(
-        Section(paper=paper, number=number, order=number, heading=heading, body=body)
-        for number, (heading, body) in enumerate(SECTIONS, start=1)
+        sections=SECTIONS,
     )
     made = "meeting, agenda and " if meeting_created else ""
     return f"Demo paper: created the {made}draft report for {meeting}, item {ITEM} ({SOURCE})."

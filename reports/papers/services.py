@@ -1,0 +1,349 @@
+"""Every write to the Board's papers goes through here: meetings, agenda items, papers and
+their sections. Checked (``full_clean`` before each save), atomic, and audited.
+
+The audit is Django's admin log (``django.contrib.admin.models.LogEntry``), the same record the
+admin keeps when a meeting or a paper is changed there, so a paper's "History" in the admin
+shows the Director's changes from either place: who, when, and what (fields changed; sections
+added, changed or deleted, in the admin's own change-message format).
+
+A paper's text is versioned: ``save_sections`` claims the next ``Paper.version`` with a
+conditional UPDATE, so a save based on an older version is refused (``StalePaper``) and
+nothing of it is written. The paper's details (``update_paper``) do not move the version.
+Sections are numbered 1, 2, 3 ... in their order after every save (``renumber``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import capfirst
+
+from targets.models import TargetSet
+
+from ..models import DEFAULT_SECTIONS, AgendaItem, Meeting, Paper, Section
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+__all__ = [
+    "SectionEdit",
+    "StalePaper",
+    "add_agenda_item",
+    "create_meeting",
+    "renumber",
+    "save_sections",
+    "start_paper",
+    "update_meeting",
+    "update_paper",
+]
+
+
+class StalePaper(ValidationError):
+    """Someone saved the paper's text since the version the caller based its changes on."""
+
+    def __init__(self, message: str, *, base_version: int, version: int):
+        super().__init__(message, code="stale")
+        self.base_version = base_version
+        self.version = version
+
+
+@dataclass(frozen=True)
+class SectionEdit:
+    """A section as the Director wrote it: an existing one (``pk``) or a new one (no ``pk``).
+
+    ``order`` is its position; 0 puts it after the others.
+    """
+
+    heading: str
+    body: str = ""
+    order: int = 0
+    pk: int | None = None
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def _labels(model: type[models.Model], names: Sequence[str]) -> list[str]:
+    return [str(capfirst(model._meta.get_field(name).verbose_name)) for name in names]
+
+
+def _record(*, actor: AbstractBaseUser, obj: models.Model, flag: int, message: list) -> None:
+    """One entry of the admin log: ``message`` in the admin's JSON change-message format."""
+    LogEntry.objects.log_actions(
+        user_id=actor.pk, queryset=[obj], action_flag=flag, change_message=message
+    )
+
+
+def _assign(obj: models.Model, values: dict[str, Any]) -> list[str]:
+    """Set ``values`` on ``obj``; the names of the fields whose value changed."""
+    changed = []
+    for name, value in values.items():
+        attname = obj._meta.get_field(name).attname
+        before = getattr(obj, attname)
+        setattr(obj, name, value)
+        if getattr(obj, attname) != before:
+            changed.append(name)
+    return changed
+
+
+# --------------------------------------------------------------------------- meetings
+
+
+@transaction.atomic
+def create_meeting(
+    *,
+    date: datetime.date,
+    actor: AbstractBaseUser,
+    body: str = "Board",
+    starts_at: datetime.time | None = None,
+    venue: str = "",
+) -> Meeting:
+    """A new meeting of the Board (or of another body); one per body and day."""
+    meeting = Meeting(body=body, date=date, starts_at=starts_at, venue=venue)
+    meeting.full_clean()
+    meeting.save()
+    _record(actor=actor, obj=meeting, flag=ADDITION, message=[{"added": {}}])
+    return meeting
+
+
+@transaction.atomic
+def update_meeting(
+    *,
+    meeting: Meeting,
+    actor: AbstractBaseUser,
+    body: str,
+    date: datetime.date,
+    starts_at: datetime.time | None,
+    venue: str,
+) -> Meeting:
+    """Change a meeting's body, date, time or venue; nothing is written when nothing changed."""
+    current = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    changed = _assign(current, {"body": body, "date": date, "starts_at": starts_at, "venue": venue})
+    if not changed:
+        return current
+    current.full_clean()
+    current.save(update_fields=changed)
+    _record(
+        actor=actor,
+        obj=current,
+        flag=CHANGE,
+        message=[{"changed": {"fields": _labels(Meeting, changed)}}],
+    )
+    return current
+
+
+@transaction.atomic
+def add_agenda_item(
+    *, meeting: Meeting, number: int, title: str, actor: AbstractBaseUser
+) -> AgendaItem:
+    """Item ``number`` of the meeting's agenda (one item per number)."""
+    item = AgendaItem(meeting=meeting, number=number, title=title)
+    item.full_clean()
+    item.save()
+    # As the admin records an inline: a change of the meeting, naming the item added.
+    _record(
+        actor=actor,
+        obj=meeting,
+        flag=CHANGE,
+        message=[{"added": {"name": str(AgendaItem._meta.verbose_name), "object": str(item)}}],
+    )
+    return item
+
+
+# --------------------------------------------------------------------------- papers
+
+
+@transaction.atomic
+def start_paper(
+    *,
+    agenda_item: AgendaItem,
+    author: AbstractBaseUser,
+    title: str,
+    target_set: TargetSet,
+    year: int,
+    quarter: int,
+    author_name: str,
+    author_title: str = "Director EM IEP",
+    sections: Sequence[tuple[str, str]] | None = None,
+) -> Paper:
+    """The agenda item's "Report of the Director", with its sections numbered 1, 2, 3 ...
+
+    ``sections`` are (heading, text) pairs; by default the usual headings
+    (``reports.models.DEFAULT_SECTIONS``) with no text yet. One paper per agenda item.
+    """
+    paper = Paper(
+        agenda_item=agenda_item,
+        author=author,
+        title=title,
+        target_set=target_set,
+        year=year,
+        quarter=quarter,
+        author_name=author_name,
+        author_title=author_title,
+    )
+    paper.full_clean()
+    paper.save()
+    if sections is None:
+        sections = [(heading, "") for heading in DEFAULT_SECTIONS]
+    rows = [
+        Section(paper=paper, number=number, order=number, heading=heading, body=body)
+        for number, (heading, body) in enumerate(sections, start=1)
+    ]
+    errors: dict[str, list[str]] = {}
+    for row in rows:
+        try:
+            row.full_clean(exclude=["paper"])
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors.setdefault(f"Section {row.number} / {name}", []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    Section.objects.bulk_create(rows)
+    _record(actor=author, obj=paper, flag=ADDITION, message=[{"added": {}}])
+    return paper
+
+
+@transaction.atomic
+def update_paper(
+    *,
+    paper: Paper,
+    actor: AbstractBaseUser,
+    title: str,
+    target_set: TargetSet,
+    year: int,
+    quarter: int,
+    author_name: str,
+    author_title: str,
+) -> Paper:
+    """Change a paper's details (not its text: its version stays); nothing is written when
+    nothing changed."""
+    current = Paper.objects.select_for_update().get(pk=paper.pk)
+    changed = _assign(
+        current,
+        {
+            "title": title,
+            "target_set": target_set,
+            "year": year,
+            "quarter": quarter,
+            "author_name": author_name,
+            "author_title": author_title,
+        },
+    )
+    if not changed:
+        return current
+    current.full_clean()
+    current.save(update_fields=[*changed, "updated_at"])
+    _record(
+        actor=actor,
+        obj=current,
+        flag=CHANGE,
+        message=[{"changed": {"fields": _labels(Paper, changed)}}],
+    )
+    return current
+
+
+# --------------------------------------------------------------------------- sections
+
+
+@transaction.atomic
+def save_sections(
+    *,
+    paper: Paper,
+    base_version: int,
+    changed: Sequence[SectionEdit],
+    deleted: Collection[int],
+    actor: AbstractBaseUser,
+) -> int:
+    """Write the paper's text, all or nothing, then number the sections 1, 2, 3 ...
+
+    ``changed`` are the sections written or added (in the order they were on the page),
+    ``deleted`` the ids of the sections deleted. The write is based on ``base_version`` of the
+    paper: when someone saved the text since, ``StalePaper`` is raised and nothing is written.
+    A new section with no position (0) goes after the others. Returns the paper's new version
+    (also set on ``paper``).
+    """
+    claimed = Paper.objects.filter(pk=paper.pk, version=base_version).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not claimed:
+        version = Paper.objects.values_list("version", flat=True).get(pk=paper.pk)
+        raise StalePaper(
+            f"The paper's text was saved again since version {base_version}, which these "
+            f"changes are based on (it is now at version {version}): nothing was saved.",
+            base_version=base_version,
+            version=version,
+        )
+
+    deleted = set(deleted)
+    existing = {section.pk: section for section in paper.sections.all()}
+    unknown = sorted(
+        {pk for pk in deleted if pk not in existing}
+        | {edit.pk for edit in changed if edit.pk is not None and edit.pk not in existing}
+    )
+    if unknown:
+        raise ValidationError(
+            f"Not sections of this paper (deleted meanwhile?): {', '.join(map(str, unknown))}. "
+            "Nothing was saved.",
+            code="unknown_section",
+        )
+
+    log: list[dict[str, Any]] = []
+    for pk in sorted(deleted):
+        log.append({"deleted": {"name": "section", "object": existing[pk].heading}})
+    paper.sections.filter(pk__in=deleted).delete()
+
+    count = len(existing) - len(deleted)
+    errors: dict[str, list[str]] = {}
+    for edit in changed:
+        if edit.pk in deleted:
+            continue
+        section = Section(paper=paper) if edit.pk is None else existing[edit.pk]
+        adding = section.pk is None
+        fields = _assign(
+            section,
+            {"heading": edit.heading, "body": edit.body, "order": edit.order or count + 1},
+        )
+        try:
+            section.full_clean(exclude=["paper"])
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                errors.setdefault(f"{edit.heading or 'New section'} / {name}", []).extend(messages)
+            continue
+        section.save()
+        if adding:
+            count += 1
+            log.append({"added": {"name": "section", "object": section.heading}})
+        elif fields:
+            log.append(
+                {
+                    "changed": {
+                        "name": "section",
+                        "object": section.heading,
+                        "fields": _labels(Section, fields),
+                    }
+                }
+            )
+    if errors:
+        raise ValidationError(errors)
+
+    renumber(paper=paper)
+    if log:
+        _record(actor=actor, obj=paper, flag=CHANGE, message=log)
+    paper.version = base_version + 1
+    return paper.version
+
+
+@transaction.atomic
+def renumber(*, paper: Paper) -> None:
+    """Number the paper's sections 1, 2, 3 ... in their order (and make the order the same)."""
+    for position, section in enumerate(paper.sections.order_by("order", "number", "id"), 1):
+        if (section.number, section.order) != (position, position):
+            Section.objects.filter(pk=section.pk).update(number=position, order=position)
