@@ -14,3 +14,11 @@ STORAGES = {
 # Static files come straight from static/ through the finders: nothing to collect here.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# On SQLite the test database is a file, not Django's default shared-cache memory database:
+# shared cache locks whole tables and fails at once ("database table is locked") when a live
+# server or a paper-building thread writes while another connection reads; a file database
+# waits for the lock instead, as SQLite does in `make run`.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-riep.sqlite3")}  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30  # noqa: F405
