@@ -8,5 +8,6 @@
 * ``key``       — the key to the ratings: colours, letters, tolerance, how Amber is decided.
 * ``builds``    — building the PDF outside the request, with progress; issuing.
 * ``issuing``   — what was restated since a paper was issued.
+* ``services``  — every write of the composing pages: meetings, agenda items, papers, sections.
 * ``forms``     — the pages' forms.
 """
