@@ -70,6 +70,7 @@ from returns.overall import (
     TargetOverall,
     _row_from_line,
     _scope_note,
+    _sub_region_refs,
     _target_overall,
     overall_ratings,
     visible_sub_regions,
@@ -1170,18 +1171,7 @@ def target_series(
     series = {}
     for quarter in quarters:
         returned = by_quarter.get(quarter, {})
-        refs = [
-            SubRegionRef(
-                pk=sub_region.pk,
-                slug=sub_region.slug,
-                name=sub_region.name,
-                order=sub_region.order,
-                return_id=returned.get(sub_region.pk, {}).get("id"),
-                return_status=returned.get(sub_region.pk, {}).get("status"),
-                return_version=returned.get(sub_region.pk, {}).get("version"),
-            )
-            for sub_region in visible
-        ]
+        refs = _sub_region_refs(visible, returned)
         item = _target_overall(
             target,
             lines=lines_by_quarter.get(quarter, []),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from targets.models import MeasureKind, Target, TargetSet, TargetSetStatus, level_labels
 
-from .models import LineState, Rating, Return, ReturnLine
+from .models import EDITABLE_LINE_FIELDS, LineState, Rating, Return, ReturnLine
 from .periods import Quarter
 from .tables import cell_label
 from .values import format_value_for_input, parse_value
@@ -179,16 +179,7 @@ class LineForm(forms.Form):
     comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     source = forms.CharField(required=False, max_length=300, label="Source of the figure")
 
-    FIELDS = (
-        "state",
-        "actual",
-        "target_value",
-        "date_of_data",
-        "manual_rating",
-        "manual_reason",
-        "comment",
-        "source",
-    )
+    FIELDS = EDITABLE_LINE_FIELDS
 
     def __init__(self, *args: Any, line: ReturnLine, version: int, **kwargs: Any):
         initial = {name: getattr(line, name) for name in self.FIELDS}

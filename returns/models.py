@@ -106,6 +106,19 @@ class ComparisonStatus(models.TextChoices):
     BETTER = "better", "Better than tolerance"
 
 
+#: The fields of a line that people write (the rest is derived by the rating engine).
+EDITABLE_LINE_FIELDS = (
+    "state",
+    "actual",
+    "target_value",
+    "date_of_data",
+    "manual_rating",
+    "manual_reason",
+    "comment",
+    "source",
+)
+
+
 class ReturnLineQuerySet(models.QuerySet):
     def for_user(self, user) -> ReturnLineQuerySet:
         return self.filter(return_obj__in=Return.objects.for_user(user))

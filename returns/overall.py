@@ -56,7 +56,7 @@ from targets.rating import (
 )
 from targets.rules import target_applies
 
-from .models import Return, ReturnLine
+from .models import EDITABLE_LINE_FIELDS, Return, ReturnLine
 from .periods import Quarter
 
 __all__ = [
@@ -80,14 +80,7 @@ _LINE_FIELDS = (
     "authority__name",
     "authority__short_name",
     "authority__kind",
-    "state",
-    "actual",
-    "target_value",
-    "date_of_data",
-    "manual_rating",
-    "manual_reason",
-    "comment",
-    "source",
+    *EDITABLE_LINE_FIELDS,
 )
 
 
@@ -106,6 +99,27 @@ class SubRegionRef:
     @property
     def has_return(self) -> bool:
         return self.return_id is not None
+
+
+def _sub_region_refs(
+    visible: list[SubRegion], returns_by_sub_region: dict[int, dict]
+) -> list[SubRegionRef]:
+    """The visible sub-regions with their return (a `values("id", "status", "version")` row)."""
+    refs = []
+    for sub_region in visible:
+        returned = returns_by_sub_region.get(sub_region.pk, {})
+        refs.append(
+            SubRegionRef(
+                pk=sub_region.pk,
+                slug=sub_region.slug,
+                name=sub_region.name,
+                order=sub_region.order,
+                return_id=returned.get("id"),
+                return_status=returned.get("status"),
+                return_version=returned.get("version"),
+            )
+        )
+    return refs
 
 
 @dataclass(frozen=True)
@@ -248,18 +262,7 @@ def overall_ratings(
         row["sub_region_id"]: row
         for row in returns.values("id", "sub_region_id", "status", "version")
     }
-    refs = [
-        SubRegionRef(
-            pk=candidate.pk,
-            slug=candidate.slug,
-            name=candidate.name,
-            order=candidate.order,
-            return_id=by_sub_region.get(candidate.pk, {}).get("id"),
-            return_status=by_sub_region.get(candidate.pk, {}).get("status"),
-            return_version=by_sub_region.get(candidate.pk, {}).get("version"),
-        )
-        for candidate in visible
-    ]
+    refs = _sub_region_refs(visible, by_sub_region)
     slug_of = {ref.pk: ref.slug for ref in refs}
 
     # The one query of the lines, scoped by for_user through the returns above.

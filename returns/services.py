@@ -24,19 +24,10 @@ from targets.rating import LineInput, computed_rating
 from targets.rules import target_applies
 
 from . import permissions
-from .models import LineState, Return, ReturnLine, ReturnStatus, Transition
+from .models import EDITABLE_LINE_FIELDS, LineState, Return, ReturnLine, ReturnStatus, Transition
 from .periods import Quarter
 
-EDITABLE_FIELDS = (
-    "state",
-    "actual",
-    "target_value",
-    "date_of_data",
-    "manual_rating",
-    "manual_reason",
-    "comment",
-    "source",
-)
+EDITABLE_FIELDS = EDITABLE_LINE_FIELDS
 RATED_FIELDS = ("status", "computed_rating", "effective_rating", "explanation")
 
 
