@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
 from reports.models import IssuedPaper, Paper
@@ -62,15 +61,3 @@ def find_issue(paper: Paper, number: int) -> IssuedPaper:
             f'"{paper}" has no issue {number}.' if number else f'"{paper}" has not been issued.'
         )
     return issued
-
-
-def command_user(username: str, *, permission: str, doing: str):
-    """The active user named by --user, who must hold ``permission``."""
-    User = get_user_model()
-    try:
-        user = User.objects.get(**{User.USERNAME_FIELD: username})
-    except User.DoesNotExist as error:
-        raise CommandError(f'There is no user "{username}".') from error
-    if not user.is_active or not user.has_perm(permission):
-        raise CommandError(f'The user "{username}" may not {doing}.')
-    return user

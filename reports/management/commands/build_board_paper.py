@@ -4,11 +4,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.management import add_paper_arguments, command_user, find_issue, find_paper
+from reports.management import add_paper_arguments, find_issue, find_paper
 from reports.models import BuildKind, BuildStatus
 from reports.papers import builds
 from reports.papers.render import render_html, render_pdf
 from reports.papers.snapshot import WHOLE_REGION, build_snapshot
+from returns.management import command_user
 
 
 class Command(BaseCommand):

@@ -4,9 +4,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.management import add_paper_arguments, command_user, find_issue, find_paper
+from reports.management import add_paper_arguments, find_issue, find_paper
 from reports.papers import exports
 from reports.papers.snapshot import WHOLE_REGION, build_snapshot, data_snapshot
+from returns.management import command_user
 from returns.periods import Quarter
 from targets.models import TargetSet
 
