@@ -41,7 +41,11 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.benchdocs import write_section  # noqa: E402 - after the path
+
 SECTION = "## Dashboards at national scale"
 
 NATIONAL, TEN = 9, 10  # regions
@@ -356,7 +360,7 @@ def run(*, runs: int = 7, write_docs: bool = True) -> dict:
     section = _section(figures)
     print(section)
     if write_docs:
-        _write_docs(section)
+        write_section(SECTION, section)
     return figures
 
 
@@ -434,21 +438,6 @@ sub-region and authority pages only their own. The matrices are plain template l
 pre-built rows: rendering them is a small share of the page; the target page's tables2 table
 is the one place where rendering dominates.
 """
-
-
-def _write_docs(section: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md (create the file if needed),
-    leaving every other section as it is."""
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        end = len(text) if following == -1 else following + 1
-        text = text[:start] + section + ("\n" + text[end:] if following != -1 else "")
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text.rstrip("\n") + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,7 +36,11 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.benchdocs import write_section  # noqa: E402 - after the path
+
 SECTION = "## Import of a 10,000-line file"
 
 SUB_REGIONS, AUTHORITIES, TARGETS = 5, 40, 50
@@ -303,7 +307,7 @@ def run(*, runs: int = 5, write_docs: bool = True) -> dict:
     }
     print(_section(figures))
     if write_docs:
-        _write_docs(_section(figures))
+        write_section(SECTION, _section(figures))
     return figures
 
 
@@ -365,21 +369,6 @@ Where the first import's time goes (medians): `services.update_lines`
 The dry run's queries are the whole cost of validation: everything is fetched once, whatever
 the number of rows; the import's extra queries are the writes.
 """
-
-
-def _write_docs(section: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md (create the file if needed),
-    leaving every other section as it is."""
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        end = len(text) if following == -1 else following + 1
-        text = text[:start] + section + ("\n" + text[end:] if following != -1 else "")
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text.rstrip("\n") + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:

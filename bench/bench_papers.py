@@ -53,8 +53,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import bench_dashboards as dashboards_bench  # noqa: E402 - after the path
+from bench.benchdocs import write_section  # noqa: E402
 
-DOCS = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Board papers"
 NATIONAL = 9  # regions
 PACK_SET, EXPORT_SET = "stretch-targets", "strategy-2008"
@@ -229,7 +229,7 @@ def run(*, runs: int = 5, write_docs: bool = True) -> dict:
     figures = {"runs": runs, "one": one, "national": national, "pack": pack, "export": export}
     _print(figures)
     if write_docs:
-        _write_docs(_section(figures))
+        write_section(SECTION, _section(figures))
     return figures
 
 
@@ -344,20 +344,6 @@ def _section(f: dict) -> str:
         )
         + "\n"
     )
-
-
-def _write_docs(section: str) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md, leaving the others as they are."""
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
-    start = text.find(SECTION + "\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        end = len(text) if following == -1 else following + 1
-        text = text[:start] + section + ("\n" + text[end:] if following != -1 else "")
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text.rstrip("\n") + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:
