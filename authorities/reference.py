@@ -61,6 +61,8 @@ class LoadSummary:
 
     source: str
     _outcomes: dict[str, dict[object, str]] = field(default_factory=dict)
+    #: Codes of the targets whose rating fields this load changed: their lines need re-rating.
+    rules_changed: set[str] = field(default_factory=set)
 
     def record(self, kind: str, key: object, outcome: str) -> None:
         seen = self._outcomes.setdefault(kind, {})

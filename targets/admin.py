@@ -1,6 +1,33 @@
-from django.contrib import admin
+"""Admin for target sets, themes, measures and targets.
 
-from .models import Measure, MeasureLevel, Target, TargetSet, Theme
+A target's rule and a measure's rating fields are read-only here: changing them re-rates every
+line of the target in one recorded step, which only the rule page does (returns.rerating,
+linked from each change form). Wording, sources and lineage are edited here.
+"""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import Measure, MeasureLevel, Target, TargetLineage, TargetSet, Theme
+
+#: The fields that decide ratings: changed only through the rule page, which re-rates lines.
+TARGET_RULE_FIELDS = (
+    "measure",
+    "rule",
+    "scope",
+    "applies_to",
+    "threshold",
+    "threshold_strict",
+    "required_share",
+    "aggregate_amount",
+    "baseline",
+    "tolerance_kind",
+    "tolerance",
+    "amber_margin",
+    "also_required",
+)
+MEASURE_RULE_FIELDS = ("kind", "direction", "tolerance_kind", "tolerance", "amber_margin")
 
 
 class ThemeInline(admin.TabularInline):
@@ -8,30 +35,31 @@ class ThemeInline(admin.TabularInline):
     extra = 0
 
 
-class TargetInline(admin.StackedInline):
+class TargetInline(admin.TabularInline):
     model = Target
     extra = 0
     fk_name = "target_set"
-    fields = [
-        ("number", "priority", "code"),
-        ("theme", "title"),
-        "text",
-        ("indicator", "deadline", "is_placeholder"),
-        ("scope", "applies_to"),
-        ("measure", "rule"),
-        ("threshold", "required_share", "aggregate_amount", "baseline"),
-        ("tolerance_kind", "tolerance", "amber_margin"),
-        "rule_notes",
-        "replaces",
-        "source",
-    ]
-    autocomplete_fields = ["measure", "replaces"]
+    fields = ["number", "code", "title", "theme", "rule", "threshold"]
+    readonly_fields = fields
     show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class LineageInline(admin.TabularInline):
+    model = TargetLineage
+    fk_name = "later"
+    extra = 0
+    autocomplete_fields = ["earlier"]
+    verbose_name = "earlier target this one replaces"
+    verbose_name_plural = "earlier targets this one replaces"
 
 
 @admin.register(TargetSet)
 class TargetSetAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "status", "in_force_from", "in_force_to"]
+    list_display = ["title", "slug", "status", "in_force_from", "in_force_to", "ranked_by_paper"]
     list_filter = ["status"]
     search_fields = ["title", "slug", "source_paper"]
     inlines = [ThemeInline, TargetInline]
@@ -42,21 +70,50 @@ class MeasureLevelInline(admin.TabularInline):
     extra = 0
 
 
+class RulePageLinkMixin:
+    """The read-only rule fields, and a link to the page that changes them."""
+
+    rule_page_name = ""
+
+    @admin.display(description="Change the rule")
+    def rule_page(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save first; the rule is then changed on its own page, which re-rates lines."
+        url = reverse(self.rule_page_name, args=[obj.pk])
+        return format_html(
+            '<a href="{}">Change the rule and re-rate every line</a> (recorded, with a reason)',
+            url,
+        )
+
+
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(RulePageLinkMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "direction", "unit", "tolerance_kind", "tolerance"]
     list_filter = ["kind", "direction"]
     search_fields = ["name", "slug"]
     inlines = [MeasureLevelInline]
+    rule_page_name = "rules:measure"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["rule_page"]
+        return [*MEASURE_RULE_FIELDS, "rule_page"]
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(RulePageLinkMixin, admin.ModelAdmin):
     list_display = ["code", "target_set", "number", "title", "indicator", "rule", "is_placeholder"]
     list_filter = ["target_set", "rule", "is_placeholder", "scope", "measure__kind"]
     search_fields = ["code", "title", "text", "indicator"]
     list_select_related = ["target_set", "theme", "measure"]
-    autocomplete_fields = ["measure", "replaces"]
+    autocomplete_fields = ["measure"]
+    inlines = [LineageInline]
+    rule_page_name = "rules:target"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["rule_page"]
+        return [*TARGET_RULE_FIELDS, "rule_page"]
 
 
 @admin.register(Theme)

@@ -1,5 +1,6 @@
 """Target sets, their themes and targets, and the measures targets are expressed in."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,13 @@ class TargetSet(models.Model):
     source_paper = models.CharField(max_length=300, help_text="Paper and section cited.")
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    ranked_by_paper = models.BooleanField(
+        default=False,
+        help_text=(
+            "A paper ranks the targets by priority within each theme. Only then are priorities "
+            "shown; otherwise targets are listed in the order printed."
+        ),
+    )
 
     class Meta:
         ordering = ["order", "slug"]
@@ -92,7 +100,10 @@ class Measure(models.Model):
         decimal_places=4,
         null=True,
         blank=True,
-        help_text="How far short of the target is still Amber; empty for the kind's default.",
+        help_text=(
+            "How far short of the target is still Amber, set by the partnership (no paper "
+            "defines one); empty for the kind's default."
+        ),
     )
     description = models.TextField(blank=True)
     source = models.CharField(max_length=300, blank=True)
@@ -152,8 +163,8 @@ class TargetQuerySet(models.QuerySet):
             self.select_related("theme", "measure", "target_set")
             .prefetch_related(
                 "measure__levels",
-                "replaces__target_set",
-                "replaced_by__target_set",
+                "earlier_links__earlier__target_set",
+                "later_links__later__target_set",
             )
             .order_by("theme__order", "priority", "id")
         )
@@ -192,6 +203,36 @@ class Target(models.Model):
         blank=True,
         help_text="The value each authority must reach (a level number for ordinal measures).",
     )
+    threshold_strict = models.BooleanField(
+        "threshold itself fails",
+        default=False,
+        help_text=(
+            'The target\'s words exclude the threshold: "below 20 days" fails at 20, "over '
+            'achieved" fails at exactly the target. Otherwise reaching it meets it ("at least '
+            '95%" passes at 95).'
+        ),
+    )
+    threshold_words = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text='The paper\'s own words that set the pass mark, quoted: "at least 95%".',
+    )
+    threshold_reading = models.TextField(
+        blank=True,
+        help_text=(
+            "Where the words leave open whether the threshold itself passes: how it is read "
+            "(shown as the partnership's reading, not the paper's)."
+        ),
+    )
+    also_required = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            "Further conditions of a compound rule, all of which must hold: a list of "
+            '{"rule": "all_meet" or "share_meet", "threshold", "strict", "required_share", '
+            '"amber_margin", "words"} (the paper\'s words).'
+        ),
+    )
     required_share = models.DecimalField(
         max_digits=6,
         decimal_places=2,
@@ -211,12 +252,23 @@ class Target(models.Model):
         max_length=10, choices=ToleranceKind.choices, blank=True, help_text="Empty: the measure's."
     )
     tolerance = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
-    amber_margin = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    amber_margin = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Set by the partnership (no paper defines one); empty: the measure's.",
+    )
     rule_notes = models.TextField(
         blank=True, help_text="What the paper leaves open or says about the rule."
     )
     replaces = models.ManyToManyField(
-        "self", symmetrical=False, related_name="replaced_by", blank=True
+        "self",
+        symmetrical=False,
+        related_name="replaced_by",
+        blank=True,
+        through="TargetLineage",
+        through_fields=("later", "earlier"),
     )
     source = models.CharField(max_length=300, help_text="Paper and section cited.")
 
@@ -250,11 +302,75 @@ class Target(models.Model):
             errors["rule_notes"] = "Say what the paper leaves open."
         if self.tolerance is not None and self.tolerance < 0:
             errors["tolerance"] = "A tolerance cannot be negative."
+        problem = also_required_problem(self.also_required)
+        if problem:
+            errors["also_required"] = problem
         if errors:
             raise ValidationError(errors)
 
     def applies_to_kind(self, kind: str) -> bool:
         return not self.applies_to or kind in self.applies_to
+
+
+class TargetLineage(models.Model):
+    """A later target continuing or replacing an earlier one, and whether a paper says so."""
+
+    later = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="earlier_links")
+    earlier = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="later_links")
+    stated = models.BooleanField(
+        default=False,
+        help_text="A paper states the link; otherwise it is inferred (and shown as inferred).",
+    )
+    basis = models.TextField(
+        blank=True, help_text="The paper's words that state it, or why it is inferred."
+    )
+
+    class Meta:
+        ordering = ["later", "earlier"]
+        constraints = [
+            models.UniqueConstraint(fields=["later", "earlier"], name="unique_lineage_link"),
+        ]
+
+    def __str__(self) -> str:
+        how = "stated" if self.stated else "inferred"
+        return f"{self.later.code} replaces {self.earlier.code} ({how})"
+
+
+_CONDITION_KEYS = {"rule", "threshold", "strict", "required_share", "amber_margin", "words"}
+
+
+def also_required_problem(conditions: object) -> str:
+    """What is wrong with a compound rule's further conditions, or "" when they are sound."""
+    from .rating import Condition
+
+    if not isinstance(conditions, list):
+        return "Give a list of conditions."
+    for number, condition in enumerate(conditions, start=1):
+        if not isinstance(condition, dict):
+            return f"Condition {number}: give a table of its fields."
+        unknown = set(condition) - _CONDITION_KEYS
+        if unknown:
+            return f"Condition {number}: unknown fields {sorted(unknown)}."
+        try:
+            _condition(condition, Condition)
+        except (TypeError, ValueError, ArithmeticError) as error:
+            return f"Condition {number}: {error}"
+    return ""
+
+
+def _condition(data: dict, condition_class):
+    def number(key):
+        raw = data.get(key)
+        return None if raw is None else Decimal(str(raw))
+
+    return condition_class(
+        kind=data.get("rule", ""),
+        threshold=number("threshold"),
+        strict=bool(data.get("strict", False)),
+        required_share=number("required_share"),
+        amber_margin=number("amber_margin"),
+        words=str(data.get("words", "")),
+    )
 
 
 def level_labels(measure: Measure) -> dict[int, str]:
@@ -280,12 +396,14 @@ def rule_in_words(target: Target) -> str:
         aggregate_amount=target.aggregate_amount,
         baseline=target.baseline,
         notes=target.rule_notes,
+        strict=target.threshold_strict,
+        also=[str(condition.get("words", "")) for condition in target.also_required or ()],
     )
 
 
 def rating_rule(target: Target):
     """The rating engine's view of a target (targets.rating.RatingRule), from its measure."""
-    from .rating import RatingRule
+    from .rating import Condition, RatingRule
 
     measure = target.measure
     return RatingRule(
@@ -298,10 +416,58 @@ def rating_rule(target: Target):
             target.amber_margin if target.amber_margin is not None else measure.amber_margin
         ),
         threshold=target.threshold,
+        strict=target.threshold_strict,
+        also=tuple(_condition(data, Condition) for data in target.also_required or ()),
         required_share=target.required_share,
         aggregate_amount=target.aggregate_amount,
         baseline=target.baseline,
         levels=tuple(level_labels(measure).items()),
         unit=measure.unit,
         notes=target.rule_notes,
+    )
+
+
+@dataclass(frozen=True)
+class RuleFacts:
+    """What a page or paper says of a target's rule, each fact marked by where it comes from:
+    the paper's own words, or the partnership's reading and settings (no paper gives them)."""
+
+    rule_text: str  # the rule in plain English
+    pass_mark: str  # how the engine judges the threshold: "at least 95%", "below 20 days"
+    threshold_words: str  # the paper's own words, quoted; "" when the papers give none
+    threshold_reading: str  # the partnership's reading where the words leave it open
+    amber_margin: str  # "10% of the target, set by the partnership"
+    tolerance: str  # "±2%: the worse / within / better mark only"
+
+
+def rule_facts(target: Target) -> RuleFacts:
+    """The facts of a target's rule for display (see ``RuleFacts``)."""
+    from .rating import wording
+
+    rule = rating_rule(target)
+    if target.threshold is not None and rule.measure_kind != MeasureKind.YES_NO:
+        pass_mark = wording.against(target.threshold, rule)
+    elif rule.measure_kind == MeasureKind.YES_NO:
+        pass_mark = "yes"
+    else:
+        comparing = "above" if rule.strict else "at least"
+        pass_mark = f"{comparing} each authority's own target value"
+    if rule.measure_kind == MeasureKind.YES_NO:
+        amber, tolerance = "none: yes or no", "not applied to yes/no"
+    else:
+        amber = wording.amber_words(rule).removeprefix("the amber margin of ")
+        if rule.measure_kind in {MeasureKind.ORDINAL, MeasureKind.MILESTONE}:
+            tolerance = "not applied to levels"
+        else:
+            tolerance = (
+                wording.tolerance_words(rule).removeprefix("the ").removesuffix(" tolerance")
+                + ": the worse / within / better mark only"
+            )
+    return RuleFacts(
+        rule_text=rule_in_words(target),
+        pass_mark=pass_mark,
+        threshold_words=target.threshold_words,
+        threshold_reading=target.threshold_reading,
+        amber_margin=amber,
+        tolerance=tolerance,
     )

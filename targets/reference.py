@@ -8,7 +8,14 @@ keyed by slug or code, validated, one transaction, nothing deleted):
   set to another.
 - Lineage (`replaces`) may point at a target of any set, including one loaded later in the same
   run, so `load_target_sets` writes every set first and links lineage afterwards. A target never
-  replaces one of its own set.
+  replaces one of its own set. Each link is a code (inferred: no paper states it; shown as
+  "inferred") or a table `{ code = "...", stated = "the paper's words" }` (a paper states it) or
+  `{ code = "...", inferred = "why" }`.
+- `threshold_strict` says the threshold itself fails ("below 20 days"); `threshold_words` quotes
+  the paper's words that set the pass mark; `threshold_reading` says how words that leave it
+  open are read. `also_required` lists the further conditions of a compound rule.
+- The loader reports which targets' rating fields changed (`LoadSummary.rules_changed`), so
+  that whoever runs it re-rates their lines (riep's `load_reference_data` does).
 - A threshold for an ordinal measure must be one of its levels, and a yes/no threshold is 1 or 0:
   a level that does not exist could never be rated.
 - An LAA-scoped target is answered by each LAA's lead council, so it applies to county and
@@ -35,7 +42,17 @@ from authorities.reference import (
     upsert,
 )
 
-from .models import Measure, MeasureKind, MeasureLevel, Scope, Target, TargetSet, Theme
+from .models import (
+    Measure,
+    MeasureKind,
+    MeasureLevel,
+    Scope,
+    Target,
+    TargetLineage,
+    TargetSet,
+    Theme,
+    also_required_problem,
+)
 
 _MEASURE_KEYS = ["slug", "name", "kind", "direction", "source"]
 _MEASURE_OPTIONAL = [
@@ -72,7 +89,28 @@ _TARGET_OPTIONAL = [
     "amber_margin",
     "rule_notes",
     "replaces",
+    "threshold_strict",
+    "threshold_words",
+    "threshold_reading",
+    "also_required",
 ]
+#: The fields of a target that decide its lines' ratings: a change re-rates them.
+RATING_FIELDS = (
+    "measure_id",
+    "rule",
+    "scope",
+    "applies_to",
+    "threshold",
+    "threshold_strict",
+    "required_share",
+    "aggregate_amount",
+    "baseline",
+    "tolerance_kind",
+    "tolerance",
+    "amber_margin",
+    "also_required",
+)
+MEASURE_RATING_FIELDS = ("kind", "direction", "tolerance_kind", "tolerance", "amber_margin")
 _KIND_ORDER = {kind: index for index, kind in enumerate(AuthorityKind.values)}
 _SCALED_KINDS = {MeasureKind.ORDINAL, MeasureKind.MILESTONE}
 _DEFAULT_TOLERANCE_KIND = Measure._meta.get_field("tolerance_kind").get_default()
@@ -97,6 +135,7 @@ def load_measures(*, path: Path) -> LoadSummary:
             raise row.error("slug", f"{slug!r} appears twice in this file")
         seen.add(slug)
         tolerance = row.decimal("tolerance")
+        before = _rating_values(Measure.objects.filter(slug=slug).first(), MEASURE_RATING_FIELDS)
         measure, outcome = upsert(
             Measure,
             lookup={"slug": slug},
@@ -114,8 +153,14 @@ def load_measures(*, path: Path) -> LoadSummary:
             row=row,
         )
         summary.record("measures", slug, outcome)
+        if before is not None and before != _rating_values(measure, MEASURE_RATING_FIELDS):
+            summary.rules_changed.update(measure.targets.values_list("code", flat=True))
         _load_levels(row, measure, summary)
     return summary
+
+
+def _rating_values(obj, fields: Sequence[str]) -> tuple | None:
+    return None if obj is None else tuple(getattr(obj, name) for name in fields)
 
 
 def _load_levels(row: Row, measure: Measure, summary: LoadSummary) -> None:
@@ -175,7 +220,7 @@ def _write_target_set(path: Path) -> _SetPlan:
     set_row = Row.table(document, "target_set", path=path)
     set_row.check_keys(
         required=["slug", "title", "status", "source_paper"],
-        optional=["in_force_from", "in_force_to", "description", "order"],
+        optional=["in_force_from", "in_force_to", "description", "order", "ranked_by_paper"],
     )
     target_set, outcome = upsert(
         TargetSet,
@@ -188,6 +233,7 @@ def _write_target_set(path: Path) -> _SetPlan:
             "source_paper": set_row.text("source_paper"),
             "description": set_row.text("description", default=""),
             "order": set_row.integer("order", default=0),
+            "ranked_by_paper": set_row.boolean("ranked_by_paper"),
         },
         row=set_row,
     )
@@ -223,11 +269,43 @@ def _write_target_set(path: Path) -> _SetPlan:
         codes.add(code)
         numbers.add(number)
         target, outcome = _write_target(
-            row, target_set=target_set, themes=themes, measures=measures
+            row,
+            target_set=target_set,
+            themes=themes,
+            measures=measures,
+            rules_changed=summary.rules_changed,
         )
         summary.record("targets", code, outcome)
-        plan.lineage.append((row, target, row.text_list("replaces")))
+        plan.lineage.append((row, target, _links(row)))
     return plan
+
+
+@dataclass(frozen=True)
+class _Link:
+    code: str
+    stated: bool
+    basis: str
+
+
+def _links(row: Row) -> list[_Link]:
+    """The `replaces` entries: a code (inferred, no basis given) or a table with `code` and
+    either `stated` (the paper's words) or `inferred` (why)."""
+    links = []
+    for entry in row.data.get("replaces", []):
+        if isinstance(entry, str):
+            links.append(_Link(entry.strip(), stated=False, basis=""))
+            continue
+        if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):
+            raise row.error("replaces", f"expected a code or {{ code = ... }}, got {entry!r}")
+        extra = set(entry) - {"code", "stated", "inferred"}
+        if extra or ("stated" in entry) == ("inferred" in entry):
+            raise row.error("replaces", f"{entry!r}: give `code` and one of `stated`, `inferred`")
+        stated = "stated" in entry
+        basis = entry["stated" if stated else "inferred"]
+        if not isinstance(basis, str) or not basis.strip():
+            raise row.error("replaces", f"{entry!r}: say what the link rests on")
+        links.append(_Link(entry["code"].strip(), stated=stated, basis=basis.strip()))
+    return links
 
 
 def _write_target(
@@ -236,6 +314,7 @@ def _write_target(
     target_set: TargetSet,
     themes: dict[str, Theme],
     measures: dict[str, Measure],
+    rules_changed: set[str],
 ) -> tuple[Target, str]:
     code = row.text("code")
     other = Target.objects.filter(code=code).exclude(target_set=target_set).first()
@@ -259,6 +338,10 @@ def _write_target(
         raise row.error("applies_to", "an LAA target applies to its lead councils: county, unitary")
     threshold = row.decimal("threshold")
     _check_threshold(row, measure, threshold)
+    also_required = row.data.get("also_required", [])
+    problem = also_required_problem(also_required)
+    if problem:
+        raise row.error("also_required", problem)
     values: dict[str, Any] = {
         "target_set_id": target_set.pk,
         "theme_id": themes[theme_name].pk,
@@ -281,9 +364,25 @@ def _write_target(
         "tolerance": row.decimal("tolerance"),
         "amber_margin": row.decimal("amber_margin"),
         "rule_notes": row.text("rule_notes", default=""),
+        "threshold_strict": row.boolean("threshold_strict"),
+        "threshold_words": row.text("threshold_words", default=""),
+        "threshold_reading": row.text("threshold_reading", default=""),
+        "also_required": [_plain_condition(condition) for condition in also_required],
         "source": row.text("source"),
     }
-    return upsert(Target, lookup={"code": code}, values=values, row=row)
+    before = _rating_values(Target.objects.filter(code=code).first(), RATING_FIELDS)
+    target, outcome = upsert(Target, lookup={"code": code}, values=values, row=row)
+    if before is not None and before != _rating_values(target, RATING_FIELDS):
+        rules_changed.add(code)
+    return target, outcome
+
+
+def _plain_condition(condition: dict) -> dict:
+    """A condition as JSON stores it (numbers as strings keep them exact)."""
+    return {
+        key: (str(item) if isinstance(item, int | float) and not isinstance(item, bool) else item)
+        for key, item in condition.items()
+    }
 
 
 def _check_threshold(row: Row, measure: Measure, threshold: Any) -> None:
@@ -298,18 +397,25 @@ def _check_threshold(row: Row, measure: Measure, threshold: Any) -> None:
 
 
 def _link_lineage(plan: _SetPlan) -> None:
-    wanted = {code for _, _, codes in plan.lineage for code in codes}
+    wanted = {link.code for _, _, links in plan.lineage for link in links}
     known = {t.code: t for t in Target.objects.filter(code__in=wanted)}
-    for row, target, codes in plan.lineage:
-        replaced: set[int] = set()
-        for code in codes:
-            earlier = known.get(code)
+    for row, target, links in plan.lineage:
+        replaced: dict[int, tuple[bool, str]] = {}
+        for link in links:
+            earlier = known.get(link.code)
             if earlier is None:
-                raise row.error("replaces", f"no target with code {code!r}")
+                raise row.error("replaces", f"no target with code {link.code!r}")
             if earlier.target_set_id == target.target_set_id:
-                raise row.error("replaces", f"{code!r} is in the same target set")
-            replaced.add(earlier.pk)
-        current = set(target.replaces.values_list("pk", flat=True))
+                raise row.error("replaces", f"{link.code!r} is in the same target set")
+            replaced[earlier.pk] = (link.stated, link.basis)
+        current = {
+            link.earlier_id: (link.stated, link.basis)
+            for link in TargetLineage.objects.filter(later=target)
+        }
         if current != replaced:
-            target.replaces.set(replaced)
+            TargetLineage.objects.filter(later=target).delete()
+            TargetLineage.objects.bulk_create(
+                TargetLineage(later=target, earlier_id=pk, stated=stated, basis=basis)
+                for pk, (stated, basis) in replaced.items()
+            )
             plan.summary.record("targets", target.code, UPDATED)

@@ -76,21 +76,26 @@ def describe_rule(
     aggregate_amount: Decimal | None = None,
     baseline: Decimal | None = None,
     notes: str = "",
+    strict: bool = False,
+    also: Sequence[str] = (),
 ) -> str:
     """The success rule of a target in one plain sentence for the Board.
 
-    Undecided and comparison rules cannot be judged from the returns alone; their sentence
-    carries the paper's own note on what is open.
+    The threshold is worded as the engine judges it: "at least" / "above" when higher is
+    better, "at most" / "below" when lower is better, "above" and "below" when the threshold
+    itself does not pass. Undecided and comparison rules cannot be judged from the returns
+    alone; their sentence carries the paper's own note on what is open. Further conditions of
+    a compound rule follow in the paper's words.
     """
     fmt = {"measure_kind": measure_kind, "unit": unit, "levels": levels}
     who = describe_scope(scope=scope, applies_to=applies_to)
     if measure_kind == "yes_no":
         reach = "achieve it"
     elif threshold is not None:
-        better = "or lower" if direction == "lower" else "or better"
-        reach = f"reach {format_value(threshold, **fmt)} {better}"
+        reach = f"are {comparator(direction, strict)} {format_value(threshold, **fmt)}"
     else:
-        reach = "meet their own target value"
+        own = "strictly better than" if strict else "at least as good as"
+        reach = f"are {own} their own target value"
 
     if rule == "all_meet":
         sentence = f"Met when all {who} {reach}."
@@ -110,9 +115,18 @@ def describe_rule(
         sentence = "Judged by comparison with other regions or a national quartile."
     else:
         sentence = "Undecided: the paper leaves the rule open."
+    for words in also:
+        sentence += f" And: \u2018{words}\u2019"
     if notes and rule in {"undecided", "comparison", "ratio_baseline"}:
         return f"{sentence} {notes}"
     return sentence
+
+
+def comparator(direction: str, strict: bool) -> str:
+    """ "at least", "above", "at most" or "below", as the engine judges a threshold."""
+    if direction == "lower":
+        return "below" if strict else "at most"
+    return "above" if strict else "at least"
 
 
 def target_applies(*, scope: str, applies_to: Sequence[str], kind: str, leads_laa: bool) -> bool:

@@ -2,7 +2,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.db.models import Count, Prefetch
 from django.views.generic import DetailView, ListView
 
-from .models import Target, TargetSet, Theme, rule_in_words
+from .models import Target, TargetSet, Theme, rule_facts
 
 
 class TargetSetListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
@@ -37,5 +37,5 @@ class TargetSetDetailView(LoginRequiredMixin, PermissionRequiredMixin, DetailVie
         context = super().get_context_data(**kwargs)
         for theme in self.object.ordered_themes:
             for target in theme.ordered_targets:
-                target.rule_text = rule_in_words(target)
+                target.facts = rule_facts(target)
         return context

@@ -36,8 +36,15 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=_flushes_the_database)
 
 
+def _uses_the_database(item) -> bool:
+    fixtures = getattr(item, "fixturenames", ())
+    return item.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server", "django_db_setup"} & set(fixtures)
+    )
+
+
 @pytest.fixture(scope="session", autouse=True)
-def migrated_roles(django_db_setup, django_db_blocker) -> dict[str, list[tuple[str, str]]]:
+def migrated_roles(request, django_db_blocker) -> dict[str, list[tuple[str, str]]]:
     """The role groups the data migrations created, with their permissions by natural key.
 
     Transactional tests (the browser tests among them) end by flushing every table;
@@ -47,6 +54,11 @@ def migrated_roles(django_db_setup, django_db_blocker) -> dict[str, list[tuple[s
     """
     from django.contrib.auth.models import Group
 
+    # pytest-django sets up the test database only for sessions that have a database test:
+    # a run of database-free tests alone (the rating engine's) has no tables to read.
+    if not any(_uses_the_database(item) for item in request.session.items):
+        return {}
+    request.getfixturevalue("django_db_setup")
     with django_db_blocker.unblock():
         return {
             group.name: list(group.permissions.values_list("content_type__app_label", "codename"))

@@ -58,7 +58,11 @@ def test_target_set_page_shows_rule_placeholder_and_lineage_both_ways(board_clie
     earlier_page = board_client.get(reverse("targets:set-detail", args=["strategy-2008"]))
 
     later_html = later_page.content.decode()
-    assert "Met when all authorities reach 95% or better." in later_html
+    assert "Met when all authorities are at least 95%." in later_html
+    assert "inferred" in later_html  # no paper states the factory's link
+    assert "set by the partnership" in later_html
+    assert "not from the papers" in later_html
+    assert "Priority in theme" not in later_html  # no paper ranks the targets
     assert "Replaces" in later_html
     assert "#target-s08-equalities" in later_html
     assert "Placeholder" in later_html
@@ -91,3 +95,17 @@ def test_target_set_list_counts(board_client):
 
     assert "12 stretch targets" in html
     assert "<td>3</td>" in html
+
+
+def test_a_lineage_link_stated_by_a_paper_says_so_and_quotes_it(board_client):
+    from targets.models import TargetLineage
+
+    earlier = TargetFactory(target_set__slug="strategy-2008", code="s08-eq", title="Level 3")
+    later = TargetFactory(target_set__slug="revision-2009", code="r09-eq", title="Achieving")
+    TargetLineage.objects.create(
+        later=later, earlier=earlier, stated=True, basis="001: 'equivalent to current level 3'"
+    )
+    html = board_client.get(reverse("targets:set-detail", args=["revision-2009"])).content.decode()
+    assert "stated in the papers" in html
+    assert "equivalent to current level 3" in html
+    assert ">inferred<" not in html

@@ -7,6 +7,7 @@ and its overall row).
 
 import subprocess
 import sys
+from dataclasses import replace
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -26,10 +27,14 @@ from targets.rating import (
     RuleKind,
     Status,
     ToleranceKind,
+    Condition,
     compare,
     computed_rating,
     effective_rating,
+    meets,
     overall_rating,
+    reported_differs,
+    reported_note,
     worst,
 )
 
@@ -118,9 +123,8 @@ def test_invoices_paid_in_30_days_against_95_percent(actual, expected):
 
 def test_boston_invoices_the_paper_marks_worse_but_are_within_2_percent():
     # The paper marks Boston's 93.86% ▲ (worse than tolerance). 93.86 is 1.2% short of 95,
-    # inside ±2% (93.1 to 96.9), so the one rule says "within". The paper seems to have
-    # treated "at least 95%" as having no tolerance below: the kind of inconsistency the
-    # product exists to remove. A target that allows no shortfall should say tolerance 0.
+    # inside ±2% (93.1 to 96.9), so the mark is "within" (●). The mark never decides the
+    # rating: short of "at least 95%" is Amber (see the line rule below).
     assert compare(D("93.86"), D(95), measure_kind="percentage") is WITHIN
     assert compare(D("93.86"), D(95), measure_kind="percentage", tolerance=D(0)) is WORSE
 
@@ -157,7 +161,8 @@ def test_neet_the_paper_marks_within_but_the_rule_says_worse():
     # the inconsistency the Steering Group named (§3.1), and the product exists to remove it.
     assert compare(D("4.36"), D("4.2"), measure_kind="percentage", direction="lower") is WORSE
     line = rate(rule(direction="lower"), D("4.36"), D("4.2"), manual="R")
-    assert (line.computed, line.effective, line.overridden) == (A, R, True)
+    # The return's own Red (by hand) is kept and shown; the rule's Amber is the one that counts.
+    assert (line.computed, line.effective, line.overridden) == (A, A, True)
     assert "3.8% of the target" in line.explanation
 
 
@@ -219,30 +224,65 @@ def test_compare_refuses_floats():
 
 
 # ---------------------------------------------------------------------------------------------
-# computed_rating(): the rating of one line
+# computed_rating(): the one line rule. Green only when the value meets the target as worded;
+# Amber within the amber margin (set by the partnership); Red beyond. Never Green when short.
 # ---------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("actual", "expected"),
     [
-        ("99", G),  # better
-        ("93.1", G),  # within, at the edge of ±2%
-        ("93.09", A),  # worse, short by 2.0%
+        ("99", G),  # above the target
+        ("95", G),  # "at least 95%" passes at 95
+        ("94.99", A),  # short, within ±2%: the mark is ● but the rating is Amber
+        ("93.86", A),  # Boston: short by 1.2%, within ±2% - never Green
         ("85.5", A),  # short by exactly 10% of the target
         ("85.49", R),  # short by more than 10%
     ],
 )
-def test_numbers_amber_up_to_a_10_percent_shortfall(actual, expected):
+def test_a_shortfall_is_never_green(actual, expected):
     assert rate(rule(threshold=D(95)), D(actual)).computed is expected
 
 
+def test_boston_invoices_are_amber_with_a_within_mark():
+    line = rate(rule(threshold=D(95)), D("93.86"))
+    assert (line.computed, line.status) == (A, WITHIN)
+    assert line.explanation.startswith("93.86% against at least 95%: short by 1.14 percentage")
+    assert "set by the partnership: Amber." in line.explanation
+    assert line.explanation.endswith("Mark: ● within the ±2% tolerance.")
+
+
 @pytest.mark.parametrize(
-    ("actual", "expected"), [("20.4", G), ("20.41", A), ("22", A), ("22.01", R)]
+    ("actual", "strict", "expected"),
+    [
+        ("19.99", True, G),
+        ("20", True, A),  # "below 20 days" fails at 20
+        ("20.4", True, A),  # 20.4 days against "below 20 days": Amber, not Green
+        ("22", True, A),
+        ("22.01", True, R),
+        ("20", False, G),  # "at most 20 days" passes at 20
+        ("20.01", False, A),
+    ],
 )
-def test_numbers_where_lower_is_better(actual, expected):
-    days = rule(measure_kind="days", direction="lower", threshold=D(20))
+def test_numbers_where_lower_is_better_and_the_threshold_may_be_strict(actual, strict, expected):
+    days = rule(measure_kind="days", direction="lower", threshold=D(20), strict=strict)
     assert rate(days, D(actual)).computed is expected
+
+
+def test_a_strict_threshold_met_exactly_says_it_does_not_meet_it():
+    days = rule(measure_kind="days", direction="lower", threshold=D(20), strict=True)
+    line = rate(days, D(20))
+    assert line.explanation.startswith(
+        "20 days against below 20 days: equal to it, which does not meet it, within the amber "
+        "margin of 10% of the target, set by the partnership: Amber."
+    )
+
+
+@pytest.mark.parametrize(("actual", "expected"), [("1039", G), ("1038", A), ("1037", A)])
+def test_over_achieved_means_strictly_above_the_target(actual, expected):
+    # 2008 target 14: "80% of authorities to have over achieved this target" (NI 179, £k).
+    over = rule(measure_kind="money", strict=True)
+    assert rate(over, D(actual), D(1038)).computed is expected
 
 
 @pytest.mark.parametrize(
@@ -264,15 +304,15 @@ def test_amber_margin_with_an_absolute_tolerance(amber_margin, actual, expected)
     assert rate(counted, D(actual), D(10)).computed is expected
 
 
-@pytest.mark.parametrize(("actual", "expected"), [("95", A), ("94.99", R), ("97.99", A)])
+@pytest.mark.parametrize(("actual", "expected"), [("95", A), ("94.99", R), ("99.99", A)])
 def test_a_relative_amber_margin_is_a_percentage_of_the_target(actual, expected):
     assert rate(rule(amber_margin=D(5)), D(actual), D(100)).computed is expected
 
 
-def test_an_amber_margin_inside_the_tolerance_leaves_no_amber():
-    narrow = rule(amber_margin=D(1))
-    assert rate(narrow, D("98"), D(100)).computed is G
-    assert rate(narrow, D("97.99"), D(100)).computed is R
+def test_the_tolerance_never_widens_green_nor_narrows_amber():
+    wide = rule(tolerance=D(50), amber_margin=D(1))
+    assert rate(wide, D("99.5"), D(100)).computed is A  # within ±50%, still short
+    assert rate(wide, D("98.99"), D(100)).computed is R
 
 
 @pytest.mark.parametrize(
@@ -298,9 +338,22 @@ def test_yes_no_has_no_amber_and_needs_no_target(actual, expected):
 
 
 @pytest.mark.parametrize(
+    ("state", "expected", "status", "words"),
+    [
+        ("met", G, None, "states the target is met"),
+        ("not_met", R, None, "cannot be shown to be within the amber margin"),
+    ],
+)
+def test_met_or_not_met_stated_without_a_figure(state, expected, status, words):
+    line = rate(rule(threshold=D(95)), None, state=state)
+    assert (line.computed, line.status) == (expected, status)
+    assert words in line.explanation
+
+
+@pytest.mark.parametrize(
     ("state", "actual", "target", "expected", "words"),
     [
-        ("not_applicable", D(1), D(1), NA, "does not apply"),
+        ("not_applicable", None, D(1), NA, "not applicable"),
         ("awaiting", None, D(95), GREY, "Awaiting data"),
         ("no_return", None, D(95), GREY, "No return"),
         ("value", None, D(95), GREY, "No value"),
@@ -322,15 +375,17 @@ def test_line_explanation_and_parameters():
     line = rate(rule(threshold=D("95.00")), D("92.79"))
     assert line.status is WORSE
     assert line.explanation == (
-        "92.79% against the target of 95%: 2.21 percentage points (2.3% of the target) below "
-        "it, beyond the ±2% tolerance but within the amber margin of 10% of the target: Amber."
+        "92.79% against at least 95%: short by 2.21 percentage points (2.3% of the target), "
+        "within the amber margin of 10% of the target, set by the partnership: Amber. "
+        "Mark: ▲ worse than the ±2% tolerance."
     )
     assert line.parameters == {
         "rule": "all_meet",
         "measure_kind": "percentage",
         "direction": "higher",
-        "tolerance": "2% relative",
-        "amber_margin": "10% of the target",
+        "threshold_passes": "yes (inclusive)",
+        "tolerance": "2% relative (marks only)",
+        "amber_margin": "10% of the target (set by the partnership)",
         "target": "95",
         "threshold": "95",
     }
@@ -338,41 +393,60 @@ def test_line_explanation_and_parameters():
 
 def test_money_and_level_explanations_read_like_the_papers():
     money = rate(rule(measure_kind="money"), D(503), D(913))
-    assert money.explanation.startswith("£503k against the target of £913k: £410k (44.9% ")
-    assert money.explanation.endswith(": Red.")
+    assert money.explanation.startswith("£503k against at least £913k: short by £410k (44.9% ")
+    assert ": Red." in money.explanation
     levels = rule(measure_kind="ordinal", threshold=D(3), levels=CAA_LEVELS)
     assert rate(levels, D(1)).explanation == (
-        "Level 1 (Performing poorly) against the target of level 3 (Performing well): "
-        "2 levels below it, beyond the amber margin of 1 level: Red."
+        "Level 1 (Performing poorly) against at least level 3 (Performing well): short by "
+        "2 levels, beyond the amber margin of 1 level, set by the partnership: Red. "
+        "Mark: ▲ worse than the target."
     )
-    assert rate(levels, D(1)).parameters["amber_margin"] == "1 level"
+    assert rate(levels, D(1)).parameters["amber_margin"] == "1 level (set by the partnership)"
 
 
 # ---------------------------------------------------------------------------------------------
-# effective_rating(): the manual rating wins, and an override shows
+# effective_rating(): a value is rated by the rule; the sub-region's own rating is shown beside
+# it, and stands only where the rule had nothing to rate
 # ---------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("computed", "manual", "expected"), [(A, R, R), (A, None, A), (GREY, G, G), (R, R, R)]
+    ("computed", "manual", "state", "expected"),
+    [
+        (A, R, "value", A),  # the rule rated a value: it stands
+        (A, G, "value", A),  # a shortfall is never Green, whoever says so
+        (A, None, "value", A),
+        (GREY, G, "awaiting", G),  # nothing to rate: the sub-region's own rating stands in
+        (GREY, None, "awaiting", GREY),
+        (NA, G, "not_applicable", NA),
+    ],
 )
-def test_effective_rating_is_the_manual_one_where_given(computed, manual, expected):
-    assert effective_rating(computed, manual) is expected
+def test_effective_rating(computed, manual, state, expected):
+    assert effective_rating(computed, manual, state=state) is expected
 
 
 def test_derbyshire_rated_use_of_resources_level_2_red_where_the_rule_says_amber():
-    # Derbyshire's matrix rates every council at Use of Resources level 2 Red; Lincolnshire's
-    # return and our rule make one level below the threshold Amber. The manual rating stands,
-    # and the override is visible.
+    # Derbyshire's matrix rates every council at Use of Resources level 2 Red; the one rule
+    # makes one level below the threshold Amber. Both are shown; the rule's rating counts.
     uor = rule(measure_kind="ordinal", threshold=D(3), levels=CAA_LEVELS)
     line = computed_rating(uor, LineInput("Amber Valley BC", D(2), manual="R"))
-    assert (line.computed, line.effective, line.overridden) == (A, R, True)
-    assert line.explanation.endswith("Rated Red by hand, overriding the computed Amber.")
+    assert (line.computed, line.effective, line.overridden) == (A, A, True)
+    assert "The sub-region rated it Red by hand; the rule's Amber stands" in line.explanation
     agreed = computed_rating(uor, LineInput("Derbyshire Dales DC", D(3), manual="G"))
     assert (agreed.effective, agreed.overridden) == (G, False)
-    assert agreed.explanation.endswith("The manual rating (Green) agrees.")
-    unrated = computed_rating(uor, LineInput("Derbyshire Dales DC", D(3)))
-    assert (unrated.effective, unrated.overridden) == (G, False)
+    assert agreed.explanation.endswith("The sub-region's own rating (Green) agrees.")
+    matrix_only = computed_rating(uor, LineInput("Erewash BC", manual="R", state="awaiting"))
+    assert (matrix_only.computed, matrix_only.effective, matrix_only.stands_in) == (GREY, R, True)
+    assert matrix_only.explanation.endswith("the sub-region's own rating, Red, stands.")
+
+
+def test_a_line_outside_the_scope_is_rated_but_not_counted():
+    uor = rule(measure_kind="ordinal", threshold=D(3), levels=CAA_LEVELS)
+    park = computed_rating(uor, LineInput("Peak District NPA", manual="G", in_scope=False))
+    assert (park.effective, park.counted, park.scope) == (G, False, "outside")
+    assert park.explanation.startswith("Reported outside the target's scope, so not counted.")
+    rutland = computed_rating(uor, LineInput("Rutland", state="not_applicable"))
+    assert (rutland.effective, rutland.counted, rutland.scope) == (NA, False, "not_applicable")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -431,10 +505,12 @@ def test_derbyshire_target_9_counts_and_explanation():
     # fire service have blanks (the target does not apply to them).
     result = overall_rating(rule(measure_kind="days"), derbyshire_column(9))
     assert result.rating is A
-    assert result.counts == {"R": 0, "A": 4, "G": 5, "GREY": 0, "NA": 3, "missing": 0}
+    assert result.counts == {
+        "R": 0, "A": 4, "G": 5, "GREY": 0, "missing": 0, "NA": 3, "outside": 0
+    }
     assert "5 of 9 rated are Green, 4 Amber, 0 Red" in result.explanation
     assert "9 of 9 relevant authorities rated" in result.explanation
-    assert "3 not applicable, left out" in result.explanation
+    assert "3 marked not applicable, left out" in result.explanation
 
 
 def test_lincolnshire_use_of_resources_not_all_at_level_3_therefore_red():
@@ -450,17 +526,21 @@ def test_lincolnshire_use_of_resources_not_all_at_level_3_therefore_red():
     assert statuses == [WORSE, WORSE, WORSE, WORSE, WITHIN, WITHIN, WORSE, WORSE, WORSE]
     result = overall_rating(uor, lines)
     assert result.rating is R
-    assert result.counts == {"R": 1, "A": 6, "G": 2, "GREY": 0, "NA": 2, "missing": 0}
+    assert result.counts == {
+        "R": 1, "A": 6, "G": 2, "GREY": 0, "missing": 0, "NA": 2, "outside": 0
+    }
     assert result.explanation.startswith(
-        "Not all authorities are at level 3 (Performing well) or better: 2 of 9 rated are "
-        "Green, 6 Amber, 1 Red; the worst rating, Red, is the overall one."
+        "Not all authorities meet the target (at least level 3 (Performing well)): 2 of 9 "
+        "rated are Green, 6 Amber, 1 Red; the worst rating, Red, is the overall one."
     )
+    assert (result.relevant, result.known) == (9, 9)
     assert result.parameters == {
         "rule": "all_meet",
         "measure_kind": "ordinal",
         "direction": "higher",
+        "threshold_passes": "yes (inclusive)",
         "tolerance": "not applied to levels",
-        "amber_margin": "1 level",
+        "amber_margin": "1 level (set by the partnership)",
         "threshold": "3",
     }
 
@@ -474,7 +554,9 @@ def test_all_meet_rates_what_is_known_and_says_what_is_missing():
     assert "7 of 9 relevant authorities rated; 1 awaiting data, 1 without a return." in (
         result.explanation
     )
-    assert result.counts == {"R": 0, "A": 0, "G": 7, "GREY": 1, "NA": 0, "missing": 1}
+    assert result.counts == {
+        "R": 0, "A": 0, "G": 7, "GREY": 1, "missing": 1, "NA": 0, "outside": 0
+    }
 
 
 def test_all_meet_missing_lines_never_pull_the_rating_down_nor_up():
@@ -526,7 +608,7 @@ def test_share_meet_counts_authorities_awaiting_data_as_not_meeting():
     result = overall_rating(rule("share_meet", required_share=D(90)), lines)
     # 4 of 5 relevant = 80%: Amber. Over the known ones alone it would be 100%: Green.
     assert (result.rating, result.value) == (A, D(80))
-    assert "4 of 5 relevant authorities meet their target (80%) against 90% required" in (
+    assert "4 of 5 relevant authorities meet their target (80%) against at least 90% required" in (
         result.explanation
     )
     assert "count as not meeting" in result.explanation
@@ -537,7 +619,9 @@ def test_share_meet_amber_margin_is_its_own_parameter():
     strict = rule("share_meet", required_share=D(60), share_amber_margin=D(5))
     result = overall_rating(strict, lines)
     assert result.rating is R
-    assert result.parameters["share_amber_margin"] == "5 percentage points"
+    assert result.parameters["share_amber_margin"] == (
+        "5 percentage points (set by the partnership)"
+    )
 
 
 def test_share_meet_grey_when_nothing_is_known():
@@ -568,7 +652,11 @@ def ni179_lines() -> list[LineInput]:
 def test_aggregate_lincolnshire_total_beats_its_sum_of_targets():
     result = overall_rating(rule("aggregate", "money", aggregate_amount=D(41661)), ni179_lines())
     assert (result.rating, result.value) == (G, D(49153))
-    assert result.counts == {"R": 2, "A": 0, "G": 6, "GREY": 0, "NA": 0, "missing": 0}
+    # Boston (503 of 913) and South Holland (731 of 1,002) are Red; the six at or above their
+    # own target are Green.
+    assert result.counts == {
+        "R": 2, "A": 0, "G": 6, "GREY": 0, "missing": 0, "NA": 0, "outside": 0
+    }
 
 
 def test_aggregate_against_the_regional_300m_reports_missing_values():
@@ -576,15 +664,17 @@ def test_aggregate_against_the_regional_300m_reports_missing_values():
     result = overall_rating(rule("aggregate", "money", aggregate_amount=D(300000)), lines)
     assert result.rating is R
     assert result.explanation.startswith(
-        "Total of 8 authorities: £49,153k against the target of £300,000k"
+        "Total of 8 authorities: £49,153k against at least £300,000k"
     )
     assert "8 of 9 relevant authorities with a value; 1 awaiting data." in result.explanation
     assert result.parameters["aggregate_amount"] == "300000"  # plain, for audit
     assert "leaves out the authorities without a value" in result.explanation
 
 
-@pytest.mark.parametrize(("values", "expected"), [((50, 49), G), ((50, 45), A), ((50, 39), R)])
-def test_aggregate_uses_the_tolerance_and_amber_margin(values, expected):
+@pytest.mark.parametrize(
+    ("values", "expected"), [((50, 50), G), ((50, 49), A), ((50, 40), A), ((50, 39), R)]
+)
+def test_aggregate_is_judged_like_a_value(values, expected):
     lines = [LineInput(f"LA {i}", D(v)) for i, v in enumerate(values)]
     assert overall_rating(rule("aggregate", "count", aggregate_amount=D(100)), lines).rating is (
         expected
@@ -607,9 +697,11 @@ def test_aggregate_grey_when_no_value_is_known():
     ("pairs", "direction", "expected"),
     [
         (((60, 64), (61, 70)), "higher", G),  # mean 60.5 → 67
-        (((60, 60), (61, 61.5)), "higher", A),  # mean 60.5 → 60.75: within ±2%
-        (((60, 55), (61, 58)), "higher", R),
-        (((60, 55), (61, 58)), "lower", G),  # the same fall is an improvement
+        (((60, 60), (61, 61.5)), "higher", G),  # 60.5 → 60.75: improving, however little
+        (((60, 60), (61, 61)), "higher", A),  # no change is not improving: Amber
+        (((60, 55), (61, 58)), "higher", A),  # 60.5 → 56.5: within 10% of the earlier value
+        (((60, 50), (61, 52)), "higher", R),  # 60.5 → 51: beyond it
+        (((60, 50), (61, 52)), "lower", G),  # the same fall is an improvement
     ],
 )
 def test_improvement_compares_the_means_of_two_periods(pairs, direction, expected):
@@ -627,9 +719,10 @@ def test_improvement_only_uses_authorities_with_both_periods():
     result = overall_rating(rule("improvement"), lines)
     assert (result.rating, result.value) == (G, D(64))
     assert result.explanation == (
-        "The mean of 1 authority went from 60% to 64%: improved by 4 percentage points, beyond "
-        "the ±2% tolerance: Green. 1 of 3 relevant authorities with values for both periods; "
-        "1 awaiting data, 1 without both values."
+        "The mean of 1 authority went from 60% to 64%: 4 percentage points (6.7% of the "
+        "earlier value) above it: improving: Green. Mark: ★ better than the ±2% tolerance. "
+        "1 of 3 relevant authorities with values for both periods; 1 awaiting data, "
+        "1 without both values."
     )
     assert [computed_rating(rule("improvement"), line).computed for line in lines] == [
         G,
@@ -677,7 +770,9 @@ def test_comparison_and_undecided_are_not_rated(kind, words):
     assert result.rating is None
     assert words in result.explanation
     assert result.explanation.endswith("?% of expenditure.")
-    assert result.counts == {"R": 0, "A": 0, "G": 2, "GREY": 1, "NA": 0, "missing": 0}
+    assert result.counts == {
+        "R": 0, "A": 0, "G": 2, "GREY": 1, "missing": 0, "NA": 0, "outside": 0
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -770,6 +865,7 @@ def rules(draw, kinds: st.SearchStrategy[RuleKind] | None = None) -> RatingRule:
         share_amber_margin=draw(non_negative),
         aggregate_amount=draw(numbers),
         baseline=draw(st.none() | numbers),
+        strict=draw(st.booleans()),
     )
 
 
@@ -781,13 +877,14 @@ line_inputs = st.builds(
     state=st.sampled_from(list(LineState)),
     manual=st.none() | ratings,
     earlier=st.none() | numbers,
+    in_scope=st.booleans(),
 )
 line_lists = st.lists(line_inputs, max_size=12)
 
 
 def known(rule_: RatingRule, rated: list[LineRating]) -> bool:
     """Whether anything is known for the rule: the definition the Grey property checks."""
-    relevant = [line for line in rated if line.effective is not NA]
+    relevant = [line for line in rated if line.counted]
     if rule_.kind in {RuleKind.ALL_MEET, RuleKind.SHARE_MEET}:
         return any(line.effective in RAG_WORST_FIRST for line in relevant)
     with_values = [
@@ -800,28 +897,38 @@ def known(rule_: RatingRule, rated: list[LineRating]) -> bool:
     return bool(with_values)
 
 
-@given(rules(), line_inputs.filter(lambda line: line.manual is not None))
-def test_property_the_effective_rating_is_the_manual_one_when_given(rule_, line):
+@given(rules(), line_inputs)
+def test_property_a_rated_value_stands_and_a_manual_rating_only_stands_in(rule_, line):
     rated = computed_rating(rule_, line)
-    assert rated.effective is line.manual
-    assert rated.overridden is (line.manual is not rated.computed)
+    if line.state is LineState.NOT_APPLICABLE:
+        assert rated.effective is NA
+    elif rated.computed in RAG_WORST_FIRST:
+        assert rated.effective is rated.computed
+    elif line.manual in RAG_WORST_FIRST:
+        assert rated.effective is line.manual
+    else:
+        assert rated.effective is rated.computed
 
 
-@given(rules(), line_inputs.filter(lambda line: line.manual is None))
-def test_property_without_a_manual_rating_the_computed_one_stands(rule_, line):
+@given(rules(), line_inputs)
+def test_property_green_exactly_when_the_value_meets_the_target_as_worded(rule_, line):
     rated = computed_rating(rule_, line)
-    assert rated.effective is rated.computed
-    assert not rated.overridden
     value_rule = rule_.kind not in {RuleKind.IMPROVEMENT, RuleKind.RATIO_BASELINE}
-    if rated.status is not None and value_rule:  # Green exactly when within or better
-        assert (rated.computed is G) is (rated.status in {WITHIN, BETTER})
+    if rated.status is None or not value_rule or rule_.measure_kind is MeasureKind.YES_NO:
+        return
+    target = line.target_value if line.target_value is not None else rule_.threshold
+    met = meets(line.actual, target, direction=rule_.direction, strict=rule_.strict)
+    assert (rated.computed is G) is met
+    if not met:  # whatever the tolerance mark says
+        assert rated.computed in {A, R}
 
 
 @given(rules(st.just(RuleKind.ALL_MEET)), line_lists)
 def test_property_all_meet_is_the_worst_known_rating(rule_, lines):
     result = overall_rating(rule_, lines)
-    effective = [computed_rating(rule_, line).effective for line in lines]
-    known_ratings = [rating for rating in effective if rating in RAG_WORST_FIRST]
+    rated = [computed_rating(rule_, line) for line in lines]
+    known_ratings = [line.effective for line in rated if line.counted]
+    known_ratings = [rating for rating in known_ratings if rating in RAG_WORST_FIRST]
     if known_ratings:
         assert result.rating is min(known_ratings, key=RANK.__getitem__)
         assert all(RANK[result.rating] <= RANK[rating] for rating in known_ratings)
@@ -887,9 +994,10 @@ def test_property_within_tolerance_is_symmetric_around_the_target(
     tol_kind=st.sampled_from(list(ToleranceKind)),
     tol=non_negative,
     amber_margin=st.none() | non_negative,
+    strict=st.booleans(),
 )
 def test_property_a_better_value_never_gets_a_worse_rating(
-    values, target, kind, direction, tol_kind, tol, amber_margin
+    values, target, kind, direction, tol_kind, tol, amber_margin, strict
 ):
     numeric = RatingRule(
         kind=RuleKind.ALL_MEET,
@@ -901,6 +1009,7 @@ def test_property_a_better_value_never_gets_a_worse_rating(
     )
     a, b = values
     worse_value, better_value = sorted([a, b], reverse=direction is Direction.LOWER)
+    numeric = replace(numeric, strict=strict)
     worse_rating = rate(numeric, worse_value, target).computed
     better_rating = rate(numeric, better_value, target).computed
     assert RANK[better_rating] >= RANK[worse_rating]
@@ -911,7 +1020,8 @@ def test_property_a_better_value_never_gets_a_worse_rating(
 def test_property_overall_never_raises_and_counts_every_line_once(rule_, lines):
     result = overall_rating(rule_, lines)
     assert sum(result.counts.values()) == len(lines)
-    assert set(result.counts) == {"R", "A", "G", "GREY", "NA", "missing"}
+    assert set(result.counts) == {"R", "A", "G", "GREY", "missing", "NA", "outside"}
+    assert result.relevant == sum(1 for line in lines if computed_rating(rule_, line).counted)
     assert result.explanation
     assert result.parameters["rule"] == rule_.kind
     if rule_.kind in {RuleKind.COMPARISON, RuleKind.UNDECIDED}:
@@ -935,8 +1045,113 @@ def test_property_grey_iff_nothing_is_known(rule_, lines):
     if rule_.kind is RuleKind.RATIO_BASELINE and rule_.baseline is None:
         assert result.rating is None
         return
-    nothing_applies = bool(rated) and all(line.effective is NA for line in rated)
+    nothing_applies = bool(rated) and not any(line.counted for line in rated)
     if nothing_applies:
         assert result.rating is NA
     else:
         assert (result.rating is GREY) is (not known(rule_, rated))
+
+
+# ---------------------------------------------------------------------------------------------
+# Compound rules: the 2008 strategy's target 15 (seed 000)
+# ---------------------------------------------------------------------------------------------
+
+TARGET_15 = rule(
+    "share_meet",
+    "ordinal",
+    threshold=D(3),
+    required_share=D(75),
+    also=(
+        Condition(
+            kind="all_meet",
+            threshold=D(2),
+            amber_margin=D(0),
+            words="No authority will receive the lowest rating.",
+        ),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("levels", "expected"),
+    [
+        ("3 3 3 4", G),  # 100% in the top two, none at the lowest
+        ("3 3 3 2", G),  # 75% in the top two, none at the lowest
+        ("3 3 3 1", R),  # 75% in the top two, but one at the lowest rating: Red
+        ("3 3 2 2", A),  # 50%: 25 points short of 75% (beyond 10): Red by share? see below
+    ],
+)
+def test_target_15_needs_both_conditions(levels, expected):
+    lines = [LineInput(f"LA {i}", D(level)) for i, level in enumerate(levels.split())]
+    result = overall_rating(TARGET_15, lines)
+    if levels == "3 3 2 2":
+        expected = R  # 50% against 75%: more than 10 points short
+    assert result.rating is expected
+    if levels == "3 3 3 1":
+        assert "Also \u2018No authority will receive the lowest rating.\u2019: Red." in (
+            result.explanation
+        )
+        assert "The worst of the conditions, Red, is the overall rating." in result.explanation
+
+
+def test_a_condition_must_be_an_all_or_share_rule():
+    with pytest.raises(ValueError, match="all_meet or a share_meet"):
+        Condition(kind="aggregate")
+    with pytest.raises(ValueError, match="share of authorities"):
+        Condition(kind="share_meet")
+
+
+# ---------------------------------------------------------------------------------------------
+# Lines outside the scope and lines marked n/a never count
+# ---------------------------------------------------------------------------------------------
+
+
+def test_outside_and_not_applicable_lines_leave_every_denominator():
+    uor = rule("share_meet", "ordinal", threshold=D(3), required_share=D(100))
+    lines = [
+        LineInput("Derby City", D(3)),
+        LineInput("Peak District NPA", manual="G", in_scope=False),  # Derbyshire's matrix
+        LineInput("Fire Service", D(1), in_scope=False),
+        LineInput("Rutland", state="not_applicable"),
+    ]
+    result = overall_rating(uor, lines)
+    assert (result.rating, result.value, result.relevant) == (G, D(100), 1)
+    assert result.counts == {
+        "R": 0, "A": 0, "G": 1, "GREY": 0, "missing": 0, "NA": 1, "outside": 2
+    }
+    assert result.explanation.endswith(
+        "1 marked not applicable and 2 reported outside the target's scope, left out."
+    )
+
+
+def test_nothing_counted_is_not_applicable():
+    lines = [LineInput("Fire Service", D(1), in_scope=False)]
+    assert overall_rating(rule(threshold=D(1)), lines).rating is NA
+
+
+# ---------------------------------------------------------------------------------------------
+# The sub-region's own overall rating beside the computed one
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("computed", "reported", "differs"),
+    [(A, R, True), (R, R, False), (None, R, False), (A, None, False), (GREY, R, True)],
+)
+def test_reported_differs_only_when_both_exist_and_disagree(computed, reported, differs):
+    assert reported_differs(computed, reported) is differs
+
+
+def test_reported_note_quotes_the_sub_region():
+    note = reported_note(
+        who="Lincolnshire",
+        computed=A,
+        reported=R,
+        reason="Some councils not meeting target therefore RED",
+    )
+    assert note == (
+        "Lincolnshire rated it Red (\u2018Some councils not meeting target therefore RED\u2019);"
+        " the rule gives Amber."
+    )
+    assert reported_note(who="X", computed=R, reported=R, reason="") == "X rated it Red, as the rule does."
+    assert reported_note(who="X", computed=None, reported=None, reason="") == ""

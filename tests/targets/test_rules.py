@@ -32,7 +32,7 @@ def test_format_value(value, kind, expected):
     [
         (
             {"rule": "all_meet", "measure_kind": "ordinal", "threshold": Decimal(3), "levels": CAA},
-            "Met when all authorities reach level 3 (performing well) or better.",
+            "Met when all authorities are at least level 3 (performing well).",
         ),
         (
             {
@@ -43,7 +43,31 @@ def test_format_value(value, kind, expected):
                 "applies_to": ["district", "unitary"],
             },
             "Met when all relevant authorities (unitary councils and district councils) "
-            "reach 20 days or lower.",
+            "are at most 20 days.",
+        ),
+        (
+            {
+                "rule": "all_meet",
+                "measure_kind": "days",
+                "direction": "lower",
+                "threshold": Decimal(20),
+                "strict": True,
+                "applies_to": ["district", "unitary"],
+            },
+            "Met when all relevant authorities (unitary councils and district councils) "
+            "are below 20 days.",
+        ),
+        (
+            {
+                "rule": "share_meet",
+                "measure_kind": "ordinal",
+                "threshold": Decimal(3),
+                "required_share": Decimal(75),
+                "levels": CAA,
+                "also": ["No authority will receive the lowest rating."],
+            },
+            "Met when at least 75% of authorities are at least level 3 (performing well). "
+            "And: \u2018No authority will receive the lowest rating.\u2019",
         ),
         (
             {"rule": "share_meet", "measure_kind": "yes_no", "required_share": Decimal(60)},
@@ -60,7 +84,7 @@ def test_format_value(value, kind, expected):
         (
             {"rule": "all_meet", "measure_kind": "percentage", "scope": "laa"},
             "Met when all Local Area Agreements (each reported by its lead council) "
-            "meet their own target value.",
+            "are at least as good as their own target value.",
         ),
     ],
 )
