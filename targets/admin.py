@@ -9,25 +9,16 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import Measure, MeasureLevel, Target, TargetLineage, TargetSet, Theme
-
-#: The fields that decide ratings: changed only through the rule page, which re-rates lines.
-TARGET_RULE_FIELDS = (
-    "measure",
-    "rule",
-    "scope",
-    "applies_to",
-    "threshold",
-    "threshold_strict",
-    "required_share",
-    "aggregate_amount",
-    "baseline",
-    "tolerance_kind",
-    "tolerance",
-    "amber_margin",
-    "also_required",
+from .models import (
+    MEASURE_RULE_FIELDS,
+    TARGET_RULE_FIELDS,
+    Measure,
+    MeasureLevel,
+    Target,
+    TargetLineage,
+    TargetSet,
+    Theme,
 )
-MEASURE_RULE_FIELDS = ("kind", "direction", "tolerance_kind", "tolerance", "amber_margin")
 
 
 class ThemeInline(admin.TabularInline):

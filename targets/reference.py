@@ -43,6 +43,8 @@ from authorities.reference import (
 )
 
 from .models import (
+    MEASURE_RULE_FIELDS,
+    TARGET_RULE_FIELDS,
     Measure,
     MeasureKind,
     MeasureLevel,
@@ -95,22 +97,8 @@ _TARGET_OPTIONAL = [
     "also_required",
 ]
 #: The fields of a target that decide its lines' ratings: a change re-rates them.
-RATING_FIELDS = (
-    "measure_id",
-    "rule",
-    "scope",
-    "applies_to",
-    "threshold",
-    "threshold_strict",
-    "required_share",
-    "aggregate_amount",
-    "baseline",
-    "tolerance_kind",
-    "tolerance",
-    "amber_margin",
-    "also_required",
-)
-MEASURE_RATING_FIELDS = ("kind", "direction", "tolerance_kind", "tolerance", "amber_margin")
+RATING_FIELDS = tuple("measure_id" if name == "measure" else name for name in TARGET_RULE_FIELDS)
+MEASURE_RATING_FIELDS = MEASURE_RULE_FIELDS
 _KIND_ORDER = {kind: index for index, kind in enumerate(AuthorityKind.values)}
 _SCALED_KINDS = {MeasureKind.ORDINAL, MeasureKind.MILESTONE}
 _DEFAULT_TOLERANCE_KIND = Measure._meta.get_field("tolerance_kind").get_default()

@@ -26,66 +26,134 @@ def copy_links_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('targets', '0002_roles'),
+        ("targets", "0002_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='target',
-            name='also_required',
-            field=models.JSONField(blank=True, default=list, help_text='Further conditions of a compound rule, all of which must hold: a list of {"rule": "all_meet" or "share_meet", "threshold", "strict", "required_share", "amber_margin", "words"} (the paper\'s words).'),
+            model_name="target",
+            name="also_required",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='Further conditions of a compound rule, all of which must hold: a list of {"rule": "all_meet" or "share_meet", "threshold", "strict", "required_share", "amber_margin", "words"} (the paper\'s words).',
+            ),
         ),
         migrations.AddField(
-            model_name='target',
-            name='threshold_reading',
-            field=models.TextField(blank=True, help_text="Where the words leave open whether the threshold itself passes: how it is read (shown as the partnership's reading, not the paper's)."),
+            model_name="target",
+            name="threshold_reading",
+            field=models.TextField(
+                blank=True,
+                help_text="Where the words leave open whether the threshold itself passes: how it is read (shown as the partnership's reading, not the paper's).",
+            ),
         ),
         migrations.AddField(
-            model_name='target',
-            name='threshold_strict',
-            field=models.BooleanField(default=False, help_text='The target\'s words exclude the threshold: "below 20 days" fails at 20, "over achieved" fails at exactly the target. Otherwise reaching it meets it ("at least 95%" passes at 95).', verbose_name='threshold itself fails'),
+            model_name="target",
+            name="threshold_strict",
+            field=models.BooleanField(
+                default=False,
+                help_text='The target\'s words exclude the threshold: "below 20 days" fails at 20, "over achieved" fails at exactly the target. Otherwise reaching it meets it ("at least 95%" passes at 95).',
+                verbose_name="threshold itself fails",
+            ),
         ),
         migrations.AddField(
-            model_name='target',
-            name='threshold_words',
-            field=models.CharField(blank=True, help_text='The paper\'s own words that set the pass mark, quoted: "at least 95%".', max_length=200),
+            model_name="target",
+            name="threshold_words",
+            field=models.CharField(
+                blank=True,
+                help_text='The paper\'s own words that set the pass mark, quoted: "at least 95%".',
+                max_length=200,
+            ),
         ),
         migrations.AddField(
-            model_name='targetset',
-            name='ranked_by_paper',
-            field=models.BooleanField(default=False, help_text='A paper ranks the targets by priority within each theme. Only then are priorities shown; otherwise targets are listed in the order printed.'),
+            model_name="targetset",
+            name="ranked_by_paper",
+            field=models.BooleanField(
+                default=False,
+                help_text="A paper ranks the targets by priority within each theme. Only then are priorities shown; otherwise targets are listed in the order printed.",
+            ),
         ),
         migrations.AlterField(
-            model_name='measure',
-            name='amber_margin',
-            field=models.DecimalField(blank=True, decimal_places=4, help_text="How far short of the target is still Amber, set by the partnership (no paper defines one); empty for the kind's default.", max_digits=12, null=True),
+            model_name="measure",
+            name="amber_margin",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=4,
+                help_text="How far short of the target is still Amber, set by the partnership (no paper defines one); empty for the kind's default.",
+                max_digits=12,
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='target',
-            name='amber_margin',
-            field=models.DecimalField(blank=True, decimal_places=4, help_text="Set by the partnership (no paper defines one); empty: the measure's.", max_digits=12, null=True),
+            model_name="target",
+            name="amber_margin",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=4,
+                help_text="Set by the partnership (no paper defines one); empty: the measure's.",
+                max_digits=12,
+                null=True,
+            ),
         ),
         migrations.CreateModel(
-            name='TargetLineage',
+            name="TargetLineage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stated', models.BooleanField(default=False, help_text='A paper states the link; otherwise it is inferred (and shown as inferred).')),
-                ('basis', models.TextField(blank=True, help_text="The paper's words that state it, or why it is inferred.")),
-                ('earlier', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='later_links', to='targets.target')),
-                ('later', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='earlier_links', to='targets.target')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stated",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A paper states the link; otherwise it is inferred (and shown as inferred).",
+                    ),
+                ),
+                (
+                    "basis",
+                    models.TextField(
+                        blank=True,
+                        help_text="The paper's words that state it, or why it is inferred.",
+                    ),
+                ),
+                (
+                    "earlier",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="later_links",
+                        to="targets.target",
+                    ),
+                ),
+                (
+                    "later",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="earlier_links",
+                        to="targets.target",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['later', 'earlier'],
-                'constraints': [models.UniqueConstraint(fields=('later', 'earlier'), name='unique_lineage_link')],
+                "ordering": ["later", "earlier"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("later", "earlier"), name="unique_lineage_link")
+                ],
             },
         ),
         migrations.RunPython(copy_links, copy_links_back),
-        migrations.RemoveField(model_name='target', name='replaces'),
+        migrations.RemoveField(model_name="target", name="replaces"),
         migrations.AddField(
-            model_name='target',
-            name='replaces',
-            field=models.ManyToManyField(blank=True, related_name='replaced_by', through='targets.TargetLineage', through_fields=('later', 'earlier'), to='targets.target'),
+            model_name="target",
+            name="replaces",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="replaced_by",
+                through="targets.TargetLineage",
+                through_fields=("later", "earlier"),
+                to="targets.target",
+            ),
         ),
     ]

@@ -61,6 +61,7 @@ from .lines import (
     worst,
 )
 from .overall import COUNT_KEYS, computable, overall_rating
+from .wording import rule_parameters
 
 __all__ = [
     "AMBER_MARGIN_ORIGIN",
@@ -92,5 +93,6 @@ __all__ = [
     "overall_rating",
     "reported_differs",
     "reported_note",
+    "rule_parameters",
     "worst",
 ]

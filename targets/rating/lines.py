@@ -102,12 +102,20 @@ def compare(
     return Status.WITHIN
 
 
-_MARK_WORDS = {Status.WORSE: "▲ worse than", Status.WITHIN: "● within", Status.BETTER: "★ better than"}
+_MARK_WORDS = {
+    Status.WORSE: "▲ worse than",
+    Status.WITHIN: "● within",
+    Status.BETTER: "★ better than",
+}
 
 
 def _mark_sentence(status: Status, rule: RatingRule) -> str:
     if rule.measure_kind in LEVEL_KINDS or rule.measure_kind is MeasureKind.YES_NO:
-        words = {Status.WORSE: "▲ worse than", Status.WITHIN: "● at", Status.BETTER: "★ better than"}
+        words = {
+            Status.WORSE: "▲ worse than",
+            Status.WITHIN: "● at",
+            Status.BETTER: "★ better than",
+        }
         return f" Mark: {words[status]} the target."
     return f" Mark: {_MARK_WORDS[status]} {tolerance_words(rule)}."
 
@@ -183,10 +191,7 @@ def judge(
         where = met if ahead == 0 else f"{distance} {good_side} it: {met}"
         rating, text = Rating.GREEN, f"{head}: {where}: Green."
     else:
-        if ahead == 0:
-            where = equal
-        else:
-            where = f"short by {distance}"
+        where = equal if ahead == 0 else f"short by {distance}"
         margin = amber_words(rule, reference=reference)
         if -ahead <= amber_band(target, rule):
             rating, text = Rating.AMBER, f"{head}: {where}, within {margin}: Amber."
@@ -365,4 +370,3 @@ def reported_note(
     if computed is reported:
         return f"{said}, as the rule does."
     return f"{said}; the rule gives {computed.label}."
-

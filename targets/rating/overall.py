@@ -138,7 +138,8 @@ def _all_meet(rule: RatingRule, lines: Lines) -> Outcome:
         text = (
             f"Not all authorities {_what_meets(rule)}: {ratings.count(Rating.GREEN)} of "
             f"{len(rated)} rated are Green, {ratings.count(Rating.AMBER)} Amber, "
-            f"{ratings.count(Rating.RED)} Red; the worst rating, {rating.label}, is the overall one."
+            f"{ratings.count(Rating.RED)} Red; the worst rating, {rating.label}, "
+            "is the overall one."
         )
     return rating, f"{text} {coverage}", None
 
@@ -180,7 +181,9 @@ def _share_meet(rule: RatingRule, lines: Lines) -> Outcome:
 
 def _with_values(lines: Lines) -> list[LineRating]:
     return [
-        line for line in lines if line.line.state is LineState.VALUE and line.line.actual is not None
+        line
+        for line in lines
+        if line.line.state is LineState.VALUE and line.line.actual is not None
     ]
 
 
@@ -328,7 +331,9 @@ def overall_rating(rule: RatingRule, lines: Sequence[LineRating | LineInput]) ->
         rating, text, figure = Rating.GREY, "No authorities to rate.", None
     elif not counted:
         rating, figure = Rating.NOT_APPLICABLE, None
-        text = f"The target applies to none of these {plural(len(rated), 'authority', 'authorities')}."
+        text = (
+            f"The target applies to none of these {plural(len(rated), 'authority', 'authorities')}."
+        )
     else:
         rating, text, figure = _with_conditions(rule, rated, RULES[rule.kind](rule, rated))
     return OverallRating(

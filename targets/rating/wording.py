@@ -173,5 +173,7 @@ def rule_parameters(rule: RatingRule, target: Decimal | None = None) -> dict[str
     if rule.kind is RuleKind.RATIO_BASELINE:
         params["direction"] = str(Direction.LOWER)
     if rule.also:
-        params["also"] = "; ".join(condition.words or str(condition.kind) for condition in rule.also)
+        params["also"] = "; ".join(
+            condition.words or str(condition.kind) for condition in rule.also
+        )
     return params

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from targets.rating import (
     RAG_WORST_FIRST,
+    Condition,
     Direction,
     LineInput,
     LineRating,
@@ -27,7 +28,6 @@ from targets.rating import (
     RuleKind,
     Status,
     ToleranceKind,
-    Condition,
     compare,
     computed_rating,
     effective_rating,
@@ -505,9 +505,7 @@ def test_derbyshire_target_9_counts_and_explanation():
     # fire service have blanks (the target does not apply to them).
     result = overall_rating(rule(measure_kind="days"), derbyshire_column(9))
     assert result.rating is A
-    assert result.counts == {
-        "R": 0, "A": 4, "G": 5, "GREY": 0, "missing": 0, "NA": 3, "outside": 0
-    }
+    assert result.counts == {"R": 0, "A": 4, "G": 5, "GREY": 0, "missing": 0, "NA": 3, "outside": 0}
     assert "5 of 9 rated are Green, 4 Amber, 0 Red" in result.explanation
     assert "9 of 9 relevant authorities rated" in result.explanation
     assert "3 marked not applicable, left out" in result.explanation
@@ -526,9 +524,7 @@ def test_lincolnshire_use_of_resources_not_all_at_level_3_therefore_red():
     assert statuses == [WORSE, WORSE, WORSE, WORSE, WITHIN, WITHIN, WORSE, WORSE, WORSE]
     result = overall_rating(uor, lines)
     assert result.rating is R
-    assert result.counts == {
-        "R": 1, "A": 6, "G": 2, "GREY": 0, "missing": 0, "NA": 2, "outside": 0
-    }
+    assert result.counts == {"R": 1, "A": 6, "G": 2, "GREY": 0, "missing": 0, "NA": 2, "outside": 0}
     assert result.explanation.startswith(
         "Not all authorities meet the target (at least level 3 (Performing well)): 2 of 9 "
         "rated are Green, 6 Amber, 1 Red; the worst rating, Red, is the overall one."
@@ -554,9 +550,7 @@ def test_all_meet_rates_what_is_known_and_says_what_is_missing():
     assert "7 of 9 relevant authorities rated; 1 awaiting data, 1 without a return." in (
         result.explanation
     )
-    assert result.counts == {
-        "R": 0, "A": 0, "G": 7, "GREY": 1, "missing": 1, "NA": 0, "outside": 0
-    }
+    assert result.counts == {"R": 0, "A": 0, "G": 7, "GREY": 1, "missing": 1, "NA": 0, "outside": 0}
 
 
 def test_all_meet_missing_lines_never_pull_the_rating_down_nor_up():
@@ -654,9 +648,7 @@ def test_aggregate_lincolnshire_total_beats_its_sum_of_targets():
     assert (result.rating, result.value) == (G, D(49153))
     # Boston (503 of 913) and South Holland (731 of 1,002) are Red; the six at or above their
     # own target are Green.
-    assert result.counts == {
-        "R": 2, "A": 0, "G": 6, "GREY": 0, "missing": 0, "NA": 0, "outside": 0
-    }
+    assert result.counts == {"R": 2, "A": 0, "G": 6, "GREY": 0, "missing": 0, "NA": 0, "outside": 0}
 
 
 def test_aggregate_against_the_regional_300m_reports_missing_values():
@@ -770,9 +762,7 @@ def test_comparison_and_undecided_are_not_rated(kind, words):
     assert result.rating is None
     assert words in result.explanation
     assert result.explanation.endswith("?% of expenditure.")
-    assert result.counts == {
-        "R": 0, "A": 0, "G": 2, "GREY": 1, "missing": 0, "NA": 0, "outside": 0
-    }
+    assert result.counts == {"R": 0, "A": 0, "G": 2, "GREY": 1, "missing": 0, "NA": 0, "outside": 0}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1116,9 +1106,7 @@ def test_outside_and_not_applicable_lines_leave_every_denominator():
     ]
     result = overall_rating(uor, lines)
     assert (result.rating, result.value, result.relevant) == (G, D(100), 1)
-    assert result.counts == {
-        "R": 0, "A": 0, "G": 1, "GREY": 0, "missing": 0, "NA": 1, "outside": 2
-    }
+    assert result.counts == {"R": 0, "A": 0, "G": 1, "GREY": 0, "missing": 0, "NA": 1, "outside": 2}
     assert result.explanation.endswith(
         "1 marked not applicable and 2 reported outside the target's scope, left out."
     )
@@ -1153,5 +1141,8 @@ def test_reported_note_quotes_the_sub_region():
         "Lincolnshire rated it Red (\u2018Some councils not meeting target therefore RED\u2019);"
         " the rule gives Amber."
     )
-    assert reported_note(who="X", computed=R, reported=R, reason="") == "X rated it Red, as the rule does."
+    assert (
+        reported_note(who="X", computed=R, reported=R, reason="")
+        == "X rated it Red, as the rule does."
+    )
     assert reported_note(who="X", computed=None, reported=None, reason="") == ""
