@@ -54,3 +54,9 @@ def sub_region_of(user: AbstractBaseUser) -> SubRegion | None:
     """The sub-region a programme manager is bound to, or None for everyone else."""
     membership = getattr(user, "membership", None) if user.is_authenticated else None
     return membership.sub_region if membership else None
+
+
+def sub_region_id_of(user: AbstractBaseUser) -> int | None:
+    """The id of the sub-region a programme manager is bound to (no query for the sub-region)."""
+    membership = getattr(user, "membership", None) if user.is_authenticated else None
+    return membership.sub_region_id if membership else None

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from authorities.models import Authority, SubRegion
-from authorities.roles import sub_region_of
+from authorities.models import Authority, Region, SubRegion
 from targets.models import Target, TargetSet
 
+from .access import scope_of
 from .periods import Quarter
+
+#: The longest text a person may keep in a comment or a reason: a long paragraph, never a
+#: file's worth (a 90 MB comment once made a line page 270 MB and a Board paper 6 minutes).
+MAX_TEXT = 4000
 
 
 class ReturnStatus(models.TextChoices):
@@ -26,13 +32,8 @@ EDITABLE_STATUSES = frozenset({ReturnStatus.DRAFT, ReturnStatus.RETURNED})
 
 class ReturnQuerySet(models.QuerySet):
     def for_user(self, user) -> ReturnQuerySet:
-        """The returns a user may see: a programme manager their own sub-region's; readers all."""
-        if not user.is_authenticated or not user.has_perm("returns.view_return"):
-            return self.none()
-        sub_region = sub_region_of(user)
-        if sub_region is not None and not user.has_perm("returns.view_all_returns"):
-            return self.filter(sub_region=sub_region)
-        return self
+        """The returns a user may see (returns.access.scope_of: the one visibility rule)."""
+        return scope_of(user).filter(self, "sub_region_id")
 
     def for_quarter(self, quarter: Quarter) -> ReturnQuerySet:
         return self.filter(year=quarter.year, quarter=quarter.quarter)
@@ -87,6 +88,8 @@ class Return(models.Model):
 
 class LineState(models.TextChoices):
     VALUE = "value", "Value given"
+    MET = "met", "Stated met (no figure)"
+    NOT_MET = "not_met", "Stated not met (no figure)"
     AWAITING = "awaiting", "Awaiting data"
     NOT_APPLICABLE = "not_applicable", "Not applicable"
     NO_RETURN = "no_return", "No return"
@@ -98,6 +101,17 @@ class Rating(models.TextChoices):
     GREEN = "G", "Green"
     GREY = "GREY", "Grey (awaiting data)"
     NOT_APPLICABLE = "NA", "Not applicable"
+
+
+#: A person rates a line by hand R, A or G (not applicable is a state, with its reason).
+MANUAL_RATINGS = (Rating.RED, Rating.AMBER, Rating.GREEN)
+#: A sub-region's own overall rating: R, A, G, or Grey ("not possible to evaluate").
+REPORTED_RATINGS = (Rating.RED, Rating.AMBER, Rating.GREEN, Rating.GREY)
+
+
+class LineScope(models.TextChoices):
+    IN = "in", "In the target's scope"
+    OUTSIDE = "outside", "Reported, outside the target's scope"
 
 
 class ComparisonStatus(models.TextChoices):
@@ -114,9 +128,16 @@ EDITABLE_LINE_FIELDS = (
     "date_of_data",
     "manual_rating",
     "manual_reason",
+    "state_reason",
     "comment",
     "source",
 )
+#: The fields the rating engine derives and stores, once, whenever a line or its target changes.
+RATED_LINE_FIELDS = ("status", "computed_rating", "effective_rating", "counted", "explanation")
+
+
+def _text_limit():
+    return [MaxLengthValidator(MAX_TEXT)]
 
 
 class ReturnLineQuerySet(models.QuerySet):
@@ -132,9 +153,11 @@ class ReturnLineQuerySet(models.QuerySet):
 class ReturnLine(models.Model):
     """One authority against one target in a return: the value, its target and its rating.
 
-    The computed fields (status, computed and effective rating, explanation) are derived by
-    targets.rating from the value, the target value and the target's rule whenever the line
-    is written through returns.services; they are stored so dashboards aggregate in SQL.
+    The rated fields (the mark against tolerance, computed and effective rating, whether it
+    counts, the explanation) are derived by the rating engine from the value, the target value
+    and the target's rule, once, whenever the line or its target changes (returns.rating), and
+    stored: every reader reads them. ``scope`` is "outside" for a line a sub-region reported
+    for an authority the target's rule does not cover: kept, shown, never counted.
     """
 
     return_obj = models.ForeignKey(
@@ -146,14 +169,28 @@ class ReturnLine(models.Model):
     actual = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     target_value = models.DecimalField(max_digits=16, decimal_places=4, null=True, blank=True)
     date_of_data = models.DateField(null=True, blank=True)
-    manual_rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
-    manual_reason = models.TextField(blank=True)
-    comment = models.TextField(blank=True)
+    manual_rating = models.CharField(
+        max_length=4,
+        choices=Rating.choices,
+        blank=True,
+        help_text="The sub-region's own rating of the line, kept and shown beside the rule's.",
+    )
+    manual_reason = models.TextField(blank=True, validators=_text_limit())
+    state_reason = models.TextField(
+        blank=True,
+        validators=_text_limit(),
+        help_text="Why the line is marked not applicable (required then).",
+    )
+    comment = models.TextField(blank=True, validators=_text_limit())
     source = models.CharField(max_length=300, blank=True, help_text="Where the figure came from.")
+    scope = models.CharField(max_length=10, choices=LineScope.choices, default=LineScope.IN)
 
     status = models.CharField(max_length=10, choices=ComparisonStatus.choices, blank=True)
     computed_rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
     effective_rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
+    counted = models.BooleanField(
+        default=True, help_text="Counts in overall ratings: in scope and not marked n/a."
+    )
     explanation = models.TextField(blank=True)
 
     changed_in_version = models.PositiveIntegerField(default=1)
@@ -178,18 +215,37 @@ class ReturnLine(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.manual_rating and not self.manual_reason.strip():
+        if self.manual_rating and self.manual_rating not in MANUAL_RATINGS:
+            errors["manual_rating"] = (
+                "Rate a line R, A or G by hand; mark it not applicable (with the reason) instead "
+                "of rating it n/a, and leave it awaiting data instead of Grey."
+            )
+        elif self.manual_rating and not self.manual_reason.strip():
             errors["manual_reason"] = "A manual rating needs its reason."
         if self.state == LineState.VALUE and self.actual is None:
             errors["actual"] = "A line with a value given needs the value."
         if self.state != LineState.VALUE and self.actual is not None:
             errors["state"] = "A value is given: the state must be 'value given'."
+        if self.state == LineState.NOT_APPLICABLE and not self.state_reason.strip():
+            errors["state_reason"] = "Say why the target does not apply to this authority."
+        statement = self.state in {LineState.MET, LineState.NOT_MET}
+        if statement and self.target_id and self.target.measure.kind == "yes_no":
+            errors["state"] = "For a yes/no target, give the value yes or no."
         if errors:
             raise ValidationError(errors)
 
     @property
     def overridden(self) -> bool:
-        return bool(self.manual_rating) and self.manual_rating != self.computed_rating
+        """The sub-region's own rating differs from the rule's R, A or G (both are shown)."""
+        return (
+            bool(self.manual_rating)
+            and self.computed_rating in MANUAL_RATINGS
+            and self.manual_rating != self.computed_rating
+        )
+
+    @property
+    def outside_scope(self) -> bool:
+        return self.scope == LineScope.OUTSIDE
 
 
 class Transition(models.Model):
@@ -211,3 +267,157 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.return_obj}: {self.from_status} → {self.to_status}"
+
+
+class ReportedRating(models.Model):
+    """A sub-region's own overall rating of one target in its return, with its reason.
+
+    Kept and shown beside the computed overall rating everywhere, and flagged where they differ
+    (Lincolnshire's "RAG" and "Comments on RAG" columns; Derbyshire's overall row).
+    """
+
+    return_obj = models.ForeignKey(
+        Return, on_delete=models.CASCADE, related_name="reported_ratings", db_column="return_id"
+    )
+    target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="reported_ratings")
+    rating = models.CharField(
+        max_length=4,
+        choices=[(rating.value, rating.label) for rating in REPORTED_RATINGS],
+        help_text='Grey: the sub-region says it cannot be evaluated yet (the papers\' "-").',
+    )
+    reason = models.TextField(validators=_text_limit())
+    source = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["return_obj", "target__priority"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["return_obj", "target"], name="one_reported_per_target"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.return_obj}: target {self.target.number} rated {self.rating}"
+
+    def clean(self) -> None:
+        if not self.reason.strip():
+            raise ValidationError({"reason": "Give the sub-region's reason for its rating."})
+
+
+class Basis(models.TextChoices):
+    """Which returns an overall rating rests on."""
+
+    APPROVED = "approved", "Approved returns only"
+    ALL = "all", "All returns (draft and submitted too)"
+
+
+class OverallQuerySet(models.QuerySet):
+    def region_rows(self):
+        return self.filter(sub_region__isnull=True)
+
+
+class Overall(models.Model):
+    """The overall rating of one target for one quarter: a sub-region's, or a region's.
+
+    Kept up to date in the same transaction as the lines it rests on (returns.overall), for
+    each basis (approved returns only, or all), so that a dashboard reads a bounded number of
+    rows whatever the number of lines, quarters or regions. ``sub_region`` is null for the
+    region's row. ``counts`` are the lines by what they show (R, A, G, GREY, missing, NA,
+    outside); ``states`` by their state (for completeness); ``returns`` the returns the rating
+    rests on by status ("none": a sub-region without a return). ``reported_*`` is the
+    sub-region's own rating (sub-region rows only), and ``differs`` flags a disagreement.
+    """
+
+    target_set = models.ForeignKey(TargetSet, on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="overall_ratings")
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    sub_region = models.ForeignKey(
+        SubRegion, on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    basis = models.CharField(max_length=10, choices=Basis.choices)
+    rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
+    explanation = models.TextField()
+    value = models.DecimalField(max_digits=24, decimal_places=8, null=True, blank=True)
+    counts = models.JSONField(default=dict)
+    states = models.JSONField(default=dict)
+    returns = models.JSONField(default=dict)
+    relevant = models.PositiveIntegerField(default=0)
+    known = models.PositiveIntegerField(default=0)
+    reported_rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
+    reported_reason = models.TextField(blank=True)
+    differs = models.BooleanField(default=False)
+
+    objects = OverallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["target_set", "year", "quarter", "region", "sub_region", "target"]
+        indexes = [
+            models.Index(
+                fields=["target_set", "year", "quarter", "basis"], name="overall_by_quarter"
+            ),
+            models.Index(fields=["target", "basis", "year", "quarter"], name="overall_by_target"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "year", "quarter", "sub_region", "basis"],
+                condition=Q(sub_region__isnull=False),
+                name="one_overall_per_sub_region",
+            ),
+            models.UniqueConstraint(
+                fields=["target", "year", "quarter", "region", "basis"],
+                condition=Q(sub_region__isnull=True),
+                name="one_overall_per_region",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.sub_region_id or f"region {self.region_id}"
+        return f"{self.target_id} {self.year}Q{self.quarter} {where} {self.basis}: {self.rating}"
+
+    @property
+    def period(self) -> Quarter:
+        return Quarter(self.year, self.quarter)
+
+
+class Rerating(models.Model):
+    """One change of a target's rule (or of its measure) and the re-rating of its lines, in one
+    recorded step: who, when, why, what changed, how many lines were rated and changed."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="reratings")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(validators=_text_limit())
+    changes = models.JSONField(default=dict, help_text="Field: [old, new], as text.")
+    lines_rated = models.PositiveIntegerField(default=0)
+    lines_changed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Re-rating #{self.pk} of {self.target_id}: {self.lines_changed} lines changed"
+
+
+class ReratingLine(models.Model):
+    """One line whose stored rating a re-rating changed, before and after."""
+
+    rerating = models.ForeignKey(Rerating, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(ReturnLine, on_delete=models.CASCADE, related_name="reratings")
+    before_rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
+    after_rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
+    before_status = models.CharField(max_length=10, choices=ComparisonStatus.choices, blank=True)
+    after_status = models.CharField(max_length=10, choices=ComparisonStatus.choices, blank=True)
+
+    class Meta:
+        ordering = ["rerating", "line"]
+
+    def __str__(self) -> str:
+        return f"{self.line_id}: {self.before_rating} → {self.after_rating}"

@@ -1,8 +1,14 @@
-"""Every write to a return goes through here: checked, rated, versioned and audited.
+"""Every write to a return goes through here: checked, rated, versioned, audited, and the
+stored overall ratings kept up to date in the same transaction.
 
-Lines are rated by targets.rating from their values whenever they are written. Line changes are
-recorded in the line's history (django-simple-history) with who, when, the channel and the old
-and new values; bulk writes use simple-history's bulk helpers so that none goes unrecorded.
+* Lines are rated by the engine when they are written (returns.rating) and the overall
+  ratings they rest on refreshed (returns.overall), so readers never rate anything.
+* Every line change is recorded in the line's history (django-simple-history) with who, when,
+  the channel ("web", "import: file.csv", "api", ...) and the old and new values; bulk writes
+  record a history row for every changed line.
+* A write based on an older version of the return is refused (``StaleReturn``), naming the
+  lines changed meanwhile; a submitted or approved return is locked (``ReturnLocked``).
+* Failures are structured errors (returns.errors), never text for callers to parse.
 """
 
 from __future__ import annotations
@@ -13,45 +19,83 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from authorities.models import Authority, SubRegion
 from targets.models import Target, TargetSet, rating_rule
-from targets.rating import LineInput, computed_rating
 from targets.rules import target_applies
 
-from . import permissions
-from .models import EDITABLE_LINE_FIELDS, LineState, Return, ReturnLine, ReturnStatus, Transition
+from . import permissions, workflow
+from .errors import InvalidLines, LineProblem, ReturnLocked, StaleReturn, StepRefused
+from .models import (
+    EDITABLE_LINE_FIELDS,
+    RATED_LINE_FIELDS,
+    REPORTED_RATINGS,
+    LineScope,
+    LineState,
+    ReportedRating,
+    Return,
+    ReturnLine,
+    ReturnStatus,
+    Transition,
+)
+from .overall import refresh_return
 from .periods import Quarter
+from .rating import rate
+
+__all__ = [
+    "EDITABLE_FIELDS",
+    "RATED_FIELDS",
+    "ReturnLocked",
+    "StaleReturn",
+    "UpdateResult",
+    "applicable_pairs",
+    "approve_return",
+    "check_writable",
+    "open_return",
+    "reopen_return",
+    "send_back_return",
+    "set_reported_ratings",
+    "submit_return",
+    "system_actor",
+    "take_step",
+    "update_lines",
+]
 
 EDITABLE_FIELDS = EDITABLE_LINE_FIELDS
-RATED_FIELDS = ("status", "computed_rating", "effective_rating", "explanation")
+RATED_FIELDS = RATED_LINE_FIELDS
+_WRITTEN_FIELDS = (
+    *EDITABLE_FIELDS,
+    *RATED_FIELDS,
+    "scope",
+    "changed_in_version",
+    "updated_by",
+    "updated_at",
+)
 
-
-class ReturnLocked(ValidationError):
-    """The return is submitted or approved: its lines cannot change until it is reopened."""
-
-
-class StaleReturn(ValidationError):
-    """Someone changed the return since the version the caller based its changes on."""
-
-    def __init__(self, message: str, *, changed: list[ReturnLine]):
-        super().__init__(message)
-        self.changed = changed
+LineKey = tuple[int, int]  # (authority id, target id)
 
 
 @dataclass
 class UpdateResult:
     changed: list[ReturnLine] = field(default_factory=list)
+    created: list[ReturnLine] = field(default_factory=list)  # lines that did not exist yet
     unchanged: int = 0
     version: int = 0
 
+    @property
+    def outside_scope(self) -> list[ReturnLine]:
+        """The lines created for authorities the target's rule does not cover."""
+        return [line for line in self.created if line.scope == LineScope.OUTSIDE]
+
 
 def system_actor():
-    """The user that management commands act as when no --user is given (cannot sign in)."""
+    """The user that management commands act as when no --user is given (cannot sign in).
+
+    Call it inside the command's transaction: a refused command then leaves no trace."""
     User = get_user_model()
     user, created = User.objects.get_or_create(
         username=permissions.SYSTEM_USERNAME,
@@ -72,37 +116,37 @@ def applicable_pairs(
         (authority, target)
         for authority in authorities
         for target in targets
-        if target_applies(
-            scope=target.scope,
-            applies_to=target.applies_to,
-            kind=authority.kind,
-            leads_laa=authority.pk in laa_leads,
-        )
+        if _applies(target, authority, laa_leads)
     ]
 
 
-def rate(line: ReturnLine, rule=None) -> None:
-    """Set a line's comparison status, computed and effective rating and explanation."""
-    rule = rule or rating_rule(line.target)
-    result = computed_rating(
-        rule,
-        LineInput(
-            authority=line.authority.short_name,
-            actual=line.actual,
-            target_value=line.target_value,
-            state=line.state,
-            manual=line.manual_rating or None,
-        ),
+def _applies(target: Target, authority: Authority, laa_leads: set[int]) -> bool:
+    return target_applies(
+        scope=target.scope,
+        applies_to=target.applies_to,
+        kind=authority.kind,
+        leads_laa=authority.pk in laa_leads,
     )
-    line.status = result.status.value if result.status else ""
-    line.computed_rating = result.computed.value
-    line.effective_rating = result.effective.value
-    line.explanation = result.explanation
+
+
+def _laa_leads() -> set[int]:
+    return set(Authority.objects.filter(led_laa__isnull=False).values_list("pk", flat=True))
 
 
 def _require_edit(actor, sub_region_id: int) -> None:
     if not permissions.can_edit_sub_region(actor, sub_region_id):
         raise PermissionDenied("You may only change the returns of your own sub-region.")
+
+
+def _set_targets(target_set_id: int):
+    return (
+        Target.objects.filter(target_set=target_set_id)
+        .select_related("measure")
+        .prefetch_related("measure__levels")
+    )
+
+
+# ------------------------------------------------------------------------------ opening
 
 
 @transaction.atomic
@@ -122,22 +166,21 @@ def open_return(
             actor=actor,
             comment="Created as a draft.",
         )
-    _add_missing_lines(return_obj, actor=actor)
+    if _add_missing_lines(return_obj, actor=actor) or created:
+        refresh_return(return_obj)
     return return_obj, created
 
 
 def _add_missing_lines(return_obj: Return, *, actor) -> int:
+    """A line, rated, for every applicable authority × target the return lacks."""
     authorities = Authority.objects.active().filter(sub_region=return_obj.sub_region_id)
-    targets = (
-        Target.objects.filter(target_set=return_obj.target_set_id)
-        .select_related("measure")
-        .prefetch_related("measure__levels")
-    )
-    laa_leads = set(Authority.objects.filter(led_laa__isnull=False).values_list("pk", flat=True))
     existing = set(return_obj.lines.values_list("authority_id", "target_id"))
     new_lines = []
+    rules = {}
     for authority, target in applicable_pairs(
-        authorities=authorities, targets=targets, laa_leads=laa_leads
+        authorities=authorities,
+        targets=_set_targets(return_obj.target_set_id),
+        laa_leads=_laa_leads(),
     ):
         if (authority.pk, target.pk) in existing:
             continue
@@ -146,11 +189,10 @@ def _add_missing_lines(return_obj: Return, *, actor) -> int:
             authority=authority,
             target=target,
             state=LineState.AWAITING,
-            target_value=target.threshold,
             changed_in_version=return_obj.version,
             updated_by=actor,
         )
-        rate(line, rating_rule(target))
+        rate(line, rules.setdefault(target.pk, rating_rule(target)))
         new_lines.append(line)
     if new_lines:
         bulk_create_with_history(
@@ -159,7 +201,31 @@ def _add_missing_lines(return_obj: Return, *, actor) -> int:
     return len(new_lines)
 
 
-LineKey = tuple[int, int]  # (authority id, target id)
+# ------------------------------------------------------------------------------ lines
+
+
+def _locked(current: Return) -> ReturnLocked:
+    return ReturnLocked(
+        f"The return is {current.get_status_display().lower()}: "
+        "it must be reopened by the Director before it can change."
+    )
+
+
+def check_writable(*, return_obj: Return, actor, base_version: int | None = None) -> Return:
+    """The return as it is now, if ``actor`` may write it at ``base_version``; else the error
+    the write itself would raise (PermissionDenied, ReturnLocked, StaleReturn), so a caller
+    can refuse before reading what was sent."""
+    return _current(return_obj, actor=actor, base_version=base_version)
+
+
+def _current(return_obj: Return, *, actor, base_version: int | None) -> Return:
+    _require_edit(actor, return_obj.sub_region_id)
+    current = Return.objects.select_related("sub_region").get(pk=return_obj.pk)
+    if not current.is_editable:
+        raise _locked(current)
+    if base_version is not None and current.version != base_version:
+        raise _stale(current, base_version)
+    return current
 
 
 @transaction.atomic
@@ -173,39 +239,31 @@ def update_lines(
 ) -> UpdateResult:
     """Apply field changes to lines of one return, all or nothing.
 
-    `changes` maps (authority id, target id) to new values of EDITABLE_FIELDS. Each changed line
-    is validated (full_clean), re-rated and recorded in its history with `channel` as the reason
-    ("web", "import: returns.csv row 12", "api", ...). Unchanged lines are left untouched, so a
-    second identical write changes nothing. With `base_version`, the write is refused when the
-    return changed since that version, naming the lines changed meanwhile.
+    ``changes`` maps (authority id, target id) to new values of EDITABLE_FIELDS. Each changed
+    line is validated (``full_clean``), rated, and recorded in its history with ``channel`` as
+    the reason. A key without a line creates one if the authority belongs to the return's
+    sub-region: in the target's scope, or "outside the target's scope" where the rule does not
+    cover the authority (kept, shown, never counted). Unchanged lines are left untouched, so a
+    second identical write changes nothing. With ``base_version``, the write is refused when
+    the return changed since that version. The overall ratings of the touched targets are
+    refreshed in the same transaction.
     """
-    _require_edit(actor, return_obj.sub_region_id)
-    current = Return.objects.get(pk=return_obj.pk)
-    if not current.is_editable:
-        raise ReturnLocked(
-            f"The return is {current.get_status_display().lower()}: "
-            "it must be reopened by the Director before it can change."
-        )
-    if base_version is not None and current.version != base_version:
-        raise _stale(current, base_version)
-
+    current = _current(return_obj, actor=actor, base_version=base_version)
     lines = {
         (line.authority_id, line.target_id): line
         for line in current.lines.select_related("authority", "target__measure").prefetch_related(
             "target__measure__levels"
         )
     }
-    rules: dict[int, Any] = {}
     result = UpdateResult(version=current.version)
+    new_keys = [key for key in changes if key not in lines]
+    if new_keys:
+        lines.update(_new_lines(current, new_keys, actor=actor))
+    rules: dict[int, Any] = {}
     dirty: list[ReturnLine] = []
-    errors: dict[str, list[str]] = {}
+    problems: list[LineProblem] = []
     for key, values in changes.items():
-        line = lines.get(key)
-        if line is None:
-            errors.setdefault("__all__", []).append(
-                f"No line for authority {key[0]} and target {key[1]}: the target does not apply."
-            )
-            continue
+        line = lines[key]
         unknown = set(values) - set(EDITABLE_FIELDS)
         if unknown:
             raise ValueError(f"Not editable: {sorted(unknown)}")
@@ -218,18 +276,21 @@ def update_lines(
         try:
             line.full_clean(exclude=["return_obj", "authority", "target", "updated_by"])
         except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                errors.setdefault(
-                    f"{line.authority.short_name} / {line.target.number} / {name}", []
-                ).extend(messages)
+            where = f"{line.authority.short_name} / {line.target.number}"
+            problems += [
+                LineProblem(line.authority_id, line.target_id, name, message, where)
+                for name, messages in error.message_dict.items()
+                for message in messages
+            ]
             continue
-        after = {name: getattr(line, name) for name in before}
-        if after == before:
+        if line.pk is None:
+            result.created.append(line)
+        elif {name: getattr(line, name) for name in before} == before:
             result.unchanged += 1
-        else:
-            dirty.append(line)
-    if errors:
-        raise ValidationError(errors)
+            continue
+        dirty.append(line)
+    if problems:
+        raise InvalidLines(problems)
     if not dirty:
         return result
 
@@ -239,17 +300,84 @@ def update_lines(
         line.changed_in_version = new_version
         line.updated_by = actor
         line.updated_at = now
-    # One UPDATE per line: Django's bulk_update builds a CASE per field and line, which is
-    # ten times slower at import sizes. Each save records its history row (simple-history).
-    fields = [*EDITABLE_FIELDS, *RATED_FIELDS, "changed_in_version", "updated_by", "updated_at"]
-    for line in dirty:
-        line._history_user = actor
-        line._change_reason = channel
-        line.save(update_fields=fields)
+    created = [line for line in dirty if line.pk is None]
+    existing = [line for line in dirty if line.pk is not None]
+    if created:
+        bulk_create_with_history(
+            created, ReturnLine, default_user=actor, default_change_reason=channel
+        )
+    if existing:
+        write_lines(existing, actor=actor, reason=channel, when=now)
     result.changed = dirty
     result.version = new_version
     return_obj.version = new_version
+    refresh_return(current, target_ids={line.target_id for line in dirty})
     return result
+
+
+def _new_lines(current: Return, keys: list[LineKey], *, actor) -> dict[LineKey, ReturnLine]:
+    """Unsaved lines for keys the return has no line for, in scope or outside it."""
+    authorities = Authority.objects.in_bulk({authority_id for authority_id, _ in keys})
+    targets = _set_targets(current.target_set_id).in_bulk({target_id for _, target_id in keys})
+    leads = _laa_leads()
+    made: dict[LineKey, ReturnLine] = {}
+    problems = []
+    for authority_id, target_id in keys:
+        authority, target = authorities.get(authority_id), targets.get(target_id)
+        if authority is None or authority.sub_region_id != current.sub_region_id:
+            problems.append(
+                LineProblem(
+                    authority_id,
+                    target_id,
+                    "authority",
+                    f"Not an authority of {current.sub_region.name}.",
+                )
+            )
+            continue
+        if target is None:
+            problems.append(
+                LineProblem(
+                    authority_id,
+                    target_id,
+                    "target",
+                    f"Not a target of the return's set ({current.target_set_id}).",
+                    authority.short_name,
+                )
+            )
+            continue
+        in_scope = _applies(target, authority, leads)
+        made[(authority_id, target_id)] = ReturnLine(
+            return_obj=current,
+            authority=authority,
+            target=target,
+            state=LineState.AWAITING,
+            scope=LineScope.IN if in_scope else LineScope.OUTSIDE,
+            changed_in_version=current.version,
+            updated_by=actor,
+        )
+    if problems:
+        raise InvalidLines(problems)
+    return made
+
+
+def write_lines(lines: list[ReturnLine], *, actor, reason: str, when) -> None:
+    """Write the changed lines' fields in one prepared UPDATE run over them all, and record a
+    history row for each (simple-history's bulk history): at import sizes this is several
+    times faster than one save() per line, and Django's bulk_update (a CASE per line and
+    field) is slower still."""
+    fields = [ReturnLine._meta.get_field(name) for name in _WRITTEN_FIELDS]
+    columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    table = connection.ops.quote_name(ReturnLine._meta.db_table)
+    sql = f"UPDATE {table} SET {columns} WHERE id = %s"  # noqa: S608 - names are ours, quoted
+    rows = [
+        [f.get_db_prep_save(getattr(line, f.attname), connection) for f in fields] + [line.pk]
+        for line in lines
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    ReturnLine.history.bulk_history_create(
+        lines, update=True, default_user=actor, default_change_reason=reason, default_date=when
+    )
 
 
 def _bump_version(current: Return) -> int:
@@ -259,7 +387,8 @@ def _bump_version(current: Return) -> int:
     )
     if not claimed:
         raise _stale(current, current.version)
-    return current.version + 1
+    current.version += 1
+    return current.version
 
 
 def _stale(current: Return, base_version: int) -> StaleReturn:
@@ -274,82 +403,161 @@ def _stale(current: Return, base_version: int) -> StaleReturn:
         f"({len(changed)} line{'s' if len(changed) != 1 else ''} changed). "
         "Nothing of yours was saved: review their changes and enter yours again.",
         changed=changed,
+        current_version=fresh.version,
     )
 
 
-def _transition(
-    return_obj: Return, *, to: ReturnStatus, allowed_from: set[str], actor, comment: str
-) -> Return:
-    current = Return.objects.get(pk=return_obj.pk)
-    if current.status not in allowed_from:
-        raise ValidationError(
-            f"A {current.get_status_display().lower()} return cannot become "
-            f"{ReturnStatus(to).label.lower()}."
-        )
+# ------------------------------------------------------------------- the sub-region's ratings
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A sub-region's own overall rating of one target, as a service takes it."""
+
+    rating: str  # "R", "A", "G" or "GREY"
+    reason: str
+    source: str = ""
+
+
+@transaction.atomic
+def set_reported_ratings(
+    *,
+    return_obj: Return,
+    ratings: Mapping[int, Reported | None],
+    actor,
+    channel: str,
+    base_version: int | None = None,
+) -> int:
+    """Record the sub-region's own overall ratings, by target id (None removes one).
+
+    Each is kept beside the computed overall rating and flagged where they differ. Recorded in
+    the rating's history; the return's version moves on; returns how many changed."""
+    current = _current(return_obj, actor=actor, base_version=base_version)
+    targets = set(_set_targets(current.target_set_id).values_list("pk", flat=True))
+    existing = {row.target_id: row for row in current.reported_ratings.all()}
+    problems: list[LineProblem] = []
+    changed: list[tuple[int, Reported | None]] = []
+    for target_id, reported in ratings.items():
+        if target_id not in targets:
+            problems.append(LineProblem(0, target_id, "target", "Not a target of this return."))
+            continue
+        old = existing.get(target_id)
+        if reported is None:
+            if old is not None:
+                changed.append((target_id, None))
+            continue
+        if reported.rating not in REPORTED_RATINGS:
+            problems.append(
+                LineProblem(0, target_id, "rating", "A sub-region's rating is R, A, G or Grey.")
+            )
+            continue
+        if not reported.reason.strip():
+            problems.append(
+                LineProblem(0, target_id, "reason", "Give the sub-region's reason for its rating.")
+            )
+            continue
+        if old is None or (old.rating, old.reason, old.source) != (
+            reported.rating,
+            reported.reason,
+            reported.source,
+        ):
+            changed.append((target_id, reported))
+    if problems:
+        raise InvalidLines(problems)
+    if not changed:
+        return 0
     _bump_version(current)
-    Return.objects.filter(pk=current.pk).update(status=to)
+    for target_id, reported in changed:
+        row = existing.get(target_id)
+        if reported is None:
+            row._history_user = actor
+            row._change_reason = channel
+            row.delete()
+            continue
+        row = row or ReportedRating(return_obj=current, target_id=target_id)
+        row.rating, row.reason, row.source = reported.rating, reported.reason, reported.source
+        row.updated_by = actor
+        row._history_user = actor
+        row._change_reason = channel
+        row.full_clean(exclude=["return_obj", "target", "updated_by"])
+        row.save()
+    refresh_return(current, target_ids={target_id for target_id, _ in changed})
+    return len(changed)
+
+
+# ------------------------------------------------------------------------------ sign-off
+
+
+def actor_of(user, return_obj: Return) -> workflow.Actor:
+    """The workflow's view of a user acting on a return."""
+    roles = set()
+    if permissions.can_submit(user, return_obj):
+        roles.add(workflow.Role.PROGRAMME_MANAGER)
+    if permissions.can_sign_off(user):
+        roles.add(workflow.Role.DIRECTOR)
+    return workflow.Actor(
+        user_id=user.pk, roles=frozenset(roles), system=permissions.is_system(user)
+    )
+
+
+def submitted_by(return_obj: Return) -> int | None:
+    """Who last submitted the return (for the four-eyes rule)."""
+    return (
+        Transition.objects.filter(return_obj=return_obj, to_status=ReturnStatus.SUBMITTED)
+        .order_by("-at", "-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def take_step(*, return_obj: Return, step: str, actor, comment: str = "") -> Return:
+    """Take one sign-off step (returns.workflow): checked, recorded with who, when and the
+    comment, and the overall ratings of every basis refreshed."""
+    current = Return.objects.select_related("sub_region").get(pk=return_obj.pk)
+    refused = workflow.problem(
+        step,
+        status=current.status,
+        actor=actor_of(actor, current),
+        submitted_by=submitted_by(current),
+    )
+    if refused:
+        if "Only" in refused:
+            raise PermissionDenied(refused)
+        raise StepRefused(refused)
+    missing = workflow.comment_problem(step, comment)
+    if missing:
+        raise StepRefused({"comment": [missing]})
+    target = workflow.STEPS[step].to
+    _bump_version(current)
+    Return.objects.filter(pk=current.pk).update(status=target)
     Transition.objects.create(
-        return_obj=current, from_status=current.status, to_status=to, actor=actor, comment=comment
+        return_obj=current,
+        from_status=current.status,
+        to_status=target,
+        actor=actor,
+        comment=comment,
     )
     current.refresh_from_db()
+    refresh_return(current)
     return current
 
 
-@transaction.atomic
 def submit_return(*, return_obj: Return, actor, comment: str = "") -> Return:
     """The programme manager sends a draft (or a returned) return to the Director."""
-    if not permissions.can_submit(actor, return_obj):
-        raise PermissionDenied("Only the sub-region's programme manager submits its return.")
-    return _transition(
-        return_obj,
-        to=ReturnStatus.SUBMITTED,
-        allowed_from={ReturnStatus.DRAFT, ReturnStatus.RETURNED},
-        actor=actor,
-        comment=comment,
-    )
+    return take_step(return_obj=return_obj, step="submit", actor=actor, comment=comment)
 
 
-@transaction.atomic
 def approve_return(*, return_obj: Return, actor, comment: str = "") -> Return:
     """The Director approves a submitted return; it is locked from then on."""
-    if not permissions.can_sign_off(actor):
-        raise PermissionDenied("Only the Director approves returns.")
-    return _transition(
-        return_obj,
-        to=ReturnStatus.APPROVED,
-        allowed_from={ReturnStatus.SUBMITTED},
-        actor=actor,
-        comment=comment,
-    )
+    return take_step(return_obj=return_obj, step="approve", actor=actor, comment=comment)
 
 
-@transaction.atomic
 def send_back_return(*, return_obj: Return, actor, comment: str) -> Return:
     """The Director returns a submitted return to its programme manager, saying why."""
-    if not permissions.can_sign_off(actor):
-        raise PermissionDenied("Only the Director returns a return for changes.")
-    if not comment.strip():
-        raise ValidationError({"comment": "Say what needs changing."})
-    return _transition(
-        return_obj,
-        to=ReturnStatus.RETURNED,
-        allowed_from={ReturnStatus.SUBMITTED},
-        actor=actor,
-        comment=comment,
-    )
+    return take_step(return_obj=return_obj, step="send-back", actor=actor, comment=comment)
 
 
-@transaction.atomic
 def reopen_return(*, return_obj: Return, actor, reason: str) -> Return:
     """The Director reopens an approved return as a draft; the reason is recorded."""
-    if not permissions.can_sign_off(actor):
-        raise PermissionDenied("Only the Director reopens an approved return.")
-    if not reason.strip():
-        raise ValidationError({"comment": "Give the reason for reopening an approved return."})
-    return _transition(
-        return_obj,
-        to=ReturnStatus.DRAFT,
-        allowed_from={ReturnStatus.APPROVED},
-        actor=actor,
-        comment=reason,
-    )
+    return take_step(return_obj=return_obj, step="reopen", actor=actor, comment=reason)

@@ -1,4 +1,5 @@
-"""returns.overall: each target's overall rating per sub-region and for the region, from one read.
+"""returns.overall and returns.selectors: each target's overall rating per sub-region and for
+the region, stored when the lines change and read back in a bounded number of queries.
 
 The matrix is the Derbyshire return of December 2009 (seed 002, agenda item 8): a manual RAG
 per authority per target, and the overall row the sub-region sent with it. Numbers here are
@@ -15,9 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from authorities.models import AuthorityKind
 from authorities.roles import BOARD_MEMBER, DIRECTOR, PROGRAMME_MANAGER
 from returns import services
-from returns.models import LineState
-from returns.overall import overall_ratings
+from returns.models import Basis, LineState, Overall
+from returns.overall import rebuild
 from returns.periods import Quarter
+from returns.selectors import quarter_lines, quarter_ratings
 from targets.models import MeasureKind, MeasureLevel, Scope
 from targets.rating import Rating, Status
 from tests.factories import (
@@ -85,33 +87,58 @@ def derbyshire_matrix(system):
     return derbyshire, target_set, targets
 
 
+def read(user, target_set, *, basis=Basis.ALL, sub_region=None):
+    """The stored ratings and their lines, as a dashboard reads them."""
+    ratings = quarter_ratings(
+        user=user, target_set=target_set, quarter=Q3, basis=basis, sub_region=sub_region
+    )
+    lines = quarter_lines(refs=ratings.sub_regions, targets=ratings.targets, basis=basis)
+    return ratings, lines
+
+
 def test_the_derbyshire_overall_row_is_rebuilt_from_its_matrix(derbyshire_matrix):
     _derbyshire, target_set, _ = derbyshire_matrix
 
-    overview = overall_ratings(user=make_user(DIRECTOR), target_set=target_set, quarter=Q3)
+    ratings, _ = read(make_user(DIRECTOR), target_set)
 
-    rebuilt = "".join(str(item.sub_regions["derbyshire"].rating) for item in overview.targets)
+    (derbyshire,) = ratings.sub_regions
+    (region,) = ratings.regions
+    rebuilt = "".join(str(ratings.sub_region(t.pk, derbyshire).rating) for t in ratings.targets)
+    # Hand ratings of lines with no value stand in for the rule: the overall row the sub-region
+    # sent comes out of its own matrix.
     assert rebuilt == DERBYSHIRE_OVERALL
-    by_number = {item.target.number: item for item in overview.targets}
-    assert by_number["5"].sub_regions["derbyshire"].rating is Rating.RED
-    assert by_number["1"].sub_regions["derbyshire"].rating is Rating.GREEN
-    assert by_number["8"].sub_regions["derbyshire"].rating is Rating.AMBER
     # The region (one sub-region here) agrees with its only sub-region.
-    assert [item.region.rating for item in overview.targets] == [
-        item.sub_regions["derbyshire"].rating for item in overview.targets
+    assert [ratings.region(t.pk, region).rating for t in ratings.targets] == [
+        ratings.sub_region(t.pk, derbyshire).rating for t in ratings.targets
     ]
+
+
+def test_the_stored_rows_are_what_a_rebuild_from_scratch_writes(derbyshire_matrix):
+    def stored():
+        rows = Overall.objects.values_list(
+            "target_id", "sub_region_id", "basis", "rating", "explanation", "counts"
+        )
+        return sorted(rows, key=lambda row: (row[0], row[1] or 0, row[2]))
+
+    kept_up_to_date = stored()
+    Overall.objects.all().delete()
+
+    assert rebuild() == len(kept_up_to_date)
+    assert stored() == kept_up_to_date
 
 
 def test_blank_cells_are_counted_not_dropped(derbyshire_matrix):
     _, target_set, _ = derbyshire_matrix
 
-    overview = overall_ratings(user=make_user(BOARD_MEMBER), target_set=target_set, quarter=Q3)
+    ratings, lines = read(make_user(BOARD_MEMBER), target_set)
 
-    target_1 = overview.targets[0].sub_regions["derbyshire"]
+    target_1 = ratings.sub_region(ratings.targets[0].pk, ratings.sub_regions[0])
     # Target 1: Derby City and Derbyshire CC are Green; the other ten are awaiting data.
-    assert target_1.counts == {"R": 0, "A": 0, "G": 2, "GREY": 10, "NA": 0, "missing": 0}
+    assert target_1.counts["G"] == 2
+    assert target_1.counts["GREY"] == 10
     assert "2 of 12 relevant authorities rated; 10 awaiting data" in target_1.explanation
-    rows = overview.targets[0].lines_by_sub_region["derbyshire"]
+    assert (target_1.relevant, target_1.known) == (12, 2)
+    rows = lines[ratings.targets[0].pk]["derbyshire"]
     assert len(rows) == 12
     assert all(row.line_id is not None for row in rows)
 
@@ -138,9 +165,9 @@ def test_a_line_row_carries_values_status_and_ratings(system):
         channel="test",
     )
 
-    overview = overall_ratings(user=make_user(DIRECTOR), target_set=target.target_set, quarter=Q3)
+    ratings, lines = read(make_user(DIRECTOR), target.target_set)
 
-    (row,) = overview.targets[0].lines_by_sub_region["lincolnshire"]
+    (row,) = lines[target.pk]["lincolnshire"]
     assert (row.authority_name, row.actual, row.target_value) == (
         "Boston Borough Council",
         Decimal("503"),
@@ -151,14 +178,16 @@ def test_a_line_row_carries_values_status_and_ratings(system):
     assert row.effective is Rating.RED
     assert row.manual is None
     assert row.comment == "As above"
-    assert overview.targets[0].region.rating is Rating.RED
+    assert ratings.region(target.pk, ratings.regions[0]).rating is Rating.RED
 
 
 @pytest.fixture
 def two_sub_regions(system):
     """Derbyshire sent a return (all Green on the one target); Lincolnshire sent none."""
     derbyshire = SubRegionFactory(slug="derbyshire", name="Derbyshire", order=1)
-    lincolnshire = SubRegionFactory(slug="lincolnshire", name="Lincolnshire", order=2)
+    lincolnshire = SubRegionFactory(
+        slug="lincolnshire", name="Lincolnshire", order=2, region=derbyshire.region
+    )
     for sub_region in (derbyshire, lincolnshire):
         AuthorityFactory.create_batch(3, sub_region=sub_region)
     target = TargetFactory(target_set__slug="stretch", threshold=Decimal("95"))
@@ -174,66 +203,79 @@ def two_sub_regions(system):
         actor=system,
         channel="test",
     )
-    return derbyshire, lincolnshire, target
+    return derbyshire, lincolnshire, target, return_obj
 
 
 def test_a_sub_region_without_a_return_is_grey_and_counted_as_missing(two_sub_regions):
-    _, _, target = two_sub_regions
+    _, _, target, _ = two_sub_regions
 
-    overview = overall_ratings(
-        user=make_user(BOARD_MEMBER), target_set=target.target_set, quarter=Q3
-    )
+    ratings, lines = read(make_user(BOARD_MEMBER), target.target_set)
 
-    (item,) = overview.targets
-    assert overview.whole_region
-    assert [ref.slug for ref in overview.missing_returns] == ["lincolnshire"]
-    lincolnshire = item.sub_regions["lincolnshire"]
+    assert ratings.whole
+    assert [ref.slug for ref in ratings.missing_returns] == ["lincolnshire"]
+    lincolnshire = ratings.sub_region(target.pk, ratings.sub_regions[1])
     assert lincolnshire.rating is Rating.GREY
     assert lincolnshire.counts["missing"] == 3
     assert "3 without a return" in lincolnshire.explanation
-    assert all(row.missing for row in item.lines_by_sub_region["lincolnshire"])
+    assert all(row.missing for row in lines[target.pk]["lincolnshire"])
     # The region rates what is known, and says what is not.
-    assert item.region.rating is Rating.GREEN
-    assert item.region.counts["G"] == 3
-    assert item.region.counts["missing"] == 3
-    assert "3 without a return" in item.region.explanation
+    region = ratings.region(target.pk, ratings.regions[0])
+    assert region.rating is Rating.GREEN
+    assert region.counts["G"] == 3
+    assert region.counts["missing"] == 3
+    assert "3 without a return" in region.explanation
+
+
+def test_on_the_approved_basis_a_draft_counts_for_nothing(two_sub_regions, system):
+    _, _, target, return_obj = two_sub_regions
+    board = make_user(BOARD_MEMBER)
+
+    draft, _ = read(board, target.target_set, basis=Basis.APPROVED)
+    region = draft.region(target.pk, draft.regions[0])
+    assert region.rating is Rating.GREY
+    assert region.counts["missing"] == 6
+
+    for step in (services.submit_return, services.approve_return):
+        step(return_obj=return_obj, actor=system)
+    signed_off, _ = read(board, target.target_set, basis=Basis.APPROVED)
+    assert signed_off.region(target.pk, signed_off.regions[0]).rating is Rating.GREEN
 
 
 def test_a_programme_manager_sees_their_sub_region_and_a_region_row_over_it(two_sub_regions):
-    derbyshire, _, target = two_sub_regions
+    derbyshire, _, target, _ = two_sub_regions
     pm = make_user(PROGRAMME_MANAGER, sub_region=derbyshire)
 
-    overview = overall_ratings(user=pm, target_set=target.target_set, quarter=Q3)
+    ratings, lines = read(pm, target.target_set)
 
-    assert [ref.slug for ref in overview.sub_regions] == ["derbyshire"]
-    assert not overview.whole_region
-    (item,) = overview.targets
-    assert list(item.sub_regions) == ["derbyshire"]
-    assert item.region.explanation.startswith(
+    assert [ref.slug for ref in ratings.sub_regions] == ["derbyshire"]
+    assert not ratings.whole
+    assert list(lines[target.pk]) == ["derbyshire"]
+    region = ratings.region(target.pk, ratings.regions[0])
+    assert region.explanation.startswith(
         "Over Derbyshire only, the sub-regions you may see, not the whole region. All 3 "
     )
-    assert item.region.counts["missing"] == 0
+    assert region.counts["missing"] == 0
 
 
 def test_no_role_sees_nothing(two_sub_regions):
-    _, _, target = two_sub_regions
+    _, _, target, _ = two_sub_regions
 
-    overview = overall_ratings(user=make_user(None), target_set=target.target_set, quarter=Q3)
+    ratings, lines = read(make_user(None), target.target_set)
 
-    assert overview.sub_regions == []
-    assert overview.targets[0].sub_regions == {}
-    assert overview.targets[0].region.rating is Rating.GREY
+    assert ratings.sub_regions == []
+    assert ratings.regions == []
+    assert lines[target.pk] == {}
 
 
 def test_narrowing_to_one_sub_region(two_sub_regions):
-    _, lincolnshire, target = two_sub_regions
+    _, lincolnshire, target, _ = two_sub_regions
 
-    overview = overall_ratings(
-        user=make_user(DIRECTOR), target_set=target.target_set, quarter=Q3, sub_region=lincolnshire
-    )
+    ratings, _ = read(make_user(DIRECTOR), target.target_set, sub_region=lincolnshire)
 
-    assert [ref.slug for ref in overview.sub_regions] == ["lincolnshire"]
-    assert overview.targets[0].region.rating is Rating.GREY
+    assert [ref.slug for ref in ratings.sub_regions] == ["lincolnshire"]
+    assert ratings.sub_region(target.pk, ratings.sub_regions[0]).rating is Rating.GREY
+    # Narrowing the columns does not change what the region's rating is.
+    assert ratings.region(target.pk, ratings.regions[0]).rating is Rating.GREEN
 
 
 def test_laa_targets_have_rows_for_lead_councils_only(system):
@@ -242,10 +284,13 @@ def test_laa_targets_have_rows_for_lead_councils_only(system):
     AuthorityFactory(sub_region=sub_region, kind=AuthorityKind.DISTRICT)
     LAAAreaFactory(sub_region=sub_region, lead_authority=county)
     target = TargetFactory(scope=Scope.LAA, applies_to=["county", "unitary"])
+    services.open_return(
+        sub_region=sub_region, target_set=target.target_set, quarter=Q3, actor=system
+    )
 
-    overview = overall_ratings(user=make_user(DIRECTOR), target_set=target.target_set, quarter=Q3)
+    _, lines = read(make_user(DIRECTOR), target.target_set)
 
-    rows = overview.targets[0].lines_by_sub_region["lincolnshire"]
+    rows = lines[target.pk]["lincolnshire"]
     assert [row.authority_slug for row in rows] == [county.slug]
 
 
@@ -284,10 +329,17 @@ def test_the_number_of_queries_does_not_grow_with_the_data(system, django_assert
         small_reader = large_reader = make_user(role)
 
     with CaptureQueriesContext(connection) as small_queries:
-        overview = overall_ratings(user=fresh(small_reader), target_set=small, quarter=Q3)
-    assert sum(not row.missing for item in overview.targets for row in item.lines) == 2
+        _, lines = read(fresh(small_reader), small)
+    assert (
+        sum(not row.missing for per in lines.values() for rows in per.values() for row in rows) == 2
+    )
 
     with django_assert_num_queries(len(small_queries)):
-        overview = overall_ratings(user=fresh(large_reader), target_set=large, quarter=Q3)
-    assert sum(not row.missing for item in overview.targets for row in item.lines) == 40
-    assert all(item.region.rating is Rating.AMBER for item in overview.targets)
+        ratings, lines = read(fresh(large_reader), large)
+    assert (
+        sum(not row.missing for per in lines.values() for rows in per.values() for row in rows)
+        == 40
+    )
+    (ref,) = [ref for ref in ratings.sub_regions if ref.slug == "large"]
+    # Level 2 against level 3: every line Amber, so every target.
+    assert all(ratings.sub_region(t.pk, ref).rating is Rating.AMBER for t in ratings.targets)

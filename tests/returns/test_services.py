@@ -213,7 +213,7 @@ def test_open_return_creates_lines_only_where_targets_apply(world, return_obj):
     assert not return_obj.lines.filter(authority=world.elsewhere).exists()
     line = line_of(return_obj, world.county, world.invoices)
     assert line.state == LineState.AWAITING
-    assert line.target_value == Decimal("95")
+    assert line.target_value is None  # the target's threshold (95%) applies, whatever it becomes
     assert line.effective_rating == Rating.GREY
     assert return_obj.status == ReturnStatus.DRAFT
 
@@ -358,11 +358,25 @@ def test_update_lines_is_all_or_nothing(world, return_obj):
     assert Return.objects.get(pk=return_obj.pk).version == 1
 
 
-def test_update_lines_refuses_a_line_the_target_does_not_apply_to(world, return_obj):
-    with pytest.raises(ValidationError, match="does not apply"):
+def test_a_line_outside_the_targets_scope_is_kept_never_refused(world, return_obj):
+    result = services.update_lines(
+        return_obj=return_obj,
+        changes={(world.district.pk, world.laa_target.pk): {"state": "value", "actual": 1}},
+        actor=world.pm,
+        channel="web",
+    )
+
+    kept = ReturnLine.objects.get(authority=world.district, target=world.laa_target)
+    assert [line.pk for line in result.outside_scope] == [kept.pk]
+    assert (kept.scope, kept.counted, kept.actual) == ("outside", False, Decimal(1))
+    assert kept.history.first().history_change_reason == "web"
+
+
+def test_update_lines_refuses_an_authority_of_another_sub_region(world, return_obj):
+    with pytest.raises(ValidationError, match="Not an authority of"):
         services.update_lines(
             return_obj=return_obj,
-            changes={(world.district.pk, world.laa_target.pk): {"state": "value", "actual": 1}},
+            changes={(world.elsewhere.pk, world.invoices.pk): {"state": "value", "actual": 1}},
             actor=world.pm,
             channel="web",
         )
@@ -537,7 +551,10 @@ def two_quarters(world):
             },
             (world.county.pk, world.social_care.pk): {"state": "value", "actual": 3},
             (world.district.pk, world.invoices.pk): {"state": "value", "actual": 90},
-            (world.district.pk, world.benefits.pk): {"state": "not_applicable"},
+            (world.district.pk, world.benefits.pk): {
+                "state": "not_applicable",
+                "state_reason": "Benefits are processed by the council's partner.",
+            },
         },
         actor=world.pm,
         channel="web",

@@ -1,0 +1,68 @@
+"""A return line's rating: computed once by the engine (targets.rating), stored on the line.
+
+Every write that can change a rating goes through ``rate``: a line written through
+returns.services, a line created by ``open_return``, a target whose rule changes
+(returns.rerating). Readers never rate: they read the stored fields, and where they need the
+engine's line object (to aggregate a filtered view) ``stored_rating`` rebuilds it from the
+stored fields without rating anything again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from targets.rating import LineInput, LineRating, Rating, RatingRule, Status, computed_rating
+
+from .models import LineScope, ReturnLine
+
+
+def line_input(line: ReturnLine | Mapping[str, Any], *, authority: str = "") -> LineInput:
+    """The engine's view of a stored line (a model instance or a ``values()`` row)."""
+    get = (
+        line.get
+        if isinstance(line, Mapping)
+        else lambda name, default=None: getattr(line, name, default)
+    )
+    return LineInput(
+        authority=authority,
+        actual=get("actual"),
+        target_value=get("target_value"),
+        state=get("state"),
+        manual=get("manual_rating") or None,
+        in_scope=get("scope", LineScope.IN) != LineScope.OUTSIDE,
+    )
+
+
+def rate(line: ReturnLine, rule: RatingRule) -> LineRating:
+    """Rate ``line`` by ``rule`` and store the result on it (not saved): the mark against
+    tolerance, the computed and effective rating, whether it counts, the explanation."""
+    result = computed_rating(rule, line_input(line))
+    line.status = result.status.value if result.status else ""
+    line.computed_rating = result.computed.value
+    line.effective_rating = result.effective.value
+    line.counted = result.counted
+    line.explanation = result.explanation
+    return result
+
+
+def stored_rating(row: Mapping[str, Any], *, authority: str = "") -> LineRating:
+    """The engine's rating object for a stored line, from its stored fields (no re-rating)."""
+    status = row.get("status")
+    return LineRating(
+        line=line_input(row, authority=authority),
+        status=Status(status) if status else None,
+        computed=Rating(row["computed_rating"] or Rating.GREY),
+        explanation=row.get("explanation", ""),
+    )
+
+
+def missing_rating(*, authority: str = "") -> LineRating:
+    """An authority the target applies to that has no line (no return, or none in it)."""
+    line = LineInput(authority=authority, state="no_return")
+    return LineRating(
+        line=line, status=None, computed=Rating.GREY, explanation="No return was made."
+    )
+
+
+__all__ = ["line_input", "missing_rating", "rate", "stored_rating"]

@@ -1,0 +1,679 @@
+"""The read layer over returns: the one way reports, the API and the exports read rated lines
+and overall ratings.
+
+Nothing here rates anything: lines carry their stored ratings (returns.rating) and overall
+ratings are the stored ``Overall`` rows (returns.overall). Every selector takes the user and
+asks the one visibility rule (returns.access), and reads a bounded number of rows: a quarter's
+overall rows, a sub-region's or a target's lines for a quarter, a target's rows for the
+quarters of a trend; never the lines of every quarter.
+
+Bases: ``basis`` is "approved" (approved returns only) or "all" (draft and submitted too).
+For the "approved" basis, lines of returns that are not approved are not read.
+
+Partial visibility (a programme manager): the region's figures are never computed over lines
+the user may not read; the "region" of such a user is their own sub-region, said so by
+``scope_note``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q
+
+from authorities.models import Authority, AuthorityKind, LAAArea, Region, SubRegion
+from targets.models import Target, TargetSet, rating_rule
+from targets.rating import LineRating, OverallRating, Rating, Status, overall_rating, reported_note
+from targets.rules import target_applies
+
+from .access import Visibility, scope_of
+from .models import (
+    Basis,
+    LineScope,
+    LineState,
+    Overall,
+    ReportedRating,
+    Return,
+    ReturnLine,
+    ReturnStatus,
+)
+from .periods import Quarter
+from .rating import missing_rating, stored_rating
+
+__all__ = [
+    "LineRow",
+    "QuarterRatings",
+    "RegionRef",
+    "StoredOverall",
+    "SubRegionRef",
+    "authority_lines",
+    "line_movements",
+    "overall_over",
+    "quarter_lines",
+    "quarter_ratings",
+    "quarters_with_returns",
+    "ratings_over",
+    "reported_ratings",
+    "set_targets",
+    "target_trend",
+    "visible_sub_regions",
+]
+
+KIND_ORDER = {kind: index for index, kind in enumerate(AuthorityKind.values)}
+
+
+# ------------------------------------------------------------------------------- shapes
+
+
+@dataclass(frozen=True)
+class RegionRef:
+    pk: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SubRegionRef:
+    """A sub-region the caller may see, and its return for the quarter (None: no return)."""
+
+    pk: int
+    slug: str
+    name: str
+    order: int
+    region_id: int
+    return_id: int | None = None
+    return_status: str | None = None
+    return_version: int | None = None
+
+    @property
+    def has_return(self) -> bool:
+        return self.return_id is not None
+
+    def included(self, basis: str) -> bool:
+        """Whether the return counts on this basis."""
+        if self.return_id is None:
+            return False
+        return basis == Basis.ALL or self.return_status == ReturnStatus.APPROVED
+
+
+@dataclass(frozen=True)
+class StoredOverall:
+    """A stored overall rating as readers see it (see returns.models.Overall)."""
+
+    rating: Rating | None
+    explanation: str
+    counts: dict[str, int]
+    states: dict[str, int]
+    returns: dict[str, int]
+    relevant: int = 0
+    known: int = 0
+    value: Decimal | None = None
+    reported: Rating | None = None
+    reported_reason: str = ""
+    differs: bool = False
+    who: str = ""  # whose rating: a sub-region's name, or the region's
+
+    @property
+    def reported_note(self) -> str:
+        return reported_note(
+            who=self.who,
+            computed=self.rating,
+            reported=self.reported,
+            reason=self.reported_reason,
+        )
+
+    @property
+    def thin(self) -> bool:
+        """Rests on fewer than half of its relevant authorities."""
+        return self.relevant > 0 and self.known * 2 < self.relevant
+
+    @classmethod
+    def of(cls, row: Overall | dict, *, who: str = "") -> StoredOverall:
+        get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+        reported = get("reported_rating")
+        rating = get("rating")
+        return cls(
+            rating=Rating(rating) if rating else None,
+            explanation=get("explanation"),
+            counts=get("counts"),
+            states=get("states"),
+            returns=get("returns"),
+            relevant=get("relevant"),
+            known=get("known"),
+            value=get("value"),
+            reported=Rating(reported) if reported else None,
+            reported_reason=get("reported_reason"),
+            differs=get("differs"),
+            who=who,
+        )
+
+    @classmethod
+    def from_engine(cls, result: OverallRating, *, who: str = "") -> StoredOverall:
+        """An overall rating aggregated here from stored line ratings (a filtered view)."""
+        return cls(
+            rating=result.rating,
+            explanation=result.explanation,
+            counts=result.counts,
+            states={},
+            returns={},
+            relevant=result.relevant,
+            known=result.known,
+            value=result.value,
+            who=who,
+        )
+
+    @classmethod
+    def none_made(cls, *, who: str, relevant_note: str = "") -> StoredOverall:
+        """No return of the set in the quarter anywhere in the region: Grey, and why."""
+        text = f"No return has been made for this quarter{relevant_note}."
+        return cls(rating=Rating.GREY, explanation=text, counts={}, states={}, returns={}, who=who)
+
+
+_OVERALL_FIELDS = (
+    "target_id",
+    "sub_region_id",
+    "region_id",
+    "rating",
+    "explanation",
+    "value",
+    "counts",
+    "states",
+    "returns",
+    "relevant",
+    "known",
+    "reported_rating",
+    "reported_reason",
+    "differs",
+)
+
+
+@dataclass
+class QuarterRatings:
+    """The stored overall ratings of a target set for one quarter, for one caller."""
+
+    target_set: TargetSet
+    quarter: Quarter
+    basis: str
+    targets: list[Target]
+    sub_regions: list[SubRegionRef]  # the visible ones, in order
+    regions: list[RegionRef]  # the regions of the visible sub-regions
+    whole: bool  # the caller sees every sub-region of each region shown
+    scope_note: str  # "" when whole, else what the "region" figures are over
+    _rows: dict[tuple[int, int | None, int], StoredOverall] = field(default_factory=dict)
+
+    def sub_region(self, target_id: int, sub_region: SubRegionRef) -> StoredOverall:
+        found = self._rows.get((target_id, sub_region.pk, sub_region.region_id))
+        return found or StoredOverall.none_made(who=sub_region.name)
+
+    def region(self, target_id: int, region: RegionRef) -> StoredOverall:
+        """The region's rating; for partial visibility, the visible sub-region's, said so."""
+        if self.whole:
+            found = self._rows.get((target_id, None, region.pk))
+            return found or StoredOverall.none_made(who=region.name)
+        mine = [ref for ref in self.sub_regions if ref.region_id == region.pk]
+        if len(mine) != 1:
+            return StoredOverall.none_made(who=region.name)
+        own = self.sub_region(target_id, mine[0])
+        return replace(own, explanation=f"{self.scope_note} {own.explanation}")
+
+    @property
+    def missing_returns(self) -> list[SubRegionRef]:
+        return [ref for ref in self.sub_regions if not ref.has_return]
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """One authority against one target in one quarter, from its stored rating.
+
+    ``line_id`` is None when the authority has no line in a return of the basis (no return,
+    none approved, or no line in it); such a row has state ``no_return`` and is Grey.
+    """
+
+    authority_id: int
+    authority_slug: str
+    authority_name: str
+    authority_short_name: str
+    authority_kind: str
+    sub_region_slug: str
+    target_id: int
+    return_id: int | None
+    line_id: int | None
+    state: str
+    scope: str
+    actual: Decimal | None
+    target_value: Decimal | None
+    date_of_data: date | None
+    manual_reason: str
+    state_reason: str
+    comment: str
+    source: str
+    rating: LineRating
+
+    @property
+    def status(self) -> Status | None:
+        return self.rating.status
+
+    @property
+    def computed(self) -> Rating:
+        return self.rating.computed
+
+    @property
+    def manual(self) -> Rating | None:
+        return self.rating.manual
+
+    @property
+    def effective(self) -> Rating:
+        return self.rating.effective
+
+    @property
+    def counted(self) -> bool:
+        return self.rating.counted
+
+    @property
+    def overridden(self) -> bool:
+        return self.rating.overridden
+
+    @property
+    def explanation(self) -> str:
+        return self.rating.explanation
+
+    @property
+    def missing(self) -> bool:
+        return self.line_id is None
+
+    @property
+    def outside_scope(self) -> bool:
+        return self.scope == LineScope.OUTSIDE
+
+
+_LINE_FIELDS = (
+    "id",
+    "return_obj_id",
+    "return_obj__sub_region_id",
+    "target_id",
+    "authority_id",
+    "authority__slug",
+    "authority__name",
+    "authority__short_name",
+    "authority__kind",
+    "state",
+    "scope",
+    "actual",
+    "target_value",
+    "date_of_data",
+    "manual_rating",
+    "manual_reason",
+    "state_reason",
+    "comment",
+    "source",
+    "status",
+    "computed_rating",
+    "explanation",
+)
+
+
+def _row_from_line(line: dict, sub_region_slug: str) -> LineRow:
+    return LineRow(
+        authority_id=line["authority_id"],
+        authority_slug=line["authority__slug"],
+        authority_name=line["authority__name"],
+        authority_short_name=line["authority__short_name"],
+        authority_kind=line["authority__kind"],
+        sub_region_slug=sub_region_slug,
+        target_id=line["target_id"],
+        return_id=line["return_obj_id"],
+        line_id=line["id"],
+        state=line["state"],
+        scope=line["scope"],
+        actual=line["actual"],
+        target_value=line["target_value"],
+        date_of_data=line["date_of_data"],
+        manual_reason=line["manual_reason"],
+        state_reason=line["state_reason"],
+        comment=line["comment"],
+        source=line["source"],
+        rating=stored_rating(line, authority=line["authority__short_name"]),
+    )
+
+
+def _missing_row(authority: dict, target_id: int, sub_region_slug: str) -> LineRow:
+    return LineRow(
+        authority_id=authority["id"],
+        authority_slug=authority["slug"],
+        authority_name=authority["name"],
+        authority_short_name=authority["short_name"],
+        authority_kind=authority["kind"],
+        sub_region_slug=sub_region_slug,
+        target_id=target_id,
+        return_id=None,
+        line_id=None,
+        state=LineState.NO_RETURN.value,
+        scope=LineScope.IN.value,
+        actual=None,
+        target_value=None,
+        date_of_data=None,
+        manual_reason="",
+        state_reason="",
+        comment="",
+        source="",
+        rating=missing_rating(authority=authority["short_name"]),
+    )
+
+
+def _sort_key(row: LineRow) -> tuple:
+    return (row.outside_scope, KIND_ORDER.get(row.authority_kind, 99), row.authority_name)
+
+
+# --------------------------------------------------------------------------- selectors
+
+
+def visible_sub_regions(user, *, sub_region: SubRegion | None = None) -> list[SubRegion]:
+    """The sub-regions the user may see (one query), narrowed to ``sub_region`` if given."""
+    visibility = scope_of(user)
+    if visibility.nothing:
+        return []
+    queryset = visibility.filter(SubRegion.objects.all(), "pk").order_by("region", "order", "name")
+    if sub_region is not None:
+        queryset = queryset.filter(pk=sub_region.pk)
+    return list(queryset)
+
+
+def set_targets(target_set: TargetSet | int) -> list[Target]:
+    """A set's targets in order, with their theme, measure and levels (2 queries)."""
+    return list(
+        Target.objects.filter(target_set=target_set)
+        .select_related("measure", "theme", "target_set")
+        .prefetch_related("measure__levels")
+        .order_by("theme__order", "priority", "id")
+    )
+
+
+def _whole(visibility: Visibility, sub_regions: list[SubRegion]) -> tuple[bool, str]:
+    if visibility.everything:
+        return True, ""
+    if not sub_regions:
+        return False, "Over no sub-region: you may not see any return."
+    names = ", ".join(sub_region.name for sub_region in sub_regions)
+    only = " only" if len(sub_regions) == 1 else ""
+    return False, f"Over {names}{only}, the sub-regions you may see, not the whole region."
+
+
+def _regions(sub_regions: Iterable[SubRegion]) -> list[RegionRef]:
+    ids = {sub_region.region_id for sub_region in sub_regions}
+    return [
+        RegionRef(pk=region.pk, slug=region.slug, name=region.name)
+        for region in Region.objects.filter(pk__in=ids).order_by("name")
+    ]
+
+
+def quarter_ratings(
+    *,
+    user,
+    target_set: TargetSet,
+    quarter: Quarter,
+    basis: str = Basis.ALL,
+    sub_region: SubRegion | None = None,
+    targets: list[Target] | None = None,
+) -> QuarterRatings:
+    """The stored overall ratings of every target of a set in a quarter, for ``user``: the
+    targets (2 queries, unless given), the visible sub-regions, their regions, their returns
+    and the overall rows (1 each), whatever the number of lines behind them."""
+    return ratings_over(
+        user=user,
+        target_set=target_set,
+        quarters=[quarter],
+        basis=basis,
+        sub_region=sub_region,
+        targets=targets,
+    )[quarter]
+
+
+def ratings_over(
+    *,
+    user,
+    target_set: TargetSet,
+    quarters: Sequence[Quarter],
+    basis: str = Basis.ALL,
+    sub_region: SubRegion | None = None,
+    targets: list[Target] | None = None,
+) -> dict[Quarter, QuarterRatings]:
+    """``quarter_ratings`` for several quarters at once (a trend, a paper): the same handful of
+    queries whatever the number of quarters, targets or lines (the rows read are bounded by
+    targets × visible sub-regions and regions × quarters)."""
+    visibility = scope_of(user)
+    targets = set_targets(target_set) if targets is None else targets
+    all_visible = visible_sub_regions(user)
+    shown = [sr for sr in all_visible if sub_region is None or sr.pk == sub_region.pk]
+    whole, note = _whole(visibility, all_visible)
+    regions = _regions(shown)
+    wanted = set(quarters)
+    years = sorted({quarter.year for quarter in wanted})
+    returns: dict[Quarter, dict[int, dict]] = defaultdict(dict)
+    for row in Return.objects.filter(
+        target_set=target_set, year__in=years, sub_region__in=[sr.pk for sr in shown]
+    ).values("id", "sub_region_id", "status", "version", "year", "quarter"):
+        period = Quarter(row["year"], row["quarter"])
+        if period in wanted:
+            returns[period][row["sub_region_id"]] = row
+    rows: dict[Quarter, dict] = defaultdict(dict)
+    names = {sr.pk: sr.name for sr in shown}
+    region_names = {region.pk: region.name for region in regions}
+    if shown:
+        wanted_rows = Q(sub_region__in=list(names))
+        if whole:
+            wanted_rows |= Q(sub_region__isnull=True, region__in=list(region_names))
+        overall = Overall.objects.filter(
+            target__in=[target.pk for target in targets], basis=basis, year__in=years
+        ).filter(wanted_rows)
+        for row in overall.values("year", "quarter", *_OVERALL_FIELDS):
+            period = Quarter(row["year"], row["quarter"])
+            if period not in wanted:
+                continue
+            who = names.get(row["sub_region_id"]) or region_names.get(row["region_id"], "")
+            key = (row["target_id"], row["sub_region_id"], row["region_id"])
+            rows[period][key] = StoredOverall.of(row, who=who)
+    return {
+        period: QuarterRatings(
+            target_set=target_set,
+            quarter=period,
+            basis=basis,
+            targets=targets,
+            sub_regions=[_ref(sr, returns[period].get(sr.pk, {})) for sr in shown],
+            regions=regions,
+            whole=whole,
+            scope_note=note,
+            _rows=rows.get(period, {}),
+        )
+        for period in quarters
+    }
+
+
+def _ref(sub_region: SubRegion, returned: dict) -> SubRegionRef:
+    return SubRegionRef(
+        pk=sub_region.pk,
+        slug=sub_region.slug,
+        name=sub_region.name,
+        order=sub_region.order,
+        region_id=sub_region.region_id,
+        return_id=returned.get("id"),
+        return_status=returned.get("status"),
+        return_version=returned.get("version"),
+    )
+
+
+def _authorities(sub_region_ids: Sequence[int]) -> list[dict]:
+    return list(
+        Authority.objects.active()
+        .filter(sub_region__in=sub_region_ids)
+        .annotate(leads_laa=Exists(LAAArea.objects.filter(lead_authority=OuterRef("pk"))))
+        .values("id", "slug", "name", "short_name", "kind", "sub_region_id", "leads_laa")
+    )
+
+
+def quarter_lines(
+    *,
+    refs: Sequence[SubRegionRef],
+    targets: Sequence[Target],
+    basis: str = Basis.ALL,
+    kind: str | None = None,
+    with_missing: bool = True,
+) -> dict[int, dict[str, list[LineRow]]]:
+    """The stored lines of ``targets`` in the returns of ``refs`` (the sub-regions a
+    ``quarter_ratings`` gave: visibility is already applied) on ``basis``, by target then
+    sub-region slug, authorities in the papers' order, lines outside the target's scope last;
+    with a missing row for each authority a target applies to that has no line. Two queries
+    (the lines, the authorities), bounded by the authorities shown."""
+    included = {ref.return_id: ref for ref in refs if ref.included(basis)}
+    by_target: dict[int, dict[str, list[LineRow]]] = {
+        target.pk: {ref.slug: [] for ref in refs} for target in targets
+    }
+    present: set[tuple[int, int]] = set()
+    if included:
+        lines = ReturnLine.objects.filter(
+            return_obj__in=list(included), target__in=[target.pk for target in targets]
+        )
+        if kind:
+            lines = lines.filter(authority__kind=kind)
+        for line in lines.values(*_LINE_FIELDS):
+            ref = included[line["return_obj_id"]]
+            by_target[line["target_id"]][ref.slug].append(_row_from_line(line, ref.slug))
+            present.add((line["target_id"], line["authority_id"]))
+    if with_missing:
+        slug_of = {ref.pk: ref.slug for ref in refs}
+        for authority in _authorities(list(slug_of)):
+            if kind and authority["kind"] != kind:
+                continue
+            for target in targets:
+                if (target.pk, authority["id"]) in present or not target_applies(
+                    scope=target.scope,
+                    applies_to=target.applies_to,
+                    kind=authority["kind"],
+                    leads_laa=authority["leads_laa"],
+                ):
+                    continue
+                slug = slug_of[authority["sub_region_id"]]
+                by_target[target.pk][slug].append(_missing_row(authority, target.pk, slug))
+    for per_sub_region in by_target.values():
+        for rows in per_sub_region.values():
+            rows.sort(key=_sort_key)
+    return by_target
+
+
+def target_trend(
+    *, user, target: Target, quarters: Sequence[Quarter], basis: str = Basis.ALL
+) -> dict[Quarter, QuarterRatings]:
+    """One target's stored overall ratings quarter by quarter (``ratings_over``)."""
+    return ratings_over(
+        user=user,
+        target_set=target.target_set,
+        quarters=quarters,
+        basis=basis,
+        targets=[target],
+    )
+
+
+def quarters_with_returns(*, user, target_set_id: int, status: str | None = None) -> list[Quarter]:
+    """The quarters with a return of the set the user may see (of ``status`` if given), newest
+    first (one query)."""
+    queryset = Return.objects.for_user(user).filter(target_set_id=target_set_id)
+    if status:
+        queryset = queryset.filter(status=status)
+    periods = queryset.order_by().values_list("year", "quarter").distinct()
+    return sorted((Quarter(year, quarter) for year, quarter in periods), reverse=True)
+
+
+def authority_lines(
+    *, user, authority: Authority, target_set: TargetSet, quarters: Sequence[Quarter], basis: str
+) -> tuple[dict[tuple[int, Quarter], LineRow], dict[Quarter, dict]]:
+    """An authority's stored lines of a set over ``quarters`` (one query), and its sub-region's
+    return of each quarter (one query): ({(target id, quarter): row}, {quarter: return})."""
+    visibility = scope_of(user)
+    if not visibility.allows(authority.sub_region_id):
+        return {}, {}
+    wanted = set(quarters)
+    own: dict[Quarter, dict] = {}
+    for row in Return.objects.filter(
+        target_set=target_set, sub_region_id=authority.sub_region_id
+    ).values("id", "status", "year", "quarter", "version"):
+        period = Quarter(row["year"], row["quarter"])
+        if period in wanted:
+            own[period] = row
+    included = [
+        row["id"]
+        for row in own.values()
+        if basis == Basis.ALL or row["status"] == ReturnStatus.APPROVED
+    ]
+    lines: dict[tuple[int, Quarter], LineRow] = {}
+    slug = authority.sub_region.slug
+    for line in ReturnLine.objects.filter(return_obj__in=included, authority=authority).values(
+        *_LINE_FIELDS, "return_obj__year", "return_obj__quarter"
+    ):
+        period = Quarter(line["return_obj__year"], line["return_obj__quarter"])
+        lines[(line["target_id"], period)] = _row_from_line(line, slug)
+    return lines, own
+
+
+def line_movements(
+    *,
+    earlier: QuarterRatings,
+    later: QuarterRatings,
+    kind: str | None = None,
+    sub_region_ids: Iterable[int] | None = None,
+) -> dict[int, dict[str, int]]:
+    """Per target, how many authorities' ratings improved, got worse or stayed the same R, A
+    or G between two quarters (one aggregate query; rows bounded by the targets)."""
+    ids = set(sub_region_ids) if sub_region_ids is not None else None
+
+    def returns_of(ratings: QuarterRatings) -> list[int]:
+        return [
+            ref.return_id
+            for ref in ratings.sub_regions
+            if ref.included(ratings.basis) and (ids is None or ref.pk in ids)
+        ]
+
+    before_ids, after_ids = returns_of(earlier), returns_of(later)
+    result: dict[int, dict[str, int]] = defaultdict(lambda: {"improved": 0, "worse": 0, "same": 0})
+    if not before_ids or not after_ids:
+        return result
+    before = ReturnLine.objects.filter(
+        return_obj__in=before_ids,
+        authority=OuterRef("authority"),
+        target=OuterRef("target"),
+        counted=True,
+    )
+    rank = {"R": 0, "A": 1, "G": 2}
+    lines = ReturnLine.objects.filter(return_obj__in=after_ids, counted=True)
+    if kind:
+        lines = lines.filter(authority__kind=kind)
+    pairs = (
+        lines.filter(effective_rating__in=list(rank))
+        .annotate(
+            before=before.values("effective_rating")[:1],
+        )
+        .filter(before__in=list(rank))
+        .values("target_id", "effective_rating", "before")
+        .annotate(count=Count("id"))
+    )
+    for row in pairs:
+        moved = rank[row["effective_rating"]] - rank[row["before"]]
+        key = "improved" if moved > 0 else "worse" if moved < 0 else "same"
+        result[row["target_id"]][key] += row["count"]
+    return result
+
+
+def reported_ratings(return_obj: Return) -> dict[int, ReportedRating]:
+    """A return's own overall ratings by target id (one query)."""
+    return {row.target_id: row for row in return_obj.reported_ratings.all()}
+
+
+def overall_over(target: Target, rows: Sequence[LineRow], *, who: str = "") -> StoredOverall:
+    """The overall rating of ``target`` over some of its stored lines (a view filtered by
+    authority kind): the engine's aggregation of the stored line ratings, nothing re-rated.
+    Bounded by the lines shown (one quarter's, of the visible sub-regions)."""
+    return StoredOverall.from_engine(
+        overall_rating(rating_rule(target), [row.rating for row in rows]), who=who
+    )
