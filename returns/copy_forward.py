@@ -7,8 +7,9 @@ change what moved. What is copied, and what is not:
 * Only into lines that are still empty: awaiting data and without a value. A line with a value,
   or marked not applicable or "no return", is somebody's entry and is never touched.
 * Within such a line, each field only where it is still unset, so nothing entered is lost:
-  - the value, with the state "value given" (a not-applicable line stays not applicable;
-    "no return" is not carried forward: last quarter's missing return says nothing of this one);
+  - the value, with the state "value given"; a "met" or "not met" statement; a not-applicable
+    line stays not applicable, with its reason ("no return" is not carried forward: last
+    quarter's missing return says nothing of this one);
   - the target value, when the line still has the target's threshold that opening the return
     gave it (or none);
   - the date of the data (kept as it was: it shows the figure is last quarter's);
@@ -61,8 +62,11 @@ def carried_values(earlier: ReturnLine, line: ReturnLine) -> dict[str, Any]:
     if earlier.state == LineState.VALUE and earlier.actual is not None:
         values["state"] = LineState.VALUE
         values["actual"] = earlier.actual
+    elif earlier.state in {LineState.MET, LineState.NOT_MET}:
+        values["state"] = earlier.state
     elif earlier.state == LineState.NOT_APPLICABLE:
         values["state"] = LineState.NOT_APPLICABLE
+        values["state_reason"] = earlier.state_reason or "Not applicable last quarter."
     default_target = line.target.threshold
     if (
         earlier.target_value is not None

@@ -2,9 +2,14 @@
 
 Business rules:
 
-* The columns are ``importing.COLUMNS`` followed by ``COMPUTED_COLUMNS`` (status, computed
-  rating, effective rating, explanation); the import ignores the computed ones, so an export
-  re-imports as it is and changes nothing.
+* The columns are ``importing.COLUMNS`` followed by ``COMPUTED_COLUMNS`` (the mark against
+  tolerance, computed and effective rating, whether the line counts, its scope, the
+  explanation): the stored ratings, never rated again here; the import ignores them, so an
+  export re-imports as it is and changes nothing.
+* A line marked not applicable is written with rag "n/a" and its reason; a line stating the
+  target met or not without a figure has "met" or "not met" as its value; each sub-region's
+  own overall rating of a target is a row whose authority is "<sub-region> SRP" (rag and
+  reason, no value), after its authorities' rows.
 * Values are written canonically so that they re-import: levels as their number, percentages
   and amounts as plain numbers (no %, £ or thousands separators), yes/no as "yes"/"no", dates
   ISO (in XLSX as date cells shown yyyy-mm-dd), ratings as R, A, G, Grey, n/a; the sub-region
@@ -37,11 +42,11 @@ from django.core.exceptions import PermissionDenied
 
 from authorities.models import SubRegion
 from authorities.names import normalise_name
-from authorities.roles import sub_region_of
 from targets.models import MeasureKind, TargetSet
 
+from .access import scope_of
 from .importing import COLUMNS, FORMULA_STARTS
-from .models import Rating, Return, ReturnLine
+from .models import LineScope, LineState, Rating, ReportedRating, Return, ReturnLine
 from .periods import Quarter
 
 __all__ = [
@@ -61,7 +66,14 @@ __all__ = [
     "write_xlsx",
 ]
 
-COMPUTED_COLUMNS = ("status", "computed_rating", "effective_rating", "explanation")
+COMPUTED_COLUMNS = (
+    "status",
+    "computed_rating",
+    "effective_rating",
+    "counted",
+    "scope",
+    "explanation",
+)
 EXPORT_COLUMNS = (*COLUMNS, *COMPUTED_COLUMNS)
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -135,13 +147,8 @@ def find_filters(*, target_set: str = "", period: str = "", sub_region: str = ""
 
 
 def can_export_sub_region(user, sub_region: SubRegion) -> bool:
-    """Whether the user sees that sub-region's returns (mirrors ``Return.objects.for_user``)."""
-    if user is None:
-        return True
-    if not user.is_authenticated or not user.has_perm("returns.view_return"):
-        return False
-    own = sub_region_of(user)
-    return own is None or own.pk == sub_region.pk or user.has_perm("returns.view_all_returns")
+    """Whether the user sees that sub-region's returns (returns.access, the one rule)."""
+    return user is None or scope_of(user).allows(sub_region.pk)
 
 
 def export_lines(*, user, filters: ExportFilters) -> list[ReturnLine]:
@@ -168,6 +175,30 @@ def export_lines(*, user, filters: ExportFilters) -> list[ReturnLine]:
     return sorted(lines, key=_line_order)
 
 
+def export_reported(*, user, filters: ExportFilters) -> list[ReportedRating]:
+    """The sub-regions' own overall ratings the user may see that match the filters."""
+    returns = Return.objects.all() if user is None else Return.objects.for_user(user)
+    if filters.sub_region is not None:
+        returns = returns.filter(sub_region=filters.sub_region)
+    if filters.target_set is not None:
+        returns = returns.filter(target_set=filters.target_set)
+    if filters.quarter is not None:
+        returns = returns.for_quarter(filters.quarter)
+    rows = ReportedRating.objects.filter(return_obj__in=returns).select_related(
+        "return_obj__sub_region", "return_obj__target_set", "target"
+    )
+    return sorted(
+        rows,
+        key=lambda row: (
+            row.return_obj.sub_region.order,
+            row.return_obj.target_set.order,
+            row.return_obj.year,
+            row.return_obj.quarter,
+            _natural(row.target.number),
+        ),
+    )
+
+
 def _line_order(line: ReturnLine) -> tuple:
     return_obj = line.return_obj
     return (
@@ -188,11 +219,15 @@ def _natural(number: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", number))
 
 
-def export_rows(lines: Iterable[ReturnLine]) -> Iterable[list[ExportCell]]:
-    """One list of typed cells per line, in the order of EXPORT_COLUMNS (no header)."""
+def export_rows(
+    lines: Iterable[ReturnLine], reported: Iterable[ReportedRating] = ()
+) -> Iterable[list[ExportCell]]:
+    """One list of typed cells per line, then per sub-region's own rating, in the order of
+    EXPORT_COLUMNS (no header)."""
     for line in lines:
         return_obj = line.return_obj
         kind = line.target.measure.kind
+        not_applicable = line.state == LineState.NOT_APPLICABLE
         yield [
             return_obj.sub_region.name,
             line.authority.name,
@@ -200,16 +235,44 @@ def export_rows(lines: Iterable[ReturnLine]) -> Iterable[list[ExportCell]]:
             line.target.number,
             return_obj.period.label,
             line.date_of_data,
-            _value(line.actual, kind),
+            _STATEMENTS.get(line.state) or _value(line.actual, kind),
             _value(line.target_value, kind),
-            RATING_TEXT.get(line.manual_rating, ""),
-            line.manual_reason,
+            "n/a" if not_applicable else RATING_TEXT.get(line.manual_rating, ""),
+            line.state_reason if not_applicable else line.manual_reason,
             line.comment,
+            line.source,
             line.status,
             RATING_TEXT.get(line.computed_rating, ""),
             RATING_TEXT.get(line.effective_rating, ""),
+            "yes" if line.counted else "no",
+            "outside" if line.scope == LineScope.OUTSIDE else ("n/a" if not_applicable else "in"),
             line.explanation,
         ]
+    for own in reported:
+        return_obj = own.return_obj
+        yield [
+            return_obj.sub_region.name,
+            f"{return_obj.sub_region.name} SRP",
+            return_obj.target_set.slug,
+            own.target.number,
+            return_obj.period.label,
+            None,
+            None,
+            None,
+            RATING_TEXT.get(own.rating, ""),
+            own.reason,
+            "",
+            own.source,
+            "",
+            "",
+            "",
+            "",
+            "sub-region's own rating",
+            "",
+        ]
+
+
+_STATEMENTS = {LineState.MET: "met", LineState.NOT_MET: "not met"}
 
 
 def _value(value: Decimal | None, kind: str) -> ExportCell:
@@ -319,7 +382,7 @@ def export_returns(*, user, filters: ExportFilters, fmt: str) -> Export:
     if fmt not in FORMATS:
         raise ExportFilterError(f"“{fmt}” is not a format: choose csv or xlsx.")
     lines = export_lines(user=user, filters=filters)
-    rows = export_rows(lines)
+    rows = export_rows(lines, export_reported(user=user, filters=filters))
     content = write_csv(rows) if fmt == "csv" else write_xlsx(rows)
     return Export(
         content=content,

@@ -16,8 +16,17 @@ from django.utils import timezone
 
 from targets.models import MeasureKind, Target, TargetSet, TargetSetStatus, level_labels
 
-from .models import EDITABLE_LINE_FIELDS, LineState, Rating, Return, ReturnLine
+from .models import (
+    EDITABLE_LINE_FIELDS,
+    MANUAL_RATINGS,
+    MAX_TEXT,
+    REPORTED_RATINGS,
+    LineState,
+    Return,
+    ReturnLine,
+)
 from .periods import Quarter
+from .services import Reported
 from .tables import cell_label
 from .values import format_value_for_input, parse_value
 
@@ -169,14 +178,30 @@ class LineForm(forms.Form):
         help_text="The date the figure is for or was published.",
     )
     manual_rating = forms.ChoiceField(
-        choices=[("", "None: the rule's rating stands"), *Rating.choices],
+        choices=[("", "None"), *((rating.value, rating.label) for rating in MANUAL_RATINGS)],
         required=False,
-        help_text="Only where the rule's rating is wrong for a reason the figures cannot show.",
+        label="The sub-region's own rating",
+        help_text=(
+            "Kept and shown beside the rule's rating. A value is always rated by the rule, the "
+            "same for everyone; your rating stands only where no value is given."
+        ),
     )
     manual_reason = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Reason for the rating"
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason for the rating",
     )
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    state_reason = forms.CharField(
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it does not apply",
+        help_text='Required to mark the line not applicable ("not relevant for Rutland").',
+    )
+    comment = forms.CharField(
+        required=False, max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3})
+    )
     source = forms.CharField(required=False, max_length=300, label="Source of the figure")
 
     FIELDS = EDITABLE_LINE_FIELDS
@@ -211,6 +236,8 @@ class LineForm(forms.Form):
                 self.add_error("actual", "Enter the value, or choose another state.")
         if data.get("manual_rating") and not (data.get("manual_reason") or "").strip():
             self.add_error("manual_reason", "A manual rating needs its reason.")
+        if state == LineState.NOT_APPLICABLE and not (data.get("state_reason") or "").strip():
+            self.add_error("state_reason", "Say why the target does not apply to this authority.")
         return data
 
     def changes(self) -> dict[str, Any]:
@@ -291,3 +318,56 @@ class TransitionForm(forms.Form):
         field = self.fields["comment"]
         field.required = required
         field.label = label
+
+
+class ReportedRatingsForm(forms.Form):
+    """The sub-region's own overall rating of each target, with its reason (optional each).
+
+    Kept beside the computed overall rating everywhere and flagged where they differ."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    CHOICES = [("", "None given"), *((rating.value, rating.label) for rating in REPORTED_RATINGS)]
+
+    def __init__(self, *args: Any, targets: Iterable[Target], current: Mapping, version: int, **kw):
+        super().__init__(*args, initial={"version": version}, **kw)
+        self.targets = list(targets)
+        for target in self.targets:
+            own = current.get(target.pk)
+            self.fields[f"r-{target.pk}"] = forms.ChoiceField(
+                choices=self.CHOICES,
+                required=False,
+                initial=own.rating if own else "",
+                label=f"Target {target.number}: your rating",
+            )
+            self.fields[f"why-{target.pk}"] = forms.CharField(
+                required=False,
+                max_length=MAX_TEXT,
+                initial=own.reason if own else "",
+                label=f"Target {target.number}: reason",
+                widget=forms.TextInput(attrs={"size": 40}),
+            )
+
+    def rows(self):
+        for target in self.targets:
+            yield target, self[f"r-{target.pk}"], self[f"why-{target.pk}"]
+
+    def clean(self):
+        data = super().clean()
+        for target in self.targets:
+            if data.get(f"r-{target.pk}") and not (data.get(f"why-{target.pk}") or "").strip():
+                self.add_error(f"why-{target.pk}", "Give the sub-region's reason for its rating.")
+        return data
+
+    def ratings(self):
+        """What services.set_reported_ratings takes: target id → Reported, or None to remove."""
+        return {
+            target.pk: (
+                Reported(
+                    rating=self.cleaned_data[f"r-{target.pk}"],
+                    reason=self.cleaned_data[f"why-{target.pk}"].strip(),
+                )
+                if self.cleaned_data[f"r-{target.pk}"]
+                else None
+            )
+            for target in self.targets
+        }

@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.ReturnEditView.as_view(), name="edit"),
     path("<int:pk>/lines/<int:line_pk>/", views.LineView.as_view(), name="line"),
     path("<int:pk>/copy-forward/", views.CopyForwardView.as_view(), name="copy-forward"),
+    path("<int:pk>/own-ratings/", views.ReportedRatingsView.as_view(), name="reported"),
     path("<int:pk>/submit/", views.TransitionView.as_view(action="submit"), name="submit"),
     path("<int:pk>/approve/", views.TransitionView.as_view(action="approve"), name="approve"),
     path("<int:pk>/send-back/", views.TransitionView.as_view(action="send-back"), name="send-back"),

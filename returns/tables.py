@@ -21,11 +21,10 @@ from django.utils.html import format_html
 
 from authorities.models import Authority, AuthorityKind
 from targets.models import Target, level_labels
-from targets.rating import OverallRating
 from targets.rules import format_value
 
-from .models import LineState, Rating, Return, ReturnLine
-from .overall import overall_ratings
+from .models import Basis, LineState, Rating, Return, ReturnLine
+from .selectors import StoredOverall, quarter_ratings
 
 if TYPE_CHECKING:
     from django.forms import BoundField, Form
@@ -100,6 +99,8 @@ _STATE_TEXT = {
     LineState.NO_RETURN: "no return",
     LineState.NOT_APPLICABLE: "n/a",
     LineState.VALUE: "no value",
+    LineState.MET: "met",
+    LineState.NOT_MET: "not met",
 }
 
 NOT_RATED = Rag(code="NA", text="–", label="Not rated")
@@ -177,12 +178,19 @@ class ThemeHeader:
 
 @dataclass
 class OverallCell:
+    """The sub-region's overall rating of a target: the rule's, and the sub-region's own."""
+
     target: Target
-    result: OverallRating
+    result: StoredOverall
 
     @property
     def rag(self) -> Rag:
         return rag(self.result.rating.value if self.result.rating else None)
+
+    @property
+    def reported_rag(self) -> Rag | None:
+        reported = self.result.reported
+        return rag(reported.value) if reported else None
 
 
 @dataclass
@@ -225,7 +233,7 @@ def grid_targets(return_obj: Return) -> list[Target]:
 
 def build_grid(return_obj: Return, *, user) -> Grid:
     """The grid of a return: two queries (targets with their levels, lines with authorities),
-    and the sub-region's overall row from returns.overall (a constant handful more)."""
+    and the sub-region's stored overall row (returns.selectors: a constant handful more)."""
     targets = grid_targets(return_obj)
     by_id = {target.pk: target for target in targets}
     lines = list(
@@ -258,15 +266,24 @@ def build_grid(return_obj: Return, *, user) -> Grid:
             themes[-1].span += 1
         else:
             themes.append(ThemeHeader(name=target.theme.name, span=1))
-    overview = overall_ratings(
+    ratings = quarter_ratings(
         user=user,
         target_set=return_obj.target_set,
         quarter=return_obj.period,
+        basis=Basis.ALL,
         sub_region=return_obj.sub_region,
+        targets=targets,
     )
-    slug = return_obj.sub_region.slug
-    by_target = {item.target.pk: item.sub_regions[slug] for item in overview.targets}
-    overall = [OverallCell(target=target, result=by_target[target.pk]) for target in targets]
+    refs = ratings.sub_regions
+    overall = [
+        OverallCell(
+            target=target,
+            result=ratings.sub_region(target.pk, refs[0])
+            if refs
+            else StoredOverall.none_made(who=return_obj.sub_region.name),
+        )
+        for target in targets
+    ]
     return Grid(
         return_obj=return_obj,
         targets=targets,
@@ -285,8 +302,10 @@ HISTORY_FIELDS = {
     "actual": "Value",
     "target_value": "Target value",
     "date_of_data": "Date of data",
-    "manual_rating": "Manual rating",
+    "manual_rating": "The sub-region's own rating",
     "manual_reason": "Reason for the rating",
+    "state_reason": "Why it does not apply",
+    "scope": "Scope",
     "comment": "Comment",
     "source": "Source",
     "effective_rating": "Rating",
@@ -322,6 +341,8 @@ def _shown(line: ReturnLine, name: str, value: object) -> str:
         )
     if name == "state":
         return LineState(value).label
+    if name == "scope":
+        return "outside the target's scope" if value == "outside" else "in the target's scope"
     if name in {"manual_rating", "effective_rating"}:
         return Rating(value).label
     if name == "date_of_data":

@@ -26,18 +26,20 @@ from authorities.roles import sub_region_of
 from targets.models import Target, level_labels
 from targets.rules import format_value
 
-from . import permissions, services
+from . import permissions, services, workflow
 from .copy_forward import NoPreviousReturn, copy_forward
+from .errors import ReturnLocked, StaleReturn
 from .filters import ReturnFilter
 from .forms import (
     LineForm,
+    ReportedRatingsForm,
     ReturnGridForm,
     StartReturnForm,
     TransitionForm,
     grid_form_after_conflict,
 )
 from .models import LineState, Return, ReturnLine, ReturnStatus
-from .services import ReturnLocked, StaleReturn
+from .selectors import reported_ratings
 from .tables import Grid, ReturnTable, build_grid, line_history, rag
 
 WEB = "web"
@@ -137,62 +139,20 @@ class ReturnMixin(LoginRequiredMixin, PermissionRequiredMixin):
             raise PermissionDenied("Only the sub-region's programme manager changes its return.")
 
 
-#: The sign-off steps: the service, who may, from which status, and the comment it asks for.
-TRANSITIONS: dict[str, dict[str, Any]] = {
-    "submit": {
-        "service": services.submit_return,
-        "from": {ReturnStatus.DRAFT, ReturnStatus.RETURNED},
-        "button": "Submit for sign-off",
-        "label": "Comment for the Director (optional)",
-        "required": False,
-        "done": "Submitted the return to the Director for sign-off.",
-    },
-    "approve": {
-        "service": services.approve_return,
-        "from": {ReturnStatus.SUBMITTED},
-        "button": "Approve",
-        "label": "Comment (optional)",
-        "required": False,
-        "done": "Approved the return. It is locked until it is reopened.",
-    },
-    "send-back": {
-        "service": services.send_back_return,
-        "from": {ReturnStatus.SUBMITTED},
-        "button": "Return with comment",
-        "label": "What needs changing",
-        "required": True,
-        "done": "Returned the return to its programme manager for changes.",
-    },
-    "reopen": {
-        "service": services.reopen_return,
-        "from": {ReturnStatus.APPROVED},
-        "button": "Reopen",
-        "label": "Reason for reopening",
-        "required": True,
-        "done": "Reopened the return as a draft.",
-        "argument": "reason",
-    },
-}
-
-
 def allowed_transitions(user, return_obj: Return) -> list[str]:
-    """The sign-off steps this user may take on this return now."""
-    allowed = []
-    for name, step in TRANSITIONS.items():
-        if return_obj.status not in step["from"]:
-            continue
-        if name == "submit":
-            if permissions.can_submit(user, return_obj):
-                allowed.append(name)
-        elif permissions.can_sign_off(user):
-            allowed.append(name)
-    return allowed
+    """The sign-off steps this user may take on this return now (returns.workflow)."""
+    return workflow.available(
+        status=return_obj.status,
+        actor=services.actor_of(user, return_obj),
+        submitted_by=services.submitted_by(return_obj),
+    )
 
 
 def may_take(user, return_obj: Return, name: str) -> bool:
-    if name == "submit":
-        return permissions.can_submit(user, return_obj)
-    return permissions.can_sign_off(user)
+    """Whether the user holds the role of the step (its status and four eyes are the
+    service's to refuse, with the reason)."""
+    role = workflow.STEPS[name].role
+    return role in services.actor_of(user, return_obj).roles
 
 
 class ReturnDetailView(ReturnMixin, View):
@@ -208,9 +168,9 @@ class ReturnDetailView(ReturnMixin, View):
         return_obj = self.return_obj
         actions = []
         for name in allowed_transitions(user, return_obj):
-            step = TRANSITIONS[name]
+            step = workflow.STEPS[name]
             form = (forms or {}).get(name) or TransitionForm(
-                required=step["required"], label=step["label"], auto_id=f"id_{name}_%s"
+                required=step.needs_comment, label=step.label, auto_id=f"id_{name}_%s"
             )
             url = reverse(f"returns:{name}", args=[return_obj.pk])
             actions.append({"name": name, "step": step, "form": form, "url": url})
@@ -231,29 +191,29 @@ class TransitionView(ReturnDetailView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        step = TRANSITIONS[self.action]
+        step = workflow.STEPS[self.action]
         if not may_take(request.user, self.return_obj, self.action):
             raise PermissionDenied("You may not take this step.")
         form = TransitionForm(
             request.POST,
-            required=step["required"],
-            label=step["label"],
+            required=step.needs_comment,
+            label=step.label,
             auto_id=f"id_{self.action}_%s",
         )
         if not form.is_valid():
             messages.error(request, "Nothing was done: " + _form_errors(form))
             return self.render(forms={self.action: form})
-        argument = step.get("argument", "comment")
         try:
-            step["service"](
+            services.take_step(
                 return_obj=self.return_obj,
+                step=self.action,
                 actor=request.user,
-                **{argument: form.cleaned_data["comment"]},
+                comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
             messages.error(request, "Nothing was done: " + _error_text(error))
         else:
-            messages.success(request, step["done"])
+            messages.success(request, step.done)
         return redirect("returns:detail", pk=self.return_obj.pk)
 
 
@@ -344,17 +304,68 @@ class ReturnEditView(ReturnMixin, View):
         conflict = conflict_rows(error.changed, targets)
         return self.render(grid, form, conflict=conflict, status=409)
 
-    def render(self, grid: Grid, form, *, conflict=None, status: int = 200) -> HttpResponse:
+    def render(
+        self, grid: Grid, form, *, conflict=None, status: int = 200, reported_form=None
+    ) -> HttpResponse:
         return_obj = self.return_obj
+        if reported_form is None and form is not None:
+            reported_form = ReportedRatingsForm(
+                targets=grid.targets,
+                current=reported_ratings(return_obj),
+                version=return_obj.version,
+            )
         context = {
             "return_obj": return_obj,
             "grid": grid,
             "form": form,
+            "reported_form": reported_form,
             "conflict": conflict,
             "locked_message": None if form is not None else locked_message(return_obj),
             "previous_quarter": return_obj.period.previous(),
         }
         return TemplateResponse(self.request, self.template_name, context, status=status)
+
+
+class ReportedRatingsView(ReturnEditView):
+    """POST the sub-region's own overall ratings (services.set_reported_ratings)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.require_edit()
+        if not self.return_obj.is_editable:
+            messages.error(request, locked_message(self.return_obj))
+            return redirect("returns:edit", pk=self.return_obj.pk)
+        grid = build_grid(self.return_obj, user=request.user)
+        form = ReportedRatingsForm(
+            request.POST,
+            targets=grid.targets,
+            current=reported_ratings(self.return_obj),
+            version=self.return_obj.version,
+        )
+        grid_form = ReturnGridForm(lines=grid.lines, version=self.return_obj.version)
+        grid.bind(grid_form, ReturnGridForm.field_name)
+        if not form.is_valid():
+            messages.error(request, "Nothing was saved: each rating needs its reason.")
+            return self.render(grid, grid_form, reported_form=form)
+        try:
+            count = services.set_reported_ratings(
+                return_obj=self.return_obj,
+                ratings=form.ratings(),
+                actor=request.user,
+                channel=WEB,
+                base_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            messages.error(request, "Nothing was saved: " + _error_text(error))
+            return self.render(grid, grid_form, reported_form=form, status=409)
+        messages.success(
+            request,
+            f"Saved {count} of the sub-region's own rating{'s' if count != 1 else ''}."
+            if count
+            else "Nothing had changed: nothing to save.",
+        )
+        return redirect("returns:edit", pk=self.return_obj.pk)
 
 
 def locked_message(return_obj: Return) -> str:

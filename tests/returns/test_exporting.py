@@ -84,11 +84,17 @@ def test_the_csv_has_the_columns_and_canonical_values(imported):
     caa = by_cell[("Derbyshire County Council", "4")]
     assert caa["sub_region"] == "Derbyshire"
     assert (caa["target_set"], caa["period"]) == ("stretch-targets", "2009/10 Q3")
-    assert (caa["actual"], caa["target_value"], caa["date_of_data"]) == ("3", "3", "2009-12-09")
+    # No target value of its own: the line is rated against the target's threshold.
+    assert (caa["actual"], caa["target_value"], caa["date_of_data"]) == ("3", "", "2009-12-09")
     assert (caa["status"], caa["computed_rating"], caa["effective_rating"]) == ("within", "G", "G")
     assert caa["explanation"].startswith("Level 3 (Performing well)")
     invoices = by_cell[("Amber Valley Borough Council", "5")]
-    assert (invoices["actual"], invoices["target_value"]) == ("92.79", "95")
+    assert (invoices["actual"], invoices["target_value"]) == ("92.79", "")
+    assert (invoices["computed_rating"], invoices["counted"], invoices["scope"]) == (
+        "A",
+        "yes",
+        "in",
+    )
     assert by_cell[("Amber Valley Borough Council", "6")]["actual"] == "1038"
     assert by_cell[("Amber Valley Borough Council", "8")]["actual"] == "yes"
     manual = by_cell[("Derbyshire County Council", "10")]
@@ -191,10 +197,10 @@ def test_the_xlsx_has_a_bold_frozen_filtered_header_and_sized_columns(imported):
     assert [cell.value for cell in sheet[1]] == list(EXPORT_COLUMNS)
     assert all(cell.font.b for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:O{sheet.max_row}"
-    widths = {letter: sheet.column_dimensions[letter].width for letter in ("B", "E", "O")}
+    assert sheet.auto_filter.ref == f"A1:R{sheet.max_row}"
+    widths = {letter: sheet.column_dimensions[letter].width for letter in ("B", "E", "R")}
     assert widths["B"] > widths["E"] >= 8
-    assert widths["O"] == 60  # the explanation, capped
+    assert widths["R"] == 60  # the explanation, capped
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

@@ -22,7 +22,7 @@ from authorities.models import AuthorityKind, SubRegion
 from authorities.roles import DIRECTOR, PROGRAMME_MANAGER
 from returns import importing, services
 from returns.importing import COLUMNS, ImportFileError, ValueProblem, import_file
-from returns.models import LineState, Return, ReturnLine, ReturnStatus
+from returns.models import LineState, Overall, ReportedRating, Return, ReturnLine, ReturnStatus
 from returns.periods import Quarter
 from returns.services import system_actor
 from targets.models import Direction, MeasureKind, Target, TargetSet
@@ -164,6 +164,7 @@ def row(
     rag: str = "",
     reason: str = "",
     comment: str = "",
+    source: str = "",
 ) -> list:
     """One data row in the order of COLUMNS."""
     return [
@@ -178,6 +179,7 @@ def row(
         rag,
         reason,
         comment,
+        source,
     ]
 
 
@@ -458,14 +460,22 @@ def test_unknown_identities_are_reported_by_row_and_column(world, cells, expecte
     assert not Return.objects.exists()
 
 
-def test_a_target_that_does_not_apply_to_the_authority_is_refused(world):
-    report = run(csv_file([row("Amber Valley", "NI 117", "5")]), world.pm)
+def test_a_row_outside_the_targets_scope_is_kept_with_a_notice_and_never_counted(world):
+    report = run(csv_file([row("Amber Valley", "NI 117", "5", target_value="6")]), world.pm)
 
     title = world.targets["neet"].title
-    assert messages(report) == [
-        f"row 2, target: target 11 ({title}) does not apply to Amber Valley Borough Council: "
-        "the authority is not one it applies to, so the return has no line for it."
+    assert report.ok, messages(report)
+    assert [str(notice) for notice in report.notices] == [
+        f"row 2, target: target 11 ({title}) does not cover Amber Valley Borough Council: the "
+        "line is kept as reported, outside the target's scope, and never counted in an overall "
+        "rating."
     ]
+    kept = line("amber-valley", world.targets["neet"])
+    assert (kept.scope, kept.counted, kept.actual) == ("outside", False, D("5"))
+    assert kept.explanation.startswith("Reported outside the target's scope, so not counted.")
+    # Importing the same file again changes nothing, and says so again.
+    again = run(csv_file([row("Amber Valley", "NI 117", "5", target_value="6")]), world.pm)
+    assert (again.changed_lines, len(again.notices)) == (0, 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -551,9 +561,8 @@ def test_a_manual_rating_needs_its_reason_and_a_known_word(world):
     report = run(csv_file(rows), world.pm)
 
     assert messages(report) == [
-        "row 2, reason: is blank, but a manual rating is given: say why the line is rated "
-        "Green by hand.",
-        "row 3, rag: “Purple” is not a rating: write R, A, G, Grey or n/a.",
+        "row 2, reason: is blank, but a rating is given: say why the line is rated Green by hand.",
+        "row 3, rag: “Purple” is not a rating: write R, A, G, Grey (or -) or n/a.",
     ]
 
 
@@ -606,7 +615,8 @@ def test_state_follows_the_value_and_the_rating(world):
 
     assert line("amber-valley", t["invoices"]).state == LineState.VALUE
     na = line("amber-valley", t["savings"])
-    assert (na.state, na.manual_rating, na.effective_rating) == ("not_applicable", "NA", "NA")
+    assert (na.state, na.manual_rating, na.effective_rating) == ("not_applicable", "", "NA")
+    assert (na.state_reason, na.counted) == ("No efficiency target for districts", False)
     assert line("amber-valley", t["benefits"]).state == LineState.AWAITING
     manual_only = line("amber-valley", t["charter"])
     assert (manual_only.state, manual_only.effective_rating) == (LineState.AWAITING, "G")
@@ -619,7 +629,8 @@ def test_a_blank_target_value_keeps_the_lines_target_value(world):
     neet = line("derbyshire-cc", world.targets["neet"])
     assert (neet.actual, neet.target_value) == (D("5.9"), D("5.7"))
     new_line = line("amber-valley", world.targets["invoices"])
-    assert new_line.target_value == D(95)  # the target's threshold, set when the line was made
+    # No target value of its own: the target's threshold applies, whatever it becomes.
+    assert new_line.target_value is None
 
 
 def test_a_blank_value_clears_a_value(world):
@@ -1058,3 +1069,106 @@ def test_read_table_rejects_a_repeated_column():
     content = b"sub_region,authority,target_set,target,period,actual,Actual\n"
     with pytest.raises(ImportFileError, match="The column “actual” appears twice"):
         importing.read_table(content=content, filename="r.csv")
+
+
+# ---------------------------------------------------------------------------------------------
+# The sub-region's own overall ratings, statements without a figure, lines marked n/a
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_row_naming_the_sub_region_records_its_own_overall_rating(world):
+    rows = [
+        row("Amber Valley", "5", "93.86%"),
+        row(
+            "Derbyshire SRP", "5", rag="R", reason="Some councils not meeting target therefore RED"
+        ),
+        row("derbyshire sub-region", "6", rag="-", reason="Not possible to evaluate"),
+    ]
+    report = run(csv_file(rows), world.pm)
+
+    assert report.ok, messages(report)
+    assert report.own_ratings == 2
+    own = {r.target.number: (r.rating, r.reason) for r in ReportedRating.objects.all()}
+    assert own == {
+        "5": ("R", "Some councils not meeting target therefore RED"),
+        "6": ("GREY", "Not possible to evaluate"),
+    }
+    overall = Overall.objects.get(
+        target=world.targets["invoices"], sub_region__slug="derbyshire", basis="all"
+    )
+    # The rule rates 93.86% against "at least 95%" Amber; the sub-region said Red: flagged.
+    assert (overall.rating, overall.reported_rating, overall.differs) == ("A", "R", True)
+
+
+def test_the_bare_name_of_the_sub_region_is_the_county_council_where_it_is_one(world):
+    # "Derbyshire" is Derbyshire County Council's short name: it stays the council.
+    report = run(csv_file([row("Derbyshire", "4", "3")]), world.pm)
+
+    assert report.ok
+    assert report.own_ratings == 0
+    assert line("derbyshire-cc", world.targets["caa"]).actual == D(3)
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        (
+            {"actual": "95"},
+            "row 2, actual: must be blank on the sub-region's own row: it carries only its "
+            "overall rating (rag) and reason; values belong to the authorities' rows.",
+        ),
+        ({"rag": "R"}, "row 2, reason: is blank: give the sub-region's reason for its rating."),
+        (
+            {"rag": "n/a", "reason": "x"},
+            "row 2, rag: a sub-region's own rating is R, A, G or Grey, not n/a.",
+        ),
+    ],
+)
+def test_a_sub_regions_own_row_is_checked(world, values, problem):
+    report = run(csv_file([row("Derbyshire SRP", "5", **values)]), world.pm)
+
+    assert messages(report) == [problem]
+    assert ReportedRating.objects.count() == 0
+
+
+def test_met_and_not_met_are_statements_without_a_figure(world):
+    rows = [row("Amber Valley", "5", "met"), row("Amber Valley", "7", "not met")]
+    report = run(csv_file(rows), world.pm)
+
+    assert report.ok, messages(report)
+    met = line("amber-valley", world.targets["invoices"])
+    not_met = line("amber-valley", world.targets["benefits"])
+    assert (met.state, met.actual, met.effective_rating) == ("met", None, "G")
+    assert (not_met.state, not_met.effective_rating) == ("not_met", "R")
+
+
+def test_a_line_marked_not_applicable_needs_its_reason_and_grey_is_not_given_by_hand(world):
+    rows = [row("Amber Valley", "5", rag="n/a"), row("Amber Valley", "6", rag="Grey", reason="x")]
+    report = run(csv_file(rows), world.pm)
+
+    assert messages(report) == [
+        "row 2, reason: is blank, but the line is marked n/a: say why it does not apply.",
+        "row 3, rag: Grey is not given to an authority's line by hand: leave the value blank "
+        "for “awaiting data” (a sub-region's own row may say Grey).",
+    ]
+
+
+def test_a_dry_run_lists_every_change_with_its_old_and_new_value_and_rating(world):
+    assert run(csv_file([row("Amber Valley", "5", "96")]), world.pm).ok
+
+    report = run(
+        csv_file(
+            [row("Amber Valley", "5", "93.86"), row("Derbyshire SRP", "5", rag="R", reason="x")]
+        ),
+        world.pm,
+        dry_run=True,
+    )
+
+    assert report.ok
+    assert [
+        (c.where, c.before, c.after, c.rating_before, c.rating_after) for c in report.changes
+    ] == [
+        ("Amber Valley, target 5", "96%", "93.86%", "G", "A"),
+        ("Derbyshire's own rating, target 5", "—", "x", "none", "R"),
+    ]
+    assert line("amber-valley", world.targets["invoices"]).actual == D(96)

@@ -230,7 +230,7 @@ def test_sign_off_buttons_follow_permission_and_status(
 
     response = client.get(reverse("returns:detail", args=[return_obj.pk]))
 
-    assert [action["step"]["button"] for action in response.context["actions"]] == buttons
+    assert [action["step"].button for action in response.context["actions"]] == buttons
     for label in buttons:
         assert f">{label}</button>" in response.content.decode()
 
@@ -532,8 +532,27 @@ def test_line_page_saves_every_field(client, world, return_obj):
     assert line.actual == Decimal("91")
     assert line.target_value == Decimal("92")
     assert line.date_of_data == date(2009, 12, 1)
-    assert (line.computed_rating, line.manual_rating, line.effective_rating) == ("G", "G", "G")
+    # 91% against at least 92% is short: Amber by the rule, whatever the sub-region's own G.
+    assert (line.computed_rating, line.manual_rating, line.effective_rating) == ("A", "G", "A")
+    assert line.overridden
     assert line.comment == "Improving."
+
+
+def test_line_page_marks_a_line_not_applicable_with_its_reason(client, world, return_obj):
+    line = line_of(return_obj, world.county, world.invoices)
+    client.force_login(world.pm)
+    url = reverse("returns:line", args=[return_obj.pk, line.pk])
+    base = {"version": return_obj.version, "state": "not_applicable", "actual": ""}
+
+    refused = client.post(url, base)
+    accepted = client.post(url, {**base, "state_reason": "Not relevant for this council."})
+
+    assert refused.status_code == 200
+    assert "Say why the target does not apply" in refused.content.decode()
+    assert accepted.status_code == 302
+    line.refresh_from_db()
+    assert (line.state, line.effective_rating, line.counted) == ("not_applicable", "NA", False)
+    assert line.state_reason == "Not relevant for this council."
 
 
 @pytest.mark.parametrize(

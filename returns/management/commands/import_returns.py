@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from returns import importing, services
 from returns.management import command_user
@@ -23,11 +24,6 @@ class Command(BaseCommand):
         parser.add_argument("--user", metavar="USERNAME", help="Act as this user.")
 
     def handle(self, *args, file, dry_run=False, user=None, **options):
-        actor = (
-            command_user(user, permission="returns.change_returnline", doing="import returns")
-            if user
-            else services.system_actor()
-        )
         path = Path(file)
         try:
             with path.open("rb") as handle:
@@ -35,9 +31,18 @@ class Command(BaseCommand):
                 content = handle.read(importing.MAX_BYTES + 1)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror or error}.") from error
-        report = importing.import_file(
-            content=content, filename=path.name, actor=actor, dry_run=dry_run
-        )
+        # One transaction: a refused file leaves no trace at all, not even the system actor.
+        with transaction.atomic():
+            actor = (
+                command_user(user, permission="returns.change_returnline", doing="import returns")
+                if user
+                else services.system_actor()
+            )
+            report = importing.import_file(
+                content=content, filename=path.name, actor=actor, dry_run=dry_run
+            )
+            if report.errors or dry_run:
+                transaction.set_rollback(True)
         if report.errors:
             raise CommandError("\n".join(report.lines()))
         self.stdout.write("\n".join(report.lines()))

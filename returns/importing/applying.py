@@ -1,0 +1,272 @@
+"""Plan (a dry run) and apply validated rows: all or nothing."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePath
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from targets.models import level_labels, rating_rule
+from targets.rules import format_value
+
+from .. import services
+from ..models import LineScope, LineState, ReturnLine
+from ..rating import rate
+from .reading import MAX_BYTES, MAX_ROWS, ImportFileError, read_table
+from .report import ImportReport, PlannedChange, ReturnOutcome, RowError
+from .validation import NEW_LINE_DEFAULTS, Reference, ReturnKey, ValidatedRow, validate
+
+#: The channel is stored in the history's change reason (100 characters).
+CHANNEL_LENGTH = 100
+_COMPARED = (*services.EDITABLE_FIELDS, *services.RATED_FIELDS)
+
+
+def _grouped(rows: Iterable[ValidatedRow]) -> dict[ReturnKey, list[ValidatedRow]]:
+    groups: dict[ReturnKey, list[ValidatedRow]] = defaultdict(list)
+    for row in rows:
+        groups[row.return_key].append(row)
+    return dict(sorted(groups.items(), key=lambda item: _sort_key(item[1][0])))
+
+
+def _sort_key(row: ValidatedRow) -> tuple:
+    return (
+        row.sub_region.order,
+        row.sub_region.name,
+        row.target_set.order,
+        row.target_set.slug,
+        row.quarter,
+    )
+
+
+def _outcome(row: ValidatedRow, *, created: bool) -> ReturnOutcome:
+    return ReturnOutcome(
+        sub_region=row.sub_region.name,
+        target_set=row.target_set.slug,
+        period=str(row.quarter),
+        created=created,
+    )
+
+
+@dataclass(frozen=True)
+class _Diff:
+    changed: bool
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+
+
+def _differs(rows: Sequence[ValidatedRow], reference: Reference) -> dict[int, _Diff]:
+    """Whether each row would change its line (or the sub-region's own rating), decided as
+    the services decide it: a line changes when any editable or rated field differs from what
+    is stored (for a line that does not exist yet, from a new empty line). A line whose
+    editable fields stay the same is re-rated in memory, and has changed only if its stored
+    rating is out of date. Keyed by row number; before and after carry the fields and the
+    rating, for the preview."""
+    rules: dict[int, Any] = {}
+    diffs = {}
+    for row in rows:
+        if row.is_reported:
+            current = reference.current_reported(row.return_key, row.target) or {}
+            before = {name: current.get(name, "") for name in ("rating", "reason", "source")}
+            after = {**before, **row.changes}
+            changed = (after["rating"], after["reason"]) != (before["rating"], before["reason"])
+            diffs[row.number] = _Diff(changed, before, after)
+            continue
+        current = reference.current_line(row.return_key, row.authority, row.target)
+        if row.target.pk not in rules:
+            rules[row.target.pk] = rating_rule(row.target)
+        if current is None:
+            before = {**NEW_LINE_DEFAULTS, "computed_rating": "GREY", "effective_rating": "GREY"}
+        else:
+            before = dict(current)
+        editable = {name: before[name] for name in services.EDITABLE_FIELDS}
+        after = {**editable, **row.changes}
+        after.update(_rated(after, row, rules[row.target.pk]))
+        # A new line is rated when it is created: only what the row sets can change it.
+        fields = services.EDITABLE_FIELDS if current is None else _COMPARED
+        changed = any(after[name] != before.get(name) for name in fields)
+        diffs[row.number] = _Diff(changed, before, after)
+    return diffs
+
+
+def _plan(
+    *, rows: Sequence[ValidatedRow], reference: Reference
+) -> tuple[list[ReturnOutcome], list[PlannedChange]]:
+    """What applying the rows would do (a dry run): per return, whether it would be created
+    and how many lines would change or stay as they are, and each change. Nothing is written."""
+    diffs = _differs(rows, reference)
+    outcomes, changes = [], []
+    for key, group in _grouped(rows).items():
+        outcome = _outcome(group[0], created=key not in reference.returns)
+        lines = [row for row in group if not row.is_reported]
+        outcome.changed = sum(diffs[row.number].changed for row in lines)
+        outcome.unchanged = len(lines) - outcome.changed
+        outcome.own_ratings = sum(diffs[row.number].changed for row in group if row.is_reported)
+        outcomes.append(outcome)
+        changes += [_planned(row, diffs[row.number]) for row in group if diffs[row.number].changed]
+    return outcomes, changes
+
+
+def _planned(row: ValidatedRow, diff: _Diff) -> PlannedChange:
+    """A change as the preview shows it: the value (or statement) and rating, old and new."""
+    if row.is_reported:
+        return PlannedChange(
+            row=row.number,
+            where=f"{row.sub_region.name}'s own rating, target {row.target.number}",
+            before=diff.before.get("reason") or "—",
+            after=diff.after.get("reason") or "—",
+            rating_before=diff.before.get("rating") or "none",
+            rating_after=diff.after.get("rating") or "none",
+        )
+    where = f"{row.authority.short_name}, target {row.target.number}"
+    if row.outside:
+        where += " (outside the target's scope)"
+    return PlannedChange(
+        row=row.number,
+        where=where,
+        before=_shown(diff.before, row),
+        after=_shown(diff.after, row),
+        rating_before=diff.before.get("effective_rating") or "GREY",
+        rating_after=diff.after.get("effective_rating") or "GREY",
+    )
+
+
+def _shown(values: Mapping[str, Any], row: ValidatedRow) -> str:
+    measure = row.target.measure
+    if values.get("actual") is not None:
+        return format_value(
+            values["actual"],
+            measure_kind=measure.kind,
+            unit=measure.unit,
+            levels=level_labels(measure),
+        )
+    return LineState(values.get("state") or LineState.AWAITING).label.lower()
+
+
+def _rated(values: Mapping[str, Any], row: ValidatedRow, rule) -> dict[str, Any]:
+    """The rated fields a line with these editable values gets (``returns.rating.rate``)."""
+    line = ReturnLine(
+        authority=row.authority,
+        target=row.target,
+        scope=LineScope.OUTSIDE if row.outside else LineScope.IN,
+        **values,
+    )
+    rate(line, rule)
+    return {name: getattr(line, name) for name in services.RATED_FIELDS}
+
+
+def _apply(
+    *, rows: Sequence[ValidatedRow], reference: Reference, actor, channel: str
+) -> tuple[list[ReturnOutcome], list[PlannedChange]]:
+    """Write the rows, return by return, in one transaction (all or nothing).
+
+    A return that does not exist is created with ``services.open_return`` (a draft with its
+    lines); an existing one is opened the same way (topped up with lines for authorities or
+    targets added since) when any of its rows changes something. The rows that change a line
+    (see ``_differs``) are written with ``services.update_lines``, which validates, rates
+    and records each line in its history with the actor and ``channel`` (and creates the lines
+    reported outside a target's scope); the sub-region's own ratings go through
+    ``services.set_reported_ratings``. Rows that change nothing are not sent, so re-importing a
+    file costs little. A return changed by someone else since it was validated (its version
+    moved) is refused (StaleReturn), and the whole import with it.
+    """
+    outcomes, changes = _plan(rows=rows, reference=reference)
+    diffs = _differs(rows, reference)
+    with transaction.atomic():
+        for (key, group), outcome in zip(_grouped(rows).items(), outcomes, strict=True):
+            first, known = group[0], reference.returns.get(key)
+            changing = [row for row in group if diffs[row.number].changed]
+            if known is not None and not changing:
+                continue
+            return_obj, outcome.created = services.open_return(
+                sub_region=first.sub_region,
+                target_set=first.target_set,
+                quarter=first.quarter,
+                actor=actor,
+            )
+            lines = [row for row in changing if not row.is_reported]
+            if lines:
+                result = services.update_lines(
+                    return_obj=return_obj,
+                    changes={row.line_key: dict(row.changes) for row in lines},
+                    actor=actor,
+                    channel=channel,
+                    base_version=known.version if known is not None else None,
+                )
+                outcome.changed = len(result.changed)
+            own = [row for row in changing if row.is_reported]
+            if own:
+                services.set_reported_ratings(
+                    return_obj=return_obj,
+                    ratings={
+                        row.target.pk: services.Reported(**row.changes)
+                        if row.changes["rating"]
+                        else None
+                        for row in own
+                    },
+                    actor=actor,
+                    channel=channel,
+                )
+    return outcomes, changes
+
+
+def _channel(filename: str) -> str:
+    return f"import: {filename}"[:CHANNEL_LENGTH]
+
+
+def _safe_filename(filename: str) -> str:
+    name = PurePath(str(filename).replace("\\", "/")).name
+    return re.sub(r"[\x00-\x1f\x7f]", "", name)[:200] or "upload"
+
+
+def import_file(
+    *,
+    content: bytes,
+    filename: str,
+    actor,
+    dry_run: bool = False,
+    today: date | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
+) -> ImportReport:
+    """Read, check and (unless ``dry_run``) apply a returns file on behalf of ``actor``.
+
+    Never raises for a bad file: the report carries the errors, and then nothing was changed.
+    A write refused at the last moment (someone approved a return or changed it meanwhile) is
+    reported the same way, and the whole import is rolled back.
+    """
+    name = _safe_filename(filename)
+    report = ImportReport(filename=name, dry_run=dry_run)
+    try:
+        table = read_table(content=content, filename=name, max_bytes=max_bytes, max_rows=max_rows)
+    except ImportFileError as error:
+        report.errors = [RowError(None, "", str(error))]
+        return report
+    report.rows = len(table.rows)
+    rows, errors, notices, reference = validate(table=table, actor=actor, today=today)
+    if errors:
+        report.errors = errors
+        return report
+    report.notices = notices
+    if dry_run:
+        report.returns, report.changes = _plan(rows=rows, reference=reference)
+        return report
+    try:
+        report.returns, report.changes = _apply(
+            rows=rows, reference=reference, actor=actor, channel=_channel(name)
+        )
+    except (ValidationError, PermissionDenied) as error:
+        report.errors = [RowError(None, "", f"Nothing was changed: {_messages(error)}")]
+    return report
+
+
+def _messages(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
