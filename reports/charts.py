@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .dashboards import Counts, Mark, TrendPoint
+from .dashboards import Counts, Mark
+from .dashboards.target import TrendPoint
 
 __all__ = ["STYLES", "distribution_chart", "trend_chart"]
 

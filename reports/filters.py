@@ -38,9 +38,9 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from authorities.models import AuthorityKind, SubRegion
-from returns.models import Return, ReturnLine
-from returns.overall import visible_sub_regions
+from returns.models import Basis, Return, ReturnLine, ReturnStatus
 from returns.periods import Quarter
+from returns.selectors import visible_sub_regions
 from targets.models import TargetSet, TargetSetStatus, Theme
 
 from .dashboards import Filters
@@ -61,7 +61,33 @@ RATING_CHOICES = [
     ("GREY", "Grey (not yet known)"),
     ("NA", "Not applicable"),
 ]
-ALL_FIELDS = ("target_set", "period", "against", "theme", "sub_region", "kind", "rating")
+ALL_FIELDS = (
+    "target_set",
+    "period",
+    "against",
+    "basis",
+    "theme",
+    "sub_region",
+    "kind",
+    "rating",
+)
+BASIS_CHOICES = [
+    (Basis.APPROVED, "Approved returns only"),
+    (Basis.ALL, "Include submitted and draft returns (marked)"),
+]
+
+
+def default_basis(user) -> str:
+    """What a dashboard rests on unless the user chooses: the Board sees approved returns only
+    (unless the deployment's ``BOARD_SEES_UNAPPROVED`` says otherwise); the Director,
+    programme managers and administrators see every return, marked by its status."""
+    from django.conf import settings
+
+    if user.has_perm("returns.approve_return") or user.has_perm("returns.change_returnline"):
+        return Basis.ALL
+    if user.is_staff:
+        return Basis.ALL
+    return Basis.ALL if getattr(settings, "BOARD_SEES_UNAPPROVED", False) else Basis.APPROVED
 
 
 @dataclass
@@ -70,6 +96,8 @@ class DashboardOptions:
 
     target_sets: list[TargetSet]
     quarters_by_set: dict[int, list[Quarter]]  # target set pk → quarters with returns, newest first
+    #: target set pk → quarters with at least one approved return, newest first
+    approved_by_set: dict[int, list[Quarter]]
     themes_by_set: dict[int, list[tuple[int, str]]]  # target set pk → (theme pk, name), in order
     sub_regions: list[SubRegion]  # the sub-regions the user may see, in the region's order
 
@@ -92,6 +120,11 @@ class DashboardOptions:
         return self.quarters_by_set.get(target_set.pk, []) if target_set else []
 
     def latest_quarter(self, target_set: TargetSet | None) -> Quarter | None:
+        """The dashboards' default quarter: the latest with at least one approved return of
+        the set; with none approved yet, the latest with any return the user may see."""
+        approved = self.approved_by_set.get(target_set.pk, []) if target_set else []
+        if approved:
+            return approved[0]
         quarters = self.quarters(target_set)
         return quarters[0] if quarters else None
 
@@ -107,24 +140,28 @@ def load_options(user) -> DashboardOptions:
     sub-regions: 4 queries (plus the user's permissions and membership, cached on the user)."""
     target_sets = list(TargetSet.objects.order_by("order", "slug"))
     quarters: dict[int, set[Quarter]] = defaultdict(set)
+    approved: dict[int, set[Quarter]] = defaultdict(set)
     periods = (
         Return.objects.for_user(user)
         .order_by()
-        .values_list("target_set_id", "year", "quarter")
+        .values_list("target_set_id", "year", "quarter", "status")
         .distinct()
     )
-    for target_set_id, year, quarter in periods:
+    for target_set_id, year, quarter, status in periods:
         quarters[target_set_id].add(Quarter(year, quarter))
+        if status == ReturnStatus.APPROVED:
+            approved[target_set_id].add(Quarter(year, quarter))
     themes: dict[int, list[tuple[int, str]]] = defaultdict(list)
     rows = Theme.objects.order_by("target_set", "order", "name").values_list(
         "pk", "name", "target_set_id"
     )
     for pk, name, target_set_id in rows:
         themes[target_set_id].append((pk, name))
-    sub_regions = visible_sub_regions(user, list(SubRegion.objects.order_by("order", "name")))
+    sub_regions = visible_sub_regions(user)
     return DashboardOptions(
         target_sets=target_sets,
         quarters_by_set={pk: sorted(found, reverse=True) for pk, found in quarters.items()},
+        approved_by_set={pk: sorted(found, reverse=True) for pk, found in approved.items()},
         themes_by_set=dict(themes),
         sub_regions=sub_regions,
     )
@@ -186,6 +223,7 @@ class Selection:
     filters: Filters
     notes: list[str] = field(default_factory=list)
     has_returns: bool = True  # the user may see a return of this set for this quarter
+    basis: str = Basis.ALL  # approved returns only, or all of them (marked)
 
 
 def _option_label(quarter: Quarter, with_returns: set[Quarter]) -> str:
@@ -198,6 +236,7 @@ class DashboardFilter(django_filters.FilterSet):
     target_set = SelectionFilter(label="Target set", empty_label=None)
     period = SelectionQuarterFilter(label="Quarter")
     against = SelectionQuarterFilter(label="Compared with")
+    basis = SelectionFilter(label="Data", choices=BASIS_CHOICES, empty_label=None)
     theme = SelectionFilter(label="Theme", empty_label="All themes")
     sub_region = SelectionFilter(label="Sub-region", empty_label="All sub-regions")
     kind = SelectionFilter(
@@ -210,7 +249,15 @@ class DashboardFilter(django_filters.FilterSet):
         data: QueryDict | dict | None,
         *,
         options: DashboardOptions,
-        fields: tuple[str, ...] = ("target_set", "period", "theme", "sub_region", "kind", "rating"),
+        fields: tuple[str, ...] = (
+            "target_set",
+            "period",
+            "basis",
+            "theme",
+            "sub_region",
+            "kind",
+            "rating",
+        ),
         request=None,
         target_set: TargetSet | None = None,
         today: date | None = None,
@@ -218,6 +265,7 @@ class DashboardFilter(django_filters.FilterSet):
         self.options = options
         self.fixed_set = target_set
         self.notes: list[str] = []
+        self.request_user = request
         data = self._with_defaults(data, fields, today or date.today())
         super().__init__(data=data, queryset=ReturnLine.objects.none(), request=request)
         self.filters = {name: self.filters[name] for name in ALL_FIELDS if name in fields}
@@ -252,6 +300,9 @@ class DashboardFilter(django_filters.FilterSet):
                     given["against"] = quarter.previous().label
                 elif _parse(against) is not None:
                     given["against"] = _parse(against).label
+        if "basis" in fields and not given.get("basis"):
+            user = getattr(self.request_user, "user", None)
+            given["basis"] = default_basis(user) if user is not None else Basis.ALL
         theme = given.get("theme")
         if theme and target_set is not None:
             names = dict(options.themes(target_set))
@@ -335,6 +386,7 @@ class DashboardFilter(django_filters.FilterSet):
             filters=filters,
             notes=list(self.notes),
             has_returns=quarter in set(self.options.quarters(target_set)),
+            basis=data.get("basis") or Basis.ALL,
         )
 
 

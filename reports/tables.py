@@ -14,7 +14,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils.html import format_html
 
-from .dashboards import AuthorityLine
+from .dashboards.target import AuthorityLine
 
 
 def _value_key(line: AuthorityLine):

@@ -49,7 +49,15 @@ class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     permission_required = PERMISSION
     template_name = ""
-    fields: tuple[str, ...] = ("target_set", "period", "theme", "sub_region", "kind", "rating")
+    fields: tuple[str, ...] = (
+        "target_set",
+        "period",
+        "basis",
+        "theme",
+        "sub_region",
+        "kind",
+        "rating",
+    )
 
     def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
         try:
@@ -95,8 +103,13 @@ class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     @staticmethod
     def query(selection: Selection, **extra) -> str:
-        """The query string that keeps the set and the quarter (for links between pages)."""
-        params = {"target_set": selection.target_set.slug, "period": selection.quarter.label}
+        """The query string that keeps the set, the quarter and the data basis (for links
+        between pages: every drill-down keeps what the reader chose)."""
+        params = {
+            "target_set": selection.target_set.slug,
+            "period": selection.quarter.label,
+            "basis": selection.basis,
+        }
         params.update({key: value for key, value in extra.items() if value})
         return urlencode(params)
 
@@ -112,6 +125,7 @@ class OverviewView(DashboardView):
             target_set=selection.target_set,
             quarter=selection.quarter,
             filters=selection.filters,
+            basis=selection.basis,
         )
         return {
             "overview": overview,
@@ -125,7 +139,7 @@ class SubRegionView(DashboardView):
     """One sub-region: authorities × targets, each cell opening its line."""
 
     template_name = "reports/dashboards/sub_region.html"
-    fields = ("target_set", "period", "theme", "kind", "rating")
+    fields = ("target_set", "period", "basis", "theme", "kind", "rating")
 
     def get_data(self, request, selection, *, slug: str, **kwargs):
         sub_region = get_object_or_404(SubRegion, slug=slug)
@@ -136,6 +150,7 @@ class SubRegionView(DashboardView):
                 target_set=selection.target_set,
                 quarter=selection.quarter,
                 filters=selection.filters,
+                basis=selection.basis,
             )
         except NotVisible as error:
             raise Http404("You may not see this sub-region's returns.") from error
@@ -152,7 +167,7 @@ class TargetView(DashboardView):
     """One target: every authority's value, the distribution, the trend, the rule, lineage."""
 
     template_name = "reports/dashboards/target.html"
-    fields = ("period", "sub_region", "kind", "rating")
+    fields = ("period", "basis", "sub_region", "kind", "rating")
 
     def fixed_target_set(self, *, code: str, **kwargs):
         try:
@@ -164,7 +179,11 @@ class TargetView(DashboardView):
     def get_data(self, request, selection, *, code: str, **kwargs):
         target = self.target
         view = build_target(
-            user=request.user, target=target, quarter=selection.quarter, filters=selection.filters
+            user=request.user,
+            target=target,
+            quarter=selection.quarter,
+            filters=selection.filters,
+            basis=selection.basis,
         )
         table = LineTable(
             view.lines,
@@ -189,7 +208,7 @@ class TargetView(DashboardView):
                 "Region" if view.whole_region and not selection.filters.sub_region else "Overall"
             ),
         )
-        query = urlencode({"period": selection.quarter.label})
+        query = urlencode({"period": selection.quarter.label, "basis": selection.basis})
         return {
             "view": view,
             "table": table,
@@ -205,7 +224,7 @@ class AuthorityView(DashboardView):
     """One authority: every target of a set, quarter by quarter."""
 
     template_name = "reports/dashboards/authority.html"
-    fields = ("target_set", "theme", "rating")
+    fields = ("target_set", "period", "basis", "theme", "rating")
 
     def get_data(self, request, selection, *, slug: str, **kwargs):
         try:
@@ -218,10 +237,11 @@ class AuthorityView(DashboardView):
                 authority=authority,
                 target_set=selection.target_set,
                 filters=selection.filters,
+                basis=selection.basis,
             )
         except NotVisible as error:
             raise Http404("You may not see this authority's returns.") from error
-        query = urlencode({"target_set": selection.target_set.slug})
+        query = self.query(selection)
         return {
             "view": view,
             "query": query,
@@ -233,7 +253,16 @@ class CompareView(DashboardView):
     """Two quarters side by side, with the movement of every rating."""
 
     template_name = "reports/dashboards/compare.html"
-    fields = ("target_set", "period", "against", "theme", "sub_region", "kind", "rating")
+    fields = (
+        "target_set",
+        "period",
+        "against",
+        "basis",
+        "theme",
+        "sub_region",
+        "kind",
+        "rating",
+    )
 
     def get_data(self, request, selection, **kwargs):
         comparison = build_comparison(
@@ -242,6 +271,7 @@ class CompareView(DashboardView):
             quarter=selection.quarter,
             against=selection.against,
             filters=selection.filters,
+            basis=selection.basis,
         )
         query = self.query(selection, against=selection.against.label)
         return {

@@ -45,14 +45,25 @@ class Cell:
 NOT_RATED = Cell(code="NONE", letter="–", label="Not rated")
 
 
-def cell(rating: str | None, *, overridden: bool = False, title: str = "") -> Cell:
+def cell(
+    rating: str | None,
+    *,
+    overridden: bool = False,
+    by_hand: bool = False,
+    outside: bool = False,
+    title: str = "",
+) -> Cell:
+    """A printed rating, marked * where the sub-region's own rating differs from the rule's,
+    ✎ where its own rating stands for want of a value, ⊘ where it lies outside the target's
+    scope (see the key)."""
     if rating is None:
         return Cell(code="NONE", letter="not rated", label="Not rated", title=title)
+    mark = ("*" if overridden else "") + ("✎" if by_hand else "") + ("⊘" if outside else "")
     return Cell(
         code=rating,
         letter=RATING_LETTERS.get(rating, rating),
         label=RATING_LABELS.get(rating, rating),
-        mark="*" if overridden else "",
+        mark=mark,
         title=title,
     )
 
@@ -74,6 +85,7 @@ class Matrix:
     label: str = ""  # "2a", "2b" ... within the appendix
     rows: list[dict] = field(default_factory=list)  # {"name", "kind", "cells": [Cell | None]}
     overall: list[Cell] = field(default_factory=list)
+    own: list[Cell | None] = field(default_factory=list)  # the sub-region's own overall row
 
 
 def _date(value: str | None) -> date | None:
@@ -97,6 +109,12 @@ def _region_rows(data: dict) -> list[dict]:
                 "region": cell(target["region"]["rating"], title=target["region"]["explanation"]),
                 "cells": [
                     cell(each["rating"], title=each["explanation"])
+                    for each in target["sub_regions"]
+                ],
+                "own": [
+                    cell(each["reported"], overridden=each.get("differs", False))
+                    if each.get("reported")
+                    else None
                     for each in target["sub_regions"]
                 ],
             }
@@ -143,6 +161,8 @@ def _matrices(data: dict) -> list[Matrix]:
                         cell(
                             line["effective"],
                             overridden=line["overridden"],
+                            by_hand=bool(line["manual"]) and line["computed"] in {"GREY", None},
+                            outside=line.get("scope") == "outside",
                             title=line["explanation"],
                         )
                     )
@@ -151,6 +171,12 @@ def _matrices(data: dict) -> list[Matrix]:
                 | {"cells": cells}
             )
         matrix.overall = [cell(target["sub_regions"][index]["rating"]) for target in targets]
+        matrix.own = [
+            cell(each["reported"], overridden=each.get("differs", False))
+            if (each := target["sub_regions"][index]).get("reported")
+            else None
+            for target in targets
+        ]
         matrices.append(matrix)
     return matrices
 
@@ -173,6 +199,10 @@ def _explanations(data: dict) -> list[dict]:
                 "region": False,
                 "cell": cell(each["rating"]),
                 "explanation": each["explanation"],
+                "own": cell(each["reported"], overridden=each.get("differs", False))
+                if each.get("reported")
+                else None,
+                "own_note": each.get("reported_note", ""),
             }
             for each in target["sub_regions"]
         )
@@ -203,6 +233,27 @@ def _line_rows(data: dict, wanted) -> list[dict]:
                 "explanation": line["explanation"],
             }
         )
+    return rows
+
+
+def _own_differences(data: dict) -> list[dict]:
+    """Every target where a sub-region's own overall rating differs from the computed one."""
+    names = _sub_region_names(data)
+    rows = []
+    for target in data["targets"]:
+        for each in target["sub_regions"]:
+            if not each.get("differs"):
+                continue
+            rows.append(
+                {
+                    "sub_region": names.get(each["slug"], each["slug"]),
+                    "target": target,
+                    "computed": cell(each["rating"]),
+                    "reported": cell(each["reported"]),
+                    "reason": each.get("reported_reason", ""),
+                    "explanation": each["explanation"],
+                }
+            )
     return rows
 
 
@@ -257,7 +308,7 @@ APPENDICES = (
     ("srps", "The sub-regional partnerships' returns: ratings by authority"),
     ("explanations", "Overall ratings explained"),
     ("trends", "Trends"),
-    ("overrides", "Manual ratings that differ from the computed ones"),
+    ("overrides", "Where the sub-regions' own ratings differ from the rule's"),
     ("comments", "Comments in the returns"),
     ("key", "Key to the ratings"),
 )
@@ -283,6 +334,17 @@ def appendices(data: dict) -> dict:
         "trend_charts": charts,
         "trend_table": trend_table,
         "overrides": _line_rows(data, lambda line: line["overridden"]),
+        "own_differences": _own_differences(data),
+        "own_ratings": sum(
+            1
+            for target in data["targets"]
+            for each in target["sub_regions"]
+            if each.get("reported")
+        ),
+        "stand_ins": _line_rows(
+            data, lambda line: bool(line["manual"]) and line["computed"] in {"GREY", None}
+        ),
+        "outside": _line_rows(data, lambda line: line.get("scope") == "outside"),
         "comments": _line_rows(data, lambda line: bool(line["comment"].strip())),
         "key": data["key"],
         "missing_returns": [

@@ -8,10 +8,11 @@ changed line who changed it, when, and through which channel (the line history's
 ``history_change_reason``: "web", "import: file.xlsx row 12", ...), with the line's manual
 reason where it has a manual rating.
 
-Only what the reader may see: the current data is built for the reader
-(``returns.overall.overall_ratings`` scopes it), so a programme manager sees restatements of
-their own sub-region only, and the region's overall rating is compared only for a reader who
-sees the whole region.
+Only what the reader may see: the current data is built for the reader (the read layer scopes
+it), so a programme manager sees restatements of their own sub-region only, and the region's
+overall rating is compared only for a reader who sees the whole region. A change of a target's
+rule re-rates its lines in one recorded step (returns.rerating): each such re-rating since the
+issue is listed too, with who, when, why and how many lines it changed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from returns.models import ReturnLine
+from returns.models import Rerating, ReturnLine
 from returns.periods import Quarter
 from targets.models import TargetSet
 
@@ -72,6 +73,7 @@ class LineRestatement:
     changes: list[Change]
     audit: list[Audit] = field(default_factory=list)
     manual_reason: str = ""
+    comment: str = ""
     gone: bool = False  # the line is no longer in the returns (or no longer visible)
     key: tuple[str, str, int] | None = None  # (sub-region slug, authority slug, target id)
 
@@ -85,14 +87,27 @@ class OverallRestatement:
     explanation: str
 
 
+@dataclass(frozen=True)
+class RuleRestatement:
+    """A target's rule changed since the issue, and its lines were re-rated."""
+
+    target: str
+    when: datetime
+    who: str
+    reason: str
+    changes: dict
+    lines_changed: int
+
+
 @dataclass
 class Restatements:
     lines: list[LineRestatement]
     overall: list[OverallRestatement]
     scope_note: str
+    rules: list[RuleRestatement] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.lines or self.overall)
+        return bool(self.lines or self.overall or self.rules)
 
 
 def _key(line: dict) -> tuple[str, str, int]:
@@ -140,6 +155,7 @@ def restatements(issued, *, user) -> Restatements:
                     target=numbers.get(line["target_id"], "?"),
                     changes=changes,
                     manual_reason=now.get("manual_reason", "") if now.get("manual") else "",
+                    comment=now.get("comment", ""),
                     key=_key(line),
                 )
             )
@@ -179,7 +195,24 @@ def restatements(issued, *, user) -> Restatements:
                     explanation=now_each["explanation"],
                 )
             )
-    return Restatements(lines=changed, overall=overall, scope_note=current["scope_note"])
+    rules = [
+        RuleRestatement(
+            target=numbers.get(rerating.target_id, "?"),
+            when=rerating.at,
+            who=rerating.actor.get_full_name() or rerating.actor.get_username(),
+            reason=rerating.reason,
+            changes=rerating.changes,
+            lines_changed=rerating.lines_changed,
+        )
+        for rerating in Rerating.objects.filter(
+            target__target_set=target_set, at__gt=issued.issued_at
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    ]
+    return Restatements(
+        lines=changed, overall=overall, scope_note=current["scope_note"], rules=rules
+    )
 
 
 def _attach_audit(

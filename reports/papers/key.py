@@ -13,6 +13,7 @@ from targets.rating import (
     DEFAULT_SHARE_AMBER_MARGIN,
     DEFAULT_TOLERANCE,
 )
+from targets.vocabulary import MARKS, RATINGS
 
 __all__ = ["RATING_LETTERS", "STATUS_SYMBOLS", "build_key"]
 
@@ -21,28 +22,20 @@ def _n(value) -> str:
     return f"{value.normalize():f}"
 
 
-#: The letter printed in each cell: colour is never the only carrier of a rating.
-RATING_LETTERS = {"R": "R", "A": "A", "G": "G", "GREY": "Grey", "NA": "n/a"}
-RATING_LABELS = {
-    "R": "Red",
-    "A": "Amber",
-    "G": "Green",
-    "GREY": "Grey",
-    "NA": "Not applicable",
-}
+#: The letter printed in each cell (targets.vocabulary): colour is never the only carrier.
+RATING_LETTERS = {code: term.letter for code, term in RATINGS.items() if code != "none"}
+RATING_LABELS = {code: term.label for code, term in RATINGS.items() if code != "none"}
 #: The Lincolnshire return's symbols (seed 002, item 8): where a value stands against its target.
-STATUS_SYMBOLS = {"worse": "▲", "within": "●", "better": "★"}
-STATUS_LABELS = {
-    "worse": "worse than the tolerance",
-    "within": "within the tolerance",
-    "better": "better than the tolerance",
-}
+STATUS_SYMBOLS = {name: symbol for name, (symbol, _) in MARKS.items()}
+STATUS_LABELS = {name: words for name, (_, words) in MARKS.items()}
 
 _DEFAULT_NUMBER = {
-    "tolerance": f"{_n(DEFAULT_TOLERANCE)}% relative",
-    "amber_margin": f"{_n(DEFAULT_NUMBER_AMBER_MARGIN)}% of the target",
+    "tolerance": f"{_n(DEFAULT_TOLERANCE)}% relative (marks only)",
+    "amber_margin": f"{_n(DEFAULT_NUMBER_AMBER_MARGIN)}% of the target (set by the partnership)",
 }
-_DEFAULT_LEVEL = {"amber_margin": f"{_n(DEFAULT_LEVEL_AMBER_MARGIN)} level"}
+_DEFAULT_LEVEL = {
+    "amber_margin": f"{_n(DEFAULT_LEVEL_AMBER_MARGIN)} level (set by the partnership)"
+}
 
 _OVERALL = {
     "all_meet": (
@@ -58,16 +51,16 @@ _OVERALL = {
     ),
     "aggregate": (
         "The total of the authorities' values must reach an amount: the total is rated like a "
-        "single value against that amount, with the same tolerance and amber margin."
+        "single value against that amount, with the same amber margin."
     ),
     "improvement": (
         "The measure must improve between two periods: the mean of the authorities' values is "
-        "compared with the earlier mean; better by more than the tolerance Green, within it "
-        "Amber, worse Red."
+        "compared with the earlier mean; any improvement Green, no change or worse by no more "
+        "than the amber margin Amber, worse beyond it Red."
     ),
     "ratio_baseline": (
-        "A ratio must fall below its baseline: below it by more than the tolerance Green, "
-        "level with it (within the tolerance) Amber, above it Red."
+        "A ratio must fall below its baseline: below it Green, level with it or above it by no "
+        "more than the amber margin Amber, above it beyond that Red."
     ),
     "comparison": (
         "Comparisons with other regions or a national quartile cannot be rated from the "
@@ -106,46 +99,56 @@ def build_key(targets: list[dict]) -> dict:
             )
     tolerance = _n(DEFAULT_TOLERANCE)
     return {
+        "rule": (
+            "One rule for every target: Green when the value meets the target as worded (its "
+            "direction, and whether the threshold itself passes: \u201cat least 95%\u201d passes "
+            "at 95, \u201cbelow 20 days\u201d fails at 20); Amber when it falls short by no more "
+            "than the target's amber margin; Red beyond it. A shortfall is never Green."
+        ),
         "ratings": [
-            {
-                "code": "G",
-                "letter": "G",
-                "label": "Green",
-                "meaning": "On target: the value meets the target, or is within the tolerance "
-                "of it, or better.",
-            },
-            {
-                "code": "A",
-                "letter": "A",
-                "label": "Amber",
-                "meaning": "Short of the target by more than the tolerance, but within the "
-                "amber margin (see below).",
-            },
-            {
-                "code": "R",
-                "letter": "R",
-                "label": "Red",
-                "meaning": "Short of the target by more than the amber margin; for a yes/no "
-                "target, no.",
-            },
-            {
-                "code": "GREY",
-                "letter": "Grey",
-                "label": "Grey",
-                "meaning": "Awaiting data: no value returned yet, or no return for the authority.",
-            },
-            {
-                "code": "NA",
-                "letter": "n/a",
-                "label": "Not applicable",
-                "meaning": "The target does not apply to the authority.",
-            },
+            {"code": code, "letter": term.letter, "label": term.label, "meaning": meaning}
+            for code, term, meaning in (
+                ("G", RATINGS["G"], "Meets the target as worded."),
+                (
+                    "A",
+                    RATINGS["A"],
+                    "Short of the target by no more than its amber margin (set by the "
+                    "partnership: no paper defines one).",
+                ),
+                (
+                    "R",
+                    RATINGS["R"],
+                    "Short of the target by more than its amber margin; for a yes/no target, "
+                    "no; a target stated not met with no figure given.",
+                ),
+                (
+                    "GREY",
+                    RATINGS["GREY"],
+                    "Awaiting data: no value returned yet, or no return for the authority.",
+                ),
+                (
+                    "NA",
+                    RATINGS["NA"],
+                    "Marked not applicable by the sub-region, with its reason.",
+                ),
+            )
         ],
         "marks": [
             {
                 "mark": "*",
-                "meaning": "Rated by hand by the sub-region, differing from the rating the "
-                "rules compute; listed with the reason in the appendix of manual ratings.",
+                "meaning": "The sub-region's own rating of the line differs from the rule's: "
+                "both are kept; the rule's is shown and counts. Listed, with the reason, in the "
+                "appendix of differences.",
+            },
+            {
+                "mark": "✎",
+                "meaning": "No value was given: the sub-region's own rating, given by hand, "
+                "is shown and counts.",
+            },
+            {
+                "mark": "⊘",
+                "meaning": "Reported for an authority outside the target's scope: shown, "
+                "never counted.",
             },
             {"mark": "–", "meaning": "No line: the target is not about this authority."},
             {
@@ -159,14 +162,15 @@ def build_key(targets: list[dict]) -> dict:
         ],
         "tolerance": (
             f"Tolerance: ±{tolerance}% of the target (relative), unless a target says "
-            f"otherwise. A value within {tolerance}% of its target, on either side, is within "
-            "the tolerance and rated Green (the Lincolnshire return's rule, seed 002: "
-            f"\u201cTolerance is +/-{tolerance}% variance\u201d)."
+            "otherwise (the Lincolnshire return's, seed 002: \u201cTolerance is "
+            f"+/-{tolerance}% variance\u201d). It only decides the mark printed beside a value "
+            "(worse than, within or better than the tolerance); it never makes a shortfall "
+            "Green."
         ),
         "amber": [
-            f"Numbers (percentages, £k, days, counts): Amber when short of the target by more "
-            f"than the tolerance but by no more than {_n(DEFAULT_NUMBER_AMBER_MARGIN)}% of the "
-            "target (the amber margin); further short, Red.",
+            f"Numbers (percentages, £k, days, counts): Amber when short of the target by no "
+            f"more than {_n(DEFAULT_NUMBER_AMBER_MARGIN)}% of the target (the amber margin, set "
+            "by the partnership); further short, Red.",
             f"Levels (CAA, use of resources, star ratings): Green at the target level or "
             f"better; Amber {_n(DEFAULT_LEVEL_AMBER_MARGIN)} level below it; further below, "
             "Red. No tolerance applies to levels.",

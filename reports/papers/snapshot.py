@@ -51,11 +51,11 @@ authority and the target's id.
 Ratings are the codes of ``targets.rating.Rating`` ("R", "A", "G", "GREY", "NA"); an overall
 rating is null when the rule cannot be computed from the returns (see targets.rating).
 
-How it is built: from the Board dashboards' builders (reports.dashboards: ``build_overview``
-for the regional overview, ``build_sub_region`` for each sub-region's matrix, ``target_series``
-for each target's trend), which take their figures from ``returns.overall``: the paper shows
-what the dashboards show, by the same rules. A constant number of queries per sub-region and
-per target, whatever the number of lines.
+How it is built: from the stored ratings, read through returns.selectors (the quarter's and
+the trend's overall ratings, the quarter's lines): the paper shows what the dashboards show,
+and nothing is rated again. 8 queries whatever the number of targets, sub-regions or lines.
+Each overall rating carries the sub-region's own rating beside it (``reported``,
+``reported_reason``, ``differs``), each line its scope and whether it counts.
 
 The snapshot is over what the building user may see; a paper is built by the Director, who
 sees the whole region (``data.whole_region`` says so; the paper prints the scope note when it
@@ -71,13 +71,14 @@ from decimal import Decimal
 
 from django.utils import dateformat, timezone
 
-from authorities.models import SubRegion
-from returns.models import Return
+from returns.models import Basis
 from returns.periods import Quarter
+from returns.selectors import LineRow, StoredOverall, quarter_lines, ratings_over, set_targets
 from targets.models import MeasureKind, Target, TargetSet, rating_rule
-from targets.rating import overall_rating
+from targets.rating import rule_parameters
 
 from .. import dashboards
+from ..dashboards.overview import completeness_of
 from ..markdown import numbered_paragraphs
 from . import key as key_module
 
@@ -152,218 +153,207 @@ def _plain(value) -> str | None:
 
 # --------------------------------------------------------------------------- the data
 #
-# The appendices' figures come from the Board dashboards' builders (reports.dashboards), which
-# take them from returns.overall: the paper shows what the dashboards show. This module only
-# turns their dataclasses into plain JSON.
+# The appendices' figures are the stored ratings, read through the read layer
+# (returns.selectors) in a fixed handful of queries: the paper shows what the dashboards show,
+# and nothing is rated again here. This module only turns them into plain JSON.
 
 
-def _trend_quarters(*, user, target_set: TargetSet, quarter: Quarter) -> list[Quarter]:
-    """The quarters of the trend: up to TREND_QUARTERS ending with ``quarter``, keeping only
-    the earlier ones for which any return the user may see exists (the paper's own quarter is
-    always there). Never a quarter after the paper's."""
-    first = Quarter.from_index(quarter.index - TREND_QUARTERS + 1)
-    periods = (
-        Return.objects.for_user(user)
-        .filter(target_set=target_set)
-        .values_list("year", "quarter")
-        .distinct()
-    )
-    present = {Quarter(year, number) for year, number in periods}
-    return [
-        Quarter.from_index(index)
-        for index in range(first.index, quarter.index + 1)
-        if index == quarter.index or Quarter.from_index(index) in present
-    ]
-
-
-def _counts(engine_counts: dict) -> dict:
-    counts = dashboards.Counts.of_lines(engine_counts)
+def _counts(stored: dict) -> dict:
+    counts = dashboards.Counts.of_lines(stored)
     return {
         "R": counts.red,
         "A": counts.amber,
         "G": counts.green,
         "GREY": counts.grey,
         "NA": counts.not_applicable,
+        "outside": counts.outside,
     }
 
 
-def _trend(*, user, target: Target, quarters: list[Quarter], slugs: list[str]) -> dict:
-    """One target's ratings quarter by quarter (``reports.dashboards.target_series``)."""
-    series, _, _ = dashboards.target_series(user=user, target=target, quarters=quarters)
-    region, by_slug = [], {slug: [] for slug in slugs}
-    for period in quarters:
-        item, refs = series[period]
-        region.append(
-            {
-                "quarter": period.label,
-                "rating": _rating(item.region.rating),
-                "counts": _counts(item.region.counts),
-                "has_returns": any(ref.has_return for ref in refs),
-            }
-        )
-        for slug in slugs:
-            overall = item.sub_regions.get(slug)
-            by_slug[slug].append(_rating(overall.rating) if overall else None)
-    return {"region": region, "sub_regions": by_slug}
-
-
-def _overall(cell) -> dict:
-    counts = cell.counts
+def _overall(result: StoredOverall) -> dict:
     return {
-        "rating": cell.mark.rating,
-        "explanation": cell.explanation,
-        "counts": {
-            "R": counts.red,
-            "A": counts.amber,
-            "G": counts.green,
-            "GREY": counts.grey,
-            "NA": counts.not_applicable,
-        },
-        "value": _plain(cell.value),
+        "rating": _rating(result.rating),
+        "explanation": result.explanation,
+        "counts": _counts(result.counts),
+        "value": _plain(result.value),
+        "relevant": result.relevant,
+        "known": result.known,
+        "reported": _rating(result.reported),
+        "reported_reason": result.reported_reason,
+        "reported_note": result.reported_note,
+        "differs": result.differs,
     }
 
 
-def _line(view, authority, target, cell, kinds: dict[int, str]) -> dict:
-    kind = kinds[target.pk]
-    target_value = cell.target_value if cell.target_value is not None else target.threshold
+def _line(row: LineRow, target: Target, info: dashboards.TargetInfo) -> dict:
+    kind = target.measure.kind
+    rated = row.rating
+    target_value = row.target_value if row.target_value is not None else target.threshold
+    if target_value is None:
+        target_text = "its own target (none given)"
+    elif row.target_value is None:
+        target_text = f"{info.format(target_value)} (the target's threshold)"
+    else:
+        target_text = info.format(target_value)
     return {
-        "sub_region": view.sub_region.slug,
-        "authority": authority.slug,
-        "authority_name": authority.name,
-        "authority_short_name": authority.short_name,
-        "authority_kind": authority.kind,
+        "sub_region": row.sub_region_slug,
+        "authority": row.authority_slug,
+        "authority_name": row.authority_name,
+        "authority_short_name": row.authority_short_name,
+        "authority_kind": row.authority_kind,
         "target_id": target.pk,
         "target_number": target.number,
-        "state": cell.state,
-        "actual": _number(cell.actual, kind),
-        "actual_text": cell.value_text,
+        "state": row.state,
+        "scope": row.scope,
+        "counted": rated.counted,
+        "actual": _number(row.actual, kind),
+        "actual_text": info.format(row.actual) if row.actual is not None else "",
         "target_value": _number(target_value, kind),
-        "target_text": cell.target_text,
-        "date_of_data": _iso(cell.date_of_data),
-        "status": cell.status,
-        "computed": cell.computed.rating,
-        "manual": cell.manual.rating if cell.manual else None,
-        "effective": cell.mark.rating,
-        "overridden": cell.overridden,
-        "explanation": cell.explanation,
-        "manual_reason": cell.manual_reason,
-        "comment": cell.comment,
-        "source": cell.source,
+        "target_text": target_text,
+        "date_of_data": _iso(row.date_of_data),
+        "status": _rating(rated.status),
+        "computed": _rating(rated.computed),
+        "manual": _rating(rated.manual),
+        "effective": _rating(rated.effective),
+        "overridden": rated.overridden,
+        "explanation": rated.explanation,
+        "manual_reason": row.manual_reason,
+        "state_reason": row.state_reason,
+        "comment": row.comment,
+        "source": row.source,
     }
 
 
-def build_data(*, user, target_set: TargetSet, quarter: Quarter, trend: bool = True) -> dict:
-    """The appendices' data for a target set and quarter, as the user may see it.
+def _headline(results: list[StoredOverall], *, name: str, quarter: Quarter) -> str:
+    counts = dashboards.Counts.of(dashboards.Mark.of(result.rating) for result in results)
+    return dashboards.headline(counts, where=name, quarter=quarter)
 
-    The regional overview is ``reports.dashboards.build_overview``; each sub-region's matrix
-    ``build_sub_region``; each target's trend ``target_series`` (over ``_trend_quarters``).
-    """
-    overview = dashboards.build_overview(user=user, target_set=target_set, quarter=quarter)
-    models = {
-        target.pk: target
-        for target in Target.objects.filter(target_set=target_set)
-        .select_related("measure")
-        .prefetch_related("measure__levels")
-    }
-    kinds = {pk: target.measure.kind for pk, target in models.items()}
-    sub_region_models = {
-        sub_region.slug: sub_region
-        for sub_region in SubRegion.objects.filter(
-            slug__in=[column.slug for column in overview.columns]
-        )
-    }
-    views = [
-        dashboards.build_sub_region(
-            user=user,
-            sub_region=sub_region_models[column.slug],
-            target_set=target_set,
-            quarter=quarter,
-        )
-        for column in overview.columns
-    ]
-    slugs = [column.slug for column in overview.columns]
-    quarters = (
-        _trend_quarters(user=user, target_set=target_set, quarter=quarter) if trend else [quarter]
+
+def build_data(
+    *,
+    user,
+    target_set: TargetSet,
+    quarter: Quarter,
+    trend: bool = True,
+    basis: str = Basis.ALL,
+) -> dict:
+    """The appendices' data for a target set and quarter, as the user may see it: the stored
+    overall ratings of the quarter and of the trend's quarters (``ratings_over``) and the
+    quarter's stored lines (``quarter_lines``): 8 queries whatever the size of the data."""
+    targets = set_targets(target_set)
+    wanted = (
+        [Quarter.from_index(quarter.index - back) for back in range(TREND_QUARTERS - 1, -1, -1)]
+        if trend
+        else [quarter]
     )
+    by_quarter = ratings_over(
+        user=user, target_set=target_set, quarters=wanted, basis=basis, targets=targets
+    )
+    current = by_quarter[quarter]
+    # Earlier quarters of the trend only where the user may see a return of them.
+    quarters = [
+        period
+        for period in wanted
+        if period == quarter or any(ref.has_return for ref in by_quarter[period].sub_regions)
+    ]
+    refs = current.sub_regions
+    infos = dashboards.cells.target_infos(targets, target_set)
+    lines_by_target = quarter_lines(refs=refs, targets=targets, basis=basis)
+    region = current.regions[0] if len(current.regions) == 1 else None
 
-    targets = []
-    for row in overview.rows:
-        info = row.target
-        model = models[info.pk]
-        if trend:
-            series = _trend(user=user, target=model, quarters=quarters, slugs=slugs)
-        else:
-            series = {
-                "region": [
-                    {
-                        "quarter": quarter.label,
-                        "rating": row.region.mark.rating,
-                        "counts": _overall(row.region)["counts"],
-                        "has_returns": overview.returns_made > 0,
-                    }
-                ],
-                "sub_regions": {
-                    slug: [cell.mark.rating] for slug, cell in zip(slugs, row.cells, strict=True)
-                },
-            }
-        targets.append(
+    def region_of(ratings, target) -> StoredOverall:
+        if region is None:
+            return StoredOverall.none_made(who="the region")
+        return ratings.region(target.pk, region)
+
+    data_targets = []
+    lines = []
+    for target, info in zip(targets, infos, strict=True):
+        per_sub_region = [current.sub_region(target.pk, ref) for ref in refs]
+        data_targets.append(
             {
-                "id": info.pk,
-                "number": info.number,
-                "code": info.code,
-                "title": info.title,
-                "text": info.text,
-                "indicator": info.indicator,
+                "id": target.pk,
+                "number": target.number,
+                "code": target.code,
+                "title": target.title,
+                "text": target.text,
+                "indicator": target.indicator,
                 "theme": info.theme,
                 "rule_in_words": info.rule_text,
-                "parameters": dict(overall_rating(rating_rule(model), []).parameters),
-                "region": _overall(row.region),
+                "pass_mark": info.pass_mark,
+                "threshold_words": info.threshold_words,
+                "threshold_reading": info.threshold_reading,
+                "amber_margin": info.amber_margin,
+                "parameters": rule_parameters(rating_rule(target)),
+                "region": _overall(region_of(current, target)),
                 "sub_regions": [
-                    {"slug": slug} | _overall(cell)
-                    for slug, cell in zip(slugs, row.cells, strict=True)
+                    {"slug": ref.slug} | _overall(result)
+                    for ref, result in zip(refs, per_sub_region, strict=True)
                 ],
-                "trend": series,
+                "trend": {
+                    "region": [
+                        {
+                            "quarter": period.label,
+                            "rating": _rating(region_of(by_quarter[period], target).rating),
+                            "counts": _counts(region_of(by_quarter[period], target).counts),
+                            "has_returns": any(
+                                ref.has_return for ref in by_quarter[period].sub_regions
+                            ),
+                        }
+                        for period in quarters
+                    ],
+                    "sub_regions": {
+                        ref.slug: [
+                            _rating(by_quarter[period].sub_region(target.pk, ref).rating)
+                            for period in quarters
+                        ]
+                        for ref in refs
+                    },
+                },
             }
         )
+        for ref in refs:
+            lines += [_line(row, target, info) for row in lines_by_target[target.pk][ref.slug]]
 
-    lines = []
-    views_by_slug = {}
-    for view in views:
-        views_by_slug[view.sub_region.slug] = view
-        for authority_row in view.rows:
-            for target, cell in zip(view.targets, authority_row.cells, strict=True):
-                if cell.state == "does_not_apply":
-                    continue
-                lines.append(_line(view, authority_row.authority, target, cell, kinds))
-
-    completeness = {each.sub_region.slug: each for each in overview.completeness}
+    sub_region_url = dashboards.cells.path("reports:sub-region", "slug")
+    columns = [dashboards.SubRegionInfo.of(ref, sub_region_url) for ref in refs]
+    completeness, _ = completeness_of(current, columns)
+    by_slug = {each.sub_region.slug: each for each in completeness}
+    region_results = [region_of(current, target) for target in targets]
+    where = "the region" if current.whole else "what you may see"
     return {
         "target_set": {"slug": target_set.slug, "title": target_set.title},
         "quarter": quarter.label,
-        "whole_region": overview.whole_region,
-        "scope_note": overview.scope_note,
-        "headline": overview.headline,
+        "basis": basis,
+        "whole_region": current.whole,
+        "scope_note": current.scope_note,
+        "headline": _headline(region_results, name=where, quarter=quarter),
         "sub_regions": [
             {
-                "slug": column.slug,
-                "name": column.name,
-                "return_status": column.return_status,
+                "slug": ref.slug,
+                "name": ref.name,
+                "return_status": ref.return_status,
                 "return_status_label": column.status_label,
-                "headline": views_by_slug[column.slug].headline,
+                "headline": _headline(
+                    [current.sub_region(target.pk, ref) for target in targets],
+                    name=ref.name,
+                    quarter=quarter,
+                ),
                 "completeness": {
-                    "lines": completeness[column.slug].lines,
-                    "values": completeness[column.slug].values,
-                    "awaiting": completeness[column.slug].awaiting,
-                    "not_applicable": completeness[column.slug].not_applicable,
-                    "missing": completeness[column.slug].missing,
+                    "lines": by_slug[ref.slug].lines,
+                    "values": by_slug[ref.slug].values,
+                    "awaiting": by_slug[ref.slug].awaiting,
+                    "not_applicable": by_slug[ref.slug].not_applicable,
+                    "missing": by_slug[ref.slug].missing,
+                    "outside": by_slug[ref.slug].outside,
                 },
             }
-            for column in overview.columns
+            for ref, column in zip(refs, columns, strict=True)
         ],
         "trend_quarters": [period.label for period in quarters],
-        "targets": targets,
+        "targets": data_targets,
         "lines": lines,
-        "key": key_module.build_key(targets),
+        "key": key_module.build_key(data_targets),
     }
 
 

@@ -190,10 +190,11 @@ def test_overview_rows_by_theme_in_priority_order_with_every_overall_rating(worl
     assert [row.target.number for row in overview.rows] == ["3", "2", "1"]
     assert [column.name for column in overview.columns] == ["North", "South"]
     table = {row.target.number: (letters(row.cells), row.region.mark.text) for row in overview.rows}
-    assert table == {"3": ("– –", "–"), "2": ("R G", "R"), "1": ("A R", "R")}
+    # T2 North: the county's level 2 is Amber by the rule; its own Red is shown beside it.
+    assert table == {"3": ("– –", "–"), "2": ("A G", "A"), "1": ("A R", "R")}
     t1 = overview.rows[2]
     assert "the worst rating, Red, is the overall one" in t1.region.explanation
-    assert t1.target.rule_text == "Met when all authorities reach 95% or better."
+    assert t1.target.rule_text == "Met when all authorities are at least 95%."
 
 
 def test_overview_counts_per_target_per_column_and_in_all(world, board):
@@ -202,13 +203,13 @@ def test_overview_counts_per_target_per_column_and_in_all(world, board):
 
     # T1's lines: NC G, N1 A, N2 Grey, SU R, S1 G.
     assert t1.counts == Counts(red=1, amber=1, green=2, grey=1)
-    # T2: NC Red (by hand), SU Green; T3: five lines awaiting data.
-    assert t2.counts == Counts(red=1, green=1)
+    # T2: NC Amber (the rule's; its own Red is kept beside), SU Green; T3: five awaiting data.
+    assert t2.counts == Counts(amber=1, green=1)
     assert t3.counts == Counts(grey=5)
-    assert overview.line_counts == Counts(red=2, amber=1, green=3, grey=6)
-    assert overview.region_counts == Counts(red=2, not_rated=1)
+    assert overview.line_counts == Counts(red=1, amber=2, green=3, grey=6)
+    assert overview.region_counts == Counts(red=1, amber=1, not_rated=1)
     assert overview.column_counts == [
-        Counts(red=1, amber=1, not_rated=1),
+        Counts(amber=2, not_rated=1),
         Counts(red=1, green=1, not_rated=1),
     ]
 
@@ -217,7 +218,8 @@ def test_overview_headline(world, board):
     overview = build_overview(user=board, target_set=world.target_set, quarter=Q3)
 
     assert overview.headline == (
-        "Of 3 targets, 2 red and 1 not rated from the returns for the region in 2009/10 Q3."
+        "Of 3 targets, 1 amber, 1 red and 1 not rated from the returns for the region in "
+        "2009/10 Q3."
     )
 
 
@@ -261,7 +263,7 @@ def test_filter_by_theme_and_by_rating(world, board):
 
     assert [row.target.number for row in by_theme.rows] == ["1"]
     assert by_theme.headline == "Of 1 target, 1 red for the region in 2009/10 Q3."
-    assert [row.target.number for row in red.rows] == ["2", "1"]
+    assert [row.target.number for row in red.rows] == ["1"]
 
 
 def test_filter_by_sub_region_keeps_its_column_and_speaks_of_it(world, board):
@@ -274,7 +276,7 @@ def test_filter_by_sub_region_keeps_its_column_and_speaks_of_it(world, board):
         "Of 3 targets, 1 green, 1 red and 1 not rated from the returns for South in 2009/10 Q3."
     )
     # The region's column is still the region's.
-    assert [row.region.mark.text for row in overview.rows] == ["–", "R", "R"]
+    assert [row.region.mark.text for row in overview.rows] == ["–", "A", "R"]
 
 
 def test_filter_by_kind_recomputes_the_ratings_over_those_authorities(world, board):
@@ -320,7 +322,7 @@ def test_sub_region_matrix_cells_open_on_the_line(world, board):
     assert (invoices.mark.code, invoices.value_text, invoices.target_text) == (
         "G",
         "96%",
-        "95%",
+        "95% (the target's threshold)",
     )
     assert invoices.status == "within"
     assert invoices.comment == "From the finance team."
@@ -336,7 +338,8 @@ def test_sub_region_marks_a_manual_rating_that_differs_from_the_rule(world, boar
 
     care = view.rows[0].cells[1]
     assert care.overridden
-    assert (care.mark.code, care.computed.code, care.manual.code) == ("R", "A", "R")
+    # The rule's Amber stands (a value is rated by the rule); the sub-region's Red is kept.
+    assert (care.mark.code, care.computed.code, care.manual.code) == ("A", "A", "R")
     assert care.manual_reason == HAND
     assert view.overridden == 1
     assert not view.rows[0].cells[2].overridden
@@ -368,9 +371,9 @@ def test_sub_region_overall_row_and_headline(world, board):
         user=board, sub_region=world.north, target_set=world.target_set, quarter=Q3
     )
 
-    assert letters(view.overall) == "– R A"
+    assert letters(view.overall) == "– A A"
     assert view.headline == (
-        "Of 3 targets, 1 amber, 1 red and 1 not rated from the returns for North in 2009/10 Q3."
+        "Of 3 targets, 2 amber and 1 not rated from the returns for North in 2009/10 Q3."
     )
     assert (view.completeness.lines, view.completeness.values) == (7, 3)
     assert view.return_url == f"/returns/{world.north_q3.pk}/"
@@ -394,7 +397,7 @@ def test_sub_region_filters_kind_and_rating(world, board):
 
     assert [row.authority.short_name for row in districts.rows] == ["North One", "North Two"]
     assert letters(districts.overall) == "– n/a A"
-    assert [row.authority.short_name for row in amber.rows] == ["North One"]
+    assert [row.authority.short_name for row in amber.rows] == ["North CC", "North One"]
 
 
 def test_another_sub_region_is_not_visible_to_a_programme_manager(world):
@@ -498,10 +501,10 @@ def test_authority_page_quarter_by_quarter(world, board):
         "Approved",
     ]
     rows = {row.target.number: letters(row.cells) for group in view.themes for row in group.rows}
-    assert rows == {"3": "Grey Grey", "2": "G R", "1": "G G"}
+    assert rows == {"3": "Grey Grey", "2": "G A", "1": "G G"}
     assert view.laa == ""  # the factory's county has no LAA area set
     assert view.headline == (
-        "Of 3 targets, 1 green, 1 red and 1 not yet known for North County Council in 2009/10 Q3."
+        "Of 3 targets, 1 green, 1 amber and 1 not yet known for North County Council in 2009/10 Q3."
     )
 
 

@@ -84,10 +84,11 @@ def test_a_sub_region_sheet_is_its_matrix_with_its_overall_row(workbook):
 
     assert [cell.value for cell in sheet[1]] == ["Authority", "Kind", "1", "2", "3"]
     assert sheet["A2"].value == "Northshire County"
-    assert [sheet.cell(row=2, column=column).value for column in (3, 4, 5)] == ["G", "A", "A*"]
+    # Target 3: 80 against 90 is Red by the rule; the hand's Amber is kept and marked "*".
+    assert [sheet.cell(row=2, column=column).value for column in (3, 4, 5)] == ["G", "A", "R*"]
     assert sheet.freeze_panes == "C2"
     assert sheet.auto_filter.ref == "A1:E3"
-    assert sheet["E2"].fill.fgColor.rgb.endswith("F2A900")
+    assert sheet["E2"].fill.fgColor.rgb.endswith("B3261E")
     assert "Rated A by hand: Recovery plan agreed with the auditors." in sheet["E2"].comment.text
     overall = next(row for row in sheet.iter_rows() if str(row[0].value).startswith("Overall"))
     assert [cell.value for cell in overall[2:5]] == ["G", "A", "R"]

@@ -56,7 +56,8 @@ def test_an_issued_demo_paper_stays_byte_identical_after_a_return_changes(
     assert first.startswith(b"%PDF-")
     assert hashlib.sha256(first).hexdigest() == issued.pdf_sha256
 
-    # Northamptonshire's programme manager corrects the county council's invoices figure.
+    # Northamptonshire's programme manager corrects the county council's invoices figure
+    # (98.3% in the demo, from its return).
     return_obj = Return.objects.get(
         sub_region__slug="northamptonshire",
         target_set__slug="stretch-targets",
@@ -64,13 +65,16 @@ def test_an_issued_demo_paper_stays_byte_identical_after_a_return_changes(
         quarter=3,
     )
     line = return_obj.lines.get(authority__slug="northamptonshire", target__number="8")
-    assert line.actual is None
+    assert line.actual == Decimal("98.3")
+    services.send_back_return(
+        return_obj=return_obj, actor=director, comment="Check the invoices figure."
+    )
     services.update_lines(
         return_obj=return_obj,
         changes={
             (line.authority_id, line.target_id): {
                 "state": LineState.VALUE,
-                "actual": Decimal("98.3"),
+                "actual": Decimal("91.2"),
             }
         },
         actor=demo_user("pm-northamptonshire"),
@@ -88,16 +92,17 @@ def test_an_issued_demo_paper_stays_byte_identical_after_a_return_changes(
     html = page.content.decode()
     assert "Restated since it was issued" in html
     assert "Northamptonshire" in html
-    assert "Value: — → <strong>98.3%</strong>" in html
-    assert "Rating: Grey → <strong>G</strong>" in html
+    assert "Value: 98.3% → <strong>91.2%</strong>" in html
+    assert "Rating: G → <strong>A</strong>" in html
+    assert "<td>Northamptonshire</td><td>8</td><td>G</td><td>A</td>" in html
     assert "Northamptonshire Programme Manager (web)" in html
 
     # The frozen data still says what was issued; a new draft says what is now.
     frozen = client.get(reverse("papers:issued-csv", args=[issued.pk])).content.decode("utf-8-sig")
     now = client.get(reverse("papers:csv", args=[demo_paper.pk])).content.decode("utf-8-sig")
     row = "authority,Northamptonshire,Northamptonshire County Council,county,8,"
-    assert ",98.3," not in next(r for r in frozen.splitlines() if r.startswith(row))
-    assert ",98.3," in next(r for r in now.splitlines() if r.startswith(row))
+    assert ",98.3," in next(r for r in frozen.splitlines() if r.startswith(row))
+    assert ",91.2," in next(r for r in now.splitlines() if r.startswith(row))
 
 
 def test_an_issue_cannot_be_changed_and_its_snapshot_survives_the_database(

@@ -87,14 +87,16 @@ def test_every_sub_region_and_every_appendix_is_in_the_text(text):
         "Appendix 2: The sub-regional partnerships' returns",
         "Appendix 3: Overall ratings explained",
         "Appendix 4: Trends",
-        "Appendix 5: Manual ratings that differ from the computed ones",
+        "Appendix 5: Where the sub-regions' own ratings differ from the rule's",
         "Appendix 6: Comments in the returns",
         "Appendix 7: Key to the ratings",
     ):
         assert title in text
-    # The key says what the colours mean, the tolerance and how Amber is decided.
+    # The key says what the colours mean, that the tolerance only marks, and how Amber is
+    # decided (the amber margin, set by the partnership).
     assert "Tolerance: ±2% of the target (relative)" in text
-    assert "Amber when short of the target by more than the tolerance" in text
+    assert "it never makes a shortfall Green" in text
+    assert "the amber margin, set by the partnership" in text
     # Explanations and reasons are searchable text.
     assert "Derbyshire return, December 2009 (seed 002, item 8)" in text
     assert "the worst rating, Red, is the overall one" in text
@@ -140,15 +142,25 @@ def test_the_outline_has_the_sections_and_appendices_with_the_sub_regions_nested
         assert f">2{label}. {name}</item>" in nested
 
 
-def test_ratings_print_as_letters_and_manual_ratings_are_marked(text, built):
+def test_ratings_print_as_letters_and_own_ratings_are_shown_beside_the_rules(text, built):
     text = " ".join(text.split())
-    # Derbyshire's overall row, as the paper printed it: G G G A R R G A A A A R.
     html = built["html"]
     derbyshire = html.split('id="srp-derbyshire"')[1].split("</tfoot>")[0]
-    overall = re.findall(r'rag rag--\w+">([^<]+)<', derbyshire.split('class="overall-row"')[1])
-    assert "".join(overall) == "GGGARRGAAAAR"
-    assert "R*" in text  # rated by hand (Derbyshire's matrix), differing from the rules
-    assert "* rated by hand, differing from the rules" in text
+    computed, own = (
+        "".join(re.findall(r'rag rag--\w+">([^<]+)<', row.split("</tr>")[0]))
+        for row in derbyshire.split('class="overall-row')[1:]
+    )
+    # Derbyshire's own overall row, as its return printed it (seed 002): G G G A R R G A A A A R,
+    # with "*" where it differs from the rule's, which the computed row gives beside it.
+    assert own.replace("*", "") == "GGGARRGAAAAR"
+    # By the rule, target 5 (use of resources at level 3) is Amber: Amber Valley's level 2 is
+    # one level short, which Derbyshire rated Red by hand.
+    assert computed == "GGGAARGAAAAR"
+    differing = [
+        i for i, (a, b) in enumerate(zip(computed, own.replace("*", ""), strict=True)) if a != b
+    ]
+    assert own.count("*") == len(differing)
+    assert "* own rating differs from the rule's" in text
 
 
 def test_weasyprint_logged_no_warning_and_the_bytes_are_deterministic(built):

@@ -1,0 +1,598 @@
+"""What every dashboard shows in a cell: marks, counts, movements, line and overall cells,
+and the plain facts about targets, authorities and sub-regions (no model instances: nothing
+can query later). Words and letters come from targets.vocabulary, the one vocabulary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.urls import reverse
+
+from authorities.models import AuthorityKind
+from returns.models import ReturnStatus
+from returns.selectors import LineRow, StoredOverall, SubRegionRef
+from targets.models import Target, TargetSet, level_labels, rule_facts
+from targets.rating import Rating
+from targets.rules import KIND_LABELS, format_value
+from targets.vocabulary import STATES, mark, rating
+
+KIND_ORDER = {kind: index for index, kind in enumerate(AuthorityKind.values)}
+
+
+class NotVisible(Exception):
+    """The user may not see this sub-region or authority (the pages answer 404)."""
+
+
+# ------------------------------------------------------------------------------- ratings shown
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A rating as every dashboard shows it: a letter or word, never colour alone.
+
+    ``code`` is "R", "A", "G", "GREY" (not yet known), "NA" (not applicable) or "none" (not
+    rated: a rule the returns alone cannot rate)."""
+
+    code: str
+
+    @property
+    def text(self) -> str:
+        return rating(self.code).letter
+
+    @property
+    def label(self) -> str:
+        return rating(self.code).label
+
+    @property
+    def rank(self) -> int:
+        return rating(self.code).rank
+
+    @property
+    def css(self) -> str:
+        return rating(self.code).css
+
+    @property
+    def is_rag(self) -> bool:
+        return rating(self.code).is_rag
+
+    @property
+    def rating(self) -> str | None:
+        """The API's value: "R", "A", "G", "GREY", "NA", or None when not rated."""
+        return None if self.code == "none" else self.code
+
+    @classmethod
+    def of(cls, value: Rating | str | None) -> Mark:
+        return _MARK_OF[str(value) if value else "none"]
+
+
+_MARK_OF = {code: Mark(code) for code in ("R", "A", "G", "GREY", "NA", "none")}
+MARKS = list(_MARK_OF.values())
+_RAG_RANK = {"R": 0, "A": 1, "G": 2}
+
+
+@dataclass
+class Counts:
+    """How many of something (lines, targets, cells) have each rating."""
+
+    red: int = 0
+    amber: int = 0
+    green: int = 0
+    grey: int = 0
+    not_applicable: int = 0
+    not_rated: int = 0
+    outside: int = 0
+
+    _FIELDS = {"R": "red", "A": "amber", "G": "green", "GREY": "grey", "NA": "not_applicable"}
+
+    def add(self, mark_: Mark, count: int = 1) -> None:
+        name = self._FIELDS.get(mark_.code, "not_rated")
+        setattr(self, name, getattr(self, name) + count)
+
+    @classmethod
+    def of(cls, marks: Iterable[Mark]) -> Counts:
+        counts = cls()
+        for each in marks:
+            counts.add(each)
+        return counts
+
+    @classmethod
+    def of_lines(cls, stored: dict[str, int]) -> Counts:
+        """From a stored overall rating's counts (Grey = awaiting data + no return)."""
+        return cls(
+            red=stored.get("R", 0),
+            amber=stored.get("A", 0),
+            green=stored.get("G", 0),
+            grey=stored.get("GREY", 0) + stored.get("missing", 0),
+            not_applicable=stored.get("NA", 0),
+            outside=stored.get("outside", 0),
+        )
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            *(getattr(self, name) + getattr(other, name) for name in self.__dataclass_fields__)
+        )
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, name) for name in self.__dataclass_fields__ if name != "outside")
+
+    @property
+    def items(self) -> list[tuple[Mark, int]]:
+        """(mark, count) for R, A, G, Grey, then n/a and not rated when there are any."""
+        pairs = [(_MARK_OF[code], getattr(self, self._FIELDS[code])) for code in ("R", "A", "G")]
+        pairs.append((_MARK_OF["GREY"], self.grey))
+        if self.not_applicable:
+            pairs.append((_MARK_OF["NA"], self.not_applicable))
+        if self.not_rated:
+            pairs.append((_MARK_OF["none"], self.not_rated))
+        return pairs
+
+    @property
+    def text(self) -> str:
+        """ "3 Red, 1 Amber, 0 Green, 2 Grey" (for screen readers and print)."""
+        return ", ".join(f"{count} {each.label}" for each, count in self.items)
+
+
+@dataclass(frozen=True)
+class Movement:
+    """How a rating moved from one quarter to the next: a symbol and a word, never colour."""
+
+    code: str  # "improved", "same", "worse", "unknown"
+
+    @property
+    def symbol(self) -> str:
+        return {"improved": "▲", "same": "=", "worse": "▼", "unknown": "–"}[self.code]
+
+    @property
+    def text(self) -> str:
+        return {
+            "improved": "improved",
+            "same": "no change",
+            "worse": "worse",
+            "unknown": "cannot compare",
+        }[self.code]
+
+    @property
+    def css(self) -> str:
+        return f"move move--{self.code}"
+
+
+def movement(before: Mark, after: Mark) -> Movement:
+    """Improved / same / worse between two R, A or G ratings (Red < Amber < Green). Anything
+    involving Grey, n/a or not rated cannot be compared (Grey to Grey is no news either)."""
+    if before.is_rag and after.is_rag:
+        difference = _RAG_RANK[after.code] - _RAG_RANK[before.code]
+        return Movement("improved" if difference > 0 else "worse" if difference < 0 else "same")
+    return Movement("unknown")
+
+
+# --------------------------------------------------------------------------------- references
+
+
+def path(name: str, *args) -> Callable[..., str]:
+    """A fast path maker for ``name``: reverse once with placeholders, then format (pages have
+    hundreds of links; ``reverse`` per link would cost more than the rest of the cell)."""
+    placeholders = [f"{index}0919283746" for index in range(len(args))]
+    pattern = reverse(name, args=placeholders)
+    for index, placeholder in enumerate(placeholders):
+        pattern = pattern.replace(placeholder, "{" + str(index) + "}")
+    return pattern.format
+
+
+@dataclass(frozen=True)
+class SetInfo:
+    slug: str
+    title: str
+    ranked_by_paper: bool = False
+
+    @classmethod
+    def of(cls, target_set: TargetSet) -> SetInfo:
+        return cls(
+            slug=target_set.slug,
+            title=target_set.title,
+            ranked_by_paper=target_set.ranked_by_paper,
+        )
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """What a dashboard says about a target."""
+
+    pk: int
+    code: str
+    number: str
+    title: str
+    text: str
+    indicator: str
+    theme_id: int
+    theme: str
+    priority: int
+    is_placeholder: bool
+    measure: str
+    measure_kind: str
+    direction: str
+    unit: str
+    levels: tuple[tuple[int, str], ...]
+    threshold: Decimal | None
+    rule_text: str
+    pass_mark: str
+    threshold_words: str
+    threshold_reading: str
+    amber_margin: str
+    tolerance: str
+    deadline: date | None
+    scope: str
+    applies_to: tuple[str, ...]
+    target_set: SetInfo
+    url: str
+
+    @classmethod
+    def of(cls, target: Target, *, target_set: SetInfo, url: str) -> TargetInfo:
+        measure = target.measure
+        facts = rule_facts(target)
+        return cls(
+            pk=target.pk,
+            code=target.code,
+            number=target.number,
+            title=target.title,
+            text=target.text,
+            indicator=target.indicator,
+            theme_id=target.theme_id,
+            theme=target.theme.name,
+            priority=target.priority,
+            is_placeholder=target.is_placeholder,
+            measure=measure.name,
+            measure_kind=measure.kind,
+            direction=measure.direction,
+            unit=measure.unit,
+            levels=tuple(level_labels(measure).items()),
+            threshold=target.threshold,
+            rule_text=facts.rule_text,
+            pass_mark=facts.pass_mark,
+            threshold_words=facts.threshold_words,
+            threshold_reading=facts.threshold_reading,
+            amber_margin=facts.amber_margin,
+            tolerance=facts.tolerance,
+            deadline=target.deadline,
+            scope=target.scope,
+            applies_to=tuple(target.applies_to or ()),
+            target_set=target_set,
+            url=url,
+        )
+
+    @property
+    def label(self) -> str:
+        return f"Target {self.number}: {self.title}"
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == "lower"
+
+    def format(self, value: Decimal | None) -> str:
+        return format_value(
+            value, measure_kind=self.measure_kind, unit=self.unit, levels=dict(self.levels)
+        )
+
+    def applies_to_kind(self, kind: str) -> bool:
+        return not self.applies_to or kind in self.applies_to
+
+
+def target_infos(targets: Sequence[Target], target_set: TargetSet) -> list[TargetInfo]:
+    set_info = SetInfo.of(target_set)
+    url = path("reports:target", "code")
+    return [TargetInfo.of(target, target_set=set_info, url=url(target.code)) for target in targets]
+
+
+@dataclass(frozen=True)
+class AuthorityInfo:
+    slug: str
+    name: str
+    short_name: str
+    kind: str
+    url: str
+
+    @property
+    def kind_label(self) -> str:
+        return AuthorityKind(self.kind).label
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        return (KIND_ORDER.get(self.kind, 99), self.name)
+
+
+@dataclass(frozen=True)
+class SubRegionInfo:
+    """A sub-region with the status of its return for the quarter."""
+
+    slug: str
+    name: str
+    return_id: int | None
+    return_status: str | None
+    url: str
+
+    @property
+    def has_return(self) -> bool:
+        return self.return_id is not None
+
+    @property
+    def status_label(self) -> str:
+        return ReturnStatus(self.return_status).label if self.return_status else "No return"
+
+    @property
+    def signed_off(self) -> bool:
+        return self.return_status in {ReturnStatus.SUBMITTED, ReturnStatus.APPROVED}
+
+    @property
+    def approved(self) -> bool:
+        return self.return_status == ReturnStatus.APPROVED
+
+    @classmethod
+    def of(cls, ref: SubRegionRef, url: Callable[..., str]) -> SubRegionInfo:
+        return cls(
+            slug=ref.slug,
+            name=ref.name,
+            return_id=ref.return_id,
+            return_status=ref.return_status,
+            url=url(ref.slug),
+        )
+
+
+# ------------------------------------------------------------------------------------ cells
+
+
+@dataclass(frozen=True)
+class LineCell:
+    """One authority against one target in one quarter, as a cell shows it and opens it.
+
+    ``state`` is the line's ("value", "met", "not_met", "awaiting", "not_applicable",
+    "no_return"), or "no_line" (a return was made but has no line for the authority) or
+    "does_not_apply" (the target does not apply to the authority: it has no line and needs
+    none). ``outside_scope``: reported, outside the target's scope (shown, never counted).
+    """
+
+    state: str
+    mark: Mark
+    computed: Mark
+    manual: Mark | None
+    value_text: str
+    target_text: str
+    date_of_data: date | None
+    comment: str
+    explanation: str
+    manual_reason: str
+    status: str | None  # "worse", "within", "better" or None
+    source: str
+    line_url: str  # the line's page (value, history), "" when there is no line
+    actual: Decimal | None = None
+    target_value: Decimal | None = None
+    where: str = ""  # "Amber Valley, target 5" (for screen readers)
+    outside_scope: bool = False
+    state_reason: str = ""
+
+    @property
+    def overridden(self) -> bool:
+        """The sub-region's own rating differs from the rule's R, A or G (the rule's counts)."""
+        return self.manual is not None and self.computed.is_rag and self.manual != self.computed
+
+    @property
+    def state_text(self) -> str:
+        return STATES.get(self.state, self.state)
+
+    @property
+    def status_text(self) -> str:
+        symbol, words = mark(self.status)
+        return f"{symbol} {words}".strip()
+
+    @property
+    def short_text(self) -> str:
+        """What the closed cell shows beside its mark: the value, or why there is none."""
+        return self.value_text if self.actual is not None else self.state_text
+
+    @property
+    def is_not_applicable(self) -> bool:
+        return self.state in {"not_applicable", "does_not_apply"}
+
+    @property
+    def css(self) -> str:
+        return f"lc lc--{self.state}" + (" lc--outside" if self.outside_scope else "")
+
+
+def line_cell(
+    row: LineRow,
+    target: TargetInfo,
+    line_url: Callable[..., str],
+    where: str = "",
+) -> LineCell:
+    rated = row.rating
+    target_value = row.target_value if row.target_value is not None else target.threshold
+    if target_value is None:
+        target_text = "its own target (none given)"
+    elif row.target_value is None:
+        target_text = f"{target.format(target_value)} (the target's threshold)"
+    else:
+        target_text = target.format(target_value)
+    return LineCell(
+        state=row.state,
+        mark=Mark.of(rated.effective),
+        computed=Mark.of(rated.computed),
+        manual=Mark.of(rated.manual) if rated.manual is not None else None,
+        value_text=target.format(row.actual) if row.actual is not None else "",
+        target_text=target_text,
+        date_of_data=row.date_of_data,
+        comment=row.comment,
+        explanation=rated.explanation,
+        manual_reason=row.manual_reason,
+        status=str(rated.status) if rated.status is not None else None,
+        source=row.source,
+        line_url=line_url(row.return_id, row.line_id) if row.line_id and row.return_id else "",
+        actual=row.actual,
+        target_value=row.target_value,
+        where=where,
+        outside_scope=row.outside_scope,
+        state_reason=row.state_reason,
+    )
+
+
+def empty_cell(state: str, target: TargetInfo, explanation: str, where: str = "") -> LineCell:
+    shown = _MARK_OF["NA"] if state == "does_not_apply" else _MARK_OF["GREY"]
+    return LineCell(
+        state=state,
+        mark=shown,
+        computed=shown,
+        manual=None,
+        value_text="",
+        target_text=target.format(target.threshold) if target.threshold is not None else "",
+        date_of_data=None,
+        comment="",
+        explanation=explanation,
+        manual_reason="",
+        status=None,
+        source="",
+        line_url="",
+        where=where,
+    )
+
+
+def does_not_apply(target: TargetInfo, authority_kind: str) -> str:
+    if not target.applies_to_kind(authority_kind):
+        return f"Target {target.number} does not apply to {KIND_LABELS[authority_kind]}."
+    if target.scope == "laa":
+        return (
+            f"Target {target.number} is about LAAs: each LAA's lead council answers for it, "
+            "so this authority has no line."
+        )
+    return f"Target {target.number} does not apply to this authority."
+
+
+@dataclass(frozen=True)
+class OverallCell:
+    """An overall rating (of a sub-region or the region) for one target, and its reason;
+    beside it, the sub-region's own rating where it gave one, flagged where they differ."""
+
+    mark: Mark
+    explanation: str
+    counts: Counts  # the lines behind it, by rating
+    url: str = ""
+    value: Decimal | None = None
+    where: str = ""  # whose rating: "Derbyshire", "the region" (for screen readers)
+    reported: Mark | None = None
+    reported_note: str = ""
+    differs: bool = False
+    thin: bool = False  # rests on fewer than half of its relevant authorities
+    relevant: int = 0
+    known: int = 0
+
+    @classmethod
+    def of(cls, result: StoredOverall, *, url: str = "", where: str = "") -> OverallCell:
+        return cls(
+            mark=Mark.of(result.rating),
+            explanation=result.explanation,
+            counts=Counts.of_lines(result.counts),
+            url=url,
+            value=result.value,
+            where=where,
+            reported=Mark.of(result.reported) if result.reported else None,
+            reported_note=result.reported_note,
+            differs=result.differs,
+            thin=result.thin,
+            relevant=result.relevant,
+            known=result.known,
+        )
+
+    @property
+    def thin_text(self) -> str:
+        return f"rests on {self.known} of {self.relevant} authorities" if self.thin else ""
+
+
+# ------------------------------------------------------------------------------- filters
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a dashboard narrows to (see reports.dashboards for what each one does)."""
+
+    theme: int | None = None
+    sub_region: str | None = None  # a sub-region's slug
+    kind: str | None = None  # an AuthorityKind value
+    rating: str | None = None  # "R", "A", "G", "GREY" or "NA"
+
+    @property
+    def active(self) -> bool:
+        return any((self.theme, self.sub_region, self.kind, self.rating))
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind or "", "")
+
+
+def headline(
+    counts: Counts,
+    *,
+    where: str,
+    quarter,
+    what: str = "target",
+    whats: str = "targets",
+) -> str:
+    """ "Of 12 targets, 3 green, 4 amber and 5 red for the region in 2009/10 Q3." """
+    total = counts.total
+    if not total:
+        return f"No {whats} to show for {where} in {quarter}."
+    parts = [
+        (counts.green, "green"),
+        (counts.amber, "amber"),
+        (counts.red, "red"),
+        (counts.grey, "not yet known"),
+        (counts.not_applicable, "not applicable"),
+        (counts.not_rated, "not rated from the returns"),
+    ]
+    words = [f"{count} {word}" for count, word in parts if count]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"Of {total} {what if total == 1 else whats}, {listed} for {where} in {quarter}."
+
+
+@dataclass(frozen=True)
+class ThemeSpan:
+    name: str
+    span: int
+
+
+@dataclass(frozen=True)
+class ThemeGroup:
+    name: str
+    rows: list
+
+
+def group(rows: Iterable, theme_of: Callable) -> list[ThemeGroup]:
+    groups: list[ThemeGroup] = []
+    for row in rows:
+        name = theme_of(row)
+        if not groups or groups[-1].name != name:
+            groups.append(ThemeGroup(name=name, rows=[]))
+        groups[-1].rows.append(row)
+    return groups
+
+
+def spans(targets: Sequence[TargetInfo]) -> list[ThemeSpan]:
+    result: list[ThemeSpan] = []
+    for target in targets:
+        if result and result[-1].name == target.theme:
+            result[-1] = ThemeSpan(target.theme, result[-1].span + 1)
+        else:
+            result.append(ThemeSpan(target.theme, 1))
+    return result
+
+
+def where_words(*, whole_region: bool, columns: Sequence[SubRegionInfo], filters: Filters) -> str:
+    if filters.sub_region:
+        names = [column.name for column in columns if column.slug == filters.sub_region]
+        place = names[0] if names else filters.sub_region
+    elif whole_region:
+        place = "the region"
+    else:
+        place = " and ".join(column.name for column in columns) or "no sub-region"
+    if filters.kind:
+        return f"{filters.kind_label} in {place}"
+    return place
