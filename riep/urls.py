@@ -12,6 +12,7 @@ urlpatterns = [
     path("authorities/", include("authorities.urls")),
     path("target-sets/", include("targets.urls")),
     path("returns/", include("returns.urls")),
+    path("rules/", include("returns.rule_urls")),
     path("papers/", include("reports.paper_urls")),
     path("dashboards/", include("reports.urls")),
     path("api/v1/", include("riep.api.urls")),

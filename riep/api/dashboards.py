@@ -45,16 +45,16 @@ from reports.filters import RATING_CHOICES, BadSelection, DashboardFilter, load_
 from targets.models import Target
 
 from .permissions import HasRequiredPermission
-from .returns import (
-    _ERRORS,
+from .return_fields import (
+    BasisField,
     ComparisonStatusField,
     DecimalText,
     LineStateField,
     RatingField,
     ReturnStatusField,
-    _bad_request,
     _enum_component,
 )
+from .returns import _ERRORS, _bad_request
 
 VIEW_PERMISSION = "returns.view_return"
 
@@ -92,6 +92,20 @@ class DashboardOverallSerializer(serializers.Serializer):
     explanation = serializers.CharField()
     value = DecimalText(help_text="The figure the rule judged (a share, a total, a mean).")
     counts = DashboardCountsSerializer(help_text="The authorities' lines behind the rating.")
+    relevant = serializers.IntegerField(help_text="Authorities counted for the target.")
+    known = serializers.IntegerField(help_text="Of them, rated R, A or G.")
+    thin = serializers.BooleanField(help_text="Rests on fewer than half of them.")
+    reported = serializers.SerializerMethodField(
+        help_text="The sub-region's own overall rating, if it gave one."
+    )
+    reported_note = serializers.CharField(help_text="The sub-region's own rating and reason.")
+    differs = serializers.BooleanField(
+        help_text="The sub-region's own rating and the computed one disagree."
+    )
+
+    @extend_schema_field(RatingField(allow_null=True))
+    def get_reported(self, cell) -> str | None:
+        return cell.reported.rating if cell.reported is not None else None
 
 
 class DashboardSetSerializer(serializers.Serializer):
@@ -131,11 +145,17 @@ class DashboardLineSerializer(serializers.Serializer):
         help_text="The line's state; no_line: a return without a line for the authority; "
         "does_not_apply: the target does not apply to the authority.",
     )
-    rating = RatingField(source="mark.rating", help_text="The effective rating.")
-    computed = RatingField(source="computed.rating")
+    rating = RatingField(source="mark.rating", help_text="The rating that stands.")
+    computed = RatingField(source="computed.rating", help_text="The rule's rating.")
     manual = serializers.SerializerMethodField()
-    overridden = serializers.BooleanField(help_text="A manual rating differing from the rule's.")
+    overridden = serializers.BooleanField(
+        help_text="The sub-region's own rating differs from the rule's (which counts)."
+    )
     manual_reason = serializers.CharField()
+    outside_scope = serializers.BooleanField(
+        help_text="Reported for an authority the target's rule does not cover: never counted."
+    )
+    state_reason = serializers.CharField(help_text="Why it is marked not applicable.")
     actual = DecimalText()
     value = serializers.CharField(
         source="value_text", help_text="The value as the papers write it."
@@ -201,6 +221,7 @@ class DashboardOverviewCountsSerializer(serializers.Serializer):
 class DashboardOverviewSerializer(serializers.Serializer):
     target_set = DashboardSetSerializer()
     period = serializers.CharField(source="quarter.label")
+    basis = BasisField()
     headline = serializers.CharField()
     whole_region = serializers.BooleanField()
     scope_note = serializers.CharField()
@@ -257,6 +278,8 @@ class DashboardLinkedTargetSerializer(serializers.Serializer):
     title = serializers.CharField()
     target_set = serializers.CharField(help_text="The target set's title.")
     depth = serializers.IntegerField(help_text="1: directly; 2: through one other target...")
+    stated = serializers.BooleanField(help_text="A paper states the link (else it is inferred).")
+    basis = serializers.CharField(help_text="The paper's words, or why it is inferred.")
     page = serializers.CharField(source="url")
 
 
@@ -448,6 +471,11 @@ PARAMETERS = {
     "target_set": _parameter("target_set", "Target set slug, e.g. stretch-targets."),
     "period": _parameter("period", 'Quarter, e.g. "2009/10 Q3" (default: the newest).'),
     "against": _parameter("against", "The quarter compared with (default: the one before)."),
+    "basis": _parameter(
+        "basis",
+        "approved: approved returns only (the Board's default); all: draft and submitted too.",
+        enum=["approved", "all"],
+    ),
     "theme": OpenApiParameter("theme", int, description="A theme's id: its targets only."),
     "sub_region": _parameter("sub_region", "Sub-region slug: its figures only."),
     "kind": _parameter(
@@ -496,7 +524,7 @@ def _schema(fields, serializer, summary: str, description: str = ""):
 class OverviewAPI(DashboardAPIView):
     """The regional overview: each target's rating per sub-region and for the region."""
 
-    fields = ("target_set", "period", "theme", "sub_region", "kind", "rating")
+    fields = ("target_set", "period", "basis", "theme", "sub_region", "kind", "rating")
 
     @_schema(fields, DashboardOverviewSerializer, "Regional overview of a target set for a quarter")
     def get(self, request):
@@ -506,6 +534,7 @@ class OverviewAPI(DashboardAPIView):
             target_set=selection.target_set,
             quarter=selection.quarter,
             filters=selection.filters,
+            basis=selection.basis,
         )
         return Response(
             DashboardOverviewSerializer(overview, context={"columns": overview.columns}).data
@@ -515,7 +544,7 @@ class OverviewAPI(DashboardAPIView):
 class SubRegionAPI(DashboardAPIView):
     """One sub-region: each authority's line against each target, and the overall row."""
 
-    fields = ("target_set", "period", "theme", "kind", "rating")
+    fields = ("target_set", "period", "basis", "theme", "kind", "rating")
 
     @_schema(fields, DashboardSubRegionPageSerializer, "A sub-region's authorities × targets")
     def get(self, request, slug: str):
@@ -529,6 +558,7 @@ class SubRegionAPI(DashboardAPIView):
             target_set=selection.target_set,
             quarter=selection.quarter,
             filters=selection.filters,
+            basis=selection.basis,
         )
         return Response(
             DashboardSubRegionPageSerializer(view, context={"targets": view.targets}).data
@@ -538,7 +568,7 @@ class SubRegionAPI(DashboardAPIView):
 class TargetAPI(DashboardAPIView):
     """One target: every authority's line, the distribution, the trend and the lineage."""
 
-    fields = ("period", "sub_region", "kind", "rating")
+    fields = ("period", "basis", "sub_region", "kind", "rating")
 
     @_schema(fields, DashboardTargetPageSerializer, "A target across authorities and quarters")
     def get(self, request, code: str):
@@ -548,7 +578,11 @@ class TargetAPI(DashboardAPIView):
             raise NotFound(f'No target "{code}".') from error
         selection = self.selection(request, target_set=target.target_set)
         view = build_target(
-            user=request.user, target=target, quarter=selection.quarter, filters=selection.filters
+            user=request.user,
+            target=target,
+            quarter=selection.quarter,
+            filters=selection.filters,
+            basis=selection.basis,
         )
         return Response(DashboardTargetPageSerializer(view).data)
 
@@ -556,7 +590,7 @@ class TargetAPI(DashboardAPIView):
 class AuthorityAPI(DashboardAPIView):
     """One authority: each target of a set, quarter by quarter."""
 
-    fields = ("target_set", "theme", "rating")
+    fields = ("target_set", "period", "basis", "theme", "rating")
 
     @_schema(fields, DashboardAuthorityPageSerializer, "An authority's targets, quarter by quarter")
     def get(self, request, slug: str):
@@ -570,6 +604,7 @@ class AuthorityAPI(DashboardAPIView):
             authority=authority,
             target_set=selection.target_set,
             filters=selection.filters,
+            basis=selection.basis,
         )
         return Response(DashboardAuthorityPageSerializer(view).data)
 
@@ -577,7 +612,16 @@ class AuthorityAPI(DashboardAPIView):
 class CompareAPI(DashboardAPIView):
     """Two quarters side by side, with each rating's movement (improved, same, worse)."""
 
-    fields = ("target_set", "period", "against", "theme", "sub_region", "kind", "rating")
+    fields = (
+        "target_set",
+        "period",
+        "against",
+        "basis",
+        "theme",
+        "sub_region",
+        "kind",
+        "rating",
+    )
 
     @_schema(fields, DashboardComparisonSerializer, "Compare two quarters")
     def get(self, request):
@@ -588,5 +632,6 @@ class CompareAPI(DashboardAPIView):
             quarter=selection.quarter,
             against=selection.against,
             filters=selection.filters,
+            basis=selection.basis,
         )
         return Response(DashboardComparisonSerializer(comparison).data)

@@ -10,8 +10,10 @@ Endpoints (under /api/v1/, wired in riep/api/urls.py, documented in /api/v1/open
 * ``PATCH returns/<id>/lines/`` ``{"version": n, "lines": [...]}`` — change lines, all or
   nothing, through ``services.update_lines(channel="api", base_version=version)``.
 * ``POST returns/<id>/submit/`` ``{"comment": ""}`` — the programme manager submits.
-* ``GET  ratings/?target_set=<slug>&period=2009/10 Q3`` — the overall rating of every target,
-  for the region and each sub-region, with the authorities' lines (``returns.overall``).
+* ``GET  ratings/?target_set=<slug>&period=2009/10 Q3[&basis=approved|all]`` — the stored
+  overall rating of every target, for the region and each sub-region (with the sub-region's
+  own rating beside it: ``reported``, ``reported_reason``, ``differs``), and the authorities'
+  lines (with ``counted`` and ``scope``), read through returns.selectors.
 
 Who may do what (the same rules as the pages: every write goes through returns.services)
 -------------------------------------------------------------------------------------
@@ -36,7 +38,7 @@ Status codes of the writes (chosen)
 * 409 ``{"code": "locked", "detail", "status"}`` — the return is submitted or approved: it
   cannot change until the Director returns or reopens it. 409 rather than WebDAV's 423: the
   request conflicts with the state of the resource, which is what 409 says in plain HTTP.
-* 409 ``{"code": "invalid_transition", ...}`` — e.g. submitting a return already submitted.
+* 409 ``{"code": "step_refused", ...}`` — e.g. submitting a return already submitted.
 
 Values
 ------
@@ -50,28 +52,32 @@ Values
   applicable), ``null`` where there is none (no manual rating; a rule the returns cannot rate).
 
 A line in ``PATCH lines`` names its authority by slug or by any name or alias the returns use
-("Amber Valley BC"), and its target by number ("5") or code. Only the fields given change. A
-non-null ``actual`` without ``state`` sets the state to "value"; a null ``actual`` without
-``state`` on a line that had a value sets it to "awaiting"; a ``state`` other than "value"
-without ``actual`` clears the value. ``null`` clears ``manual_rating``, ``manual_reason``,
-``comment``, ``source`` and ``date_of_data``.
+("Amber Valley BC"), and its target by number ("5"), code or indicator (returns.naming, as
+the importer reads them). A line for an authority of the sub-region that the target's rule
+does not cover is kept as reported, outside the target's scope (``scope: "outside"``). Only
+the fields given change. A non-null ``actual`` without ``state`` sets the state to "value"; a
+null ``actual`` without ``state`` on a line that had a value sets it to "awaiting"; a
+``state`` other than "value" without ``actual`` clears the value. ``null`` clears
+``manual_rating``, ``manual_reason``, ``state_reason``, ``comment``, ``source`` and
+``date_of_data``.
+
+Every write is a service of returns.services, and every refusal comes back from it as a
+structured error (returns.errors): the codes and the lines at fault are read from it, never
+from its text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     inline_serializer,
 )
 from rest_framework import generics, serializers, status
@@ -82,472 +88,109 @@ from rest_framework.views import APIView
 
 from authorities.models import SubRegion
 from authorities.resolve import AuthorityResolver
-from returns import permissions as return_permissions
+from reports.filters import default_basis
 from returns import services
-from returns.models import (
-    ComparisonStatus,
-    LineState,
-    Rating,
-    Return,
-    ReturnLine,
-    ReturnStatus,
-    Transition,
-)
-from returns.overall import SetOverview, overall_ratings
+from returns.errors import InvalidLines, ReturnLocked, StaleReturn, StepRefused
+from returns.models import Basis, LineState, Return, ReturnLine, Transition
+from returns.naming import TargetNames, find_authority
 from returns.periods import Quarter
+from returns.selectors import QuarterRatings, quarter_lines, quarter_ratings
 from returns.values import parse_value
 from targets.models import Target, TargetSet, level_labels
 
 from .permissions import HasRequiredPermission
+from .return_serializers import (
+    ConflictSerializer,
+    LinesInvalidSerializer,
+    LinesPatchSerializer,
+    LinesUpdatedSerializer,
+    RatingsSerializer,
+    ReturnDetailSerializer,
+    ReturnLineSerializer,
+    ReturnOpenSerializer,
+    ReturnSerializer,
+    SubmitSerializer,
+    line_scope,
+)
 
 API_CHANNEL = "api"
 VIEW_PERMISSION = "returns.view_return"
 EDIT_PERMISSION = "returns.change_returnline"
 
-RATING_CHOICES = [rating.value for rating in Rating]
-STATUS_CHOICES = [choice.value for choice in ComparisonStatus]
 
+def ratings_payload(ratings: QuarterRatings) -> dict[str, Any]:
+    """The ratings document of one quarter (see RatingsSerializer for its shape): the stored
+    overall ratings and the stored lines, nothing rated here."""
+    lines = quarter_lines(refs=ratings.sub_regions, targets=ratings.targets, basis=ratings.basis)
 
-# ---------------------------------------------------------------------------------------------
-# Fields
-# ---------------------------------------------------------------------------------------------
-
-
-def decimal_text(value: Decimal | None) -> str | None:
-    """A decimal as the API writes it: a plain string without trailing zeros, or None."""
-    if value is None:
-        return None
-    normalised = value.normalize()
-    return "0" if normalised == 0 else f"{normalised:f}"
-
-
-@extend_schema_field(
-    {
-        "type": "string",
-        "format": "decimal",
-        "nullable": True,
-        "description": 'A decimal as a string without trailing zeros, e.g. "503" or "92.79".',
-        "example": "92.79",
-    }
-)
-class DecimalText(serializers.Field):
-    """Output only: a Decimal as a plain string ("503", "92.79"), null for None."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("read_only", True)
-        super().__init__(**kwargs)
-
-    def to_representation(self, value):
-        return decimal_text(value)
-
-
-@extend_schema_field(
-    {
-        "oneOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}],
-        "nullable": True,
-        "description": (
-            "A value as the papers write it, read by the target's measure: "
-            '"92.79", "92.79%", "£41,661k", "Performing well (3)", 3, "yes". '
-            "Strings are exact; null clears the value."
-        ),
-    }
-)
-class LooseValue(serializers.Field):
-    """Input only: a string, a number or a boolean, kept as text for ``parse_value``."""
-
-    default_error_messages = {"invalid": "Give the value as a string or a number."}
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("allow_null", True)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            return "yes" if data else "no"
-        if isinstance(data, int | float | Decimal):
-            return str(data)
-        if isinstance(data, str):
-            return data
-        self.fail("invalid")
-        return None  # pragma: no cover - fail() raises
-
-
-@extend_schema_field(
-    {"oneOf": [{"type": "string"}, {"type": "integer"}], "description": 'e.g. "5" or a code.'}
-)
-class TargetRef(serializers.Field):
-    """Input only: a target's number (string or integer) or its code."""
-
-    default_error_messages = {"invalid": "Name the target by its number or its code."}
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | str) or not str(data).strip():
-            self.fail("invalid")
-        return str(data).strip()
-
-
-class RatingField(serializers.ChoiceField):
-    """R, A, G, GREY or NA (the schema's component "Rating")."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=RATING_CHOICES, **kwargs)
-
-
-class ComparisonStatusField(serializers.ChoiceField):
-    """worse, within or better (the schema's component "ComparisonStatus")."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=STATUS_CHOICES, **kwargs)
-
-
-class ReturnStatusField(serializers.ChoiceField):
-    """draft, submitted, approved or returned (the schema's component "ReturnStatus")."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=ReturnStatus.values, **kwargs)
-
-
-class LineStateField(serializers.ChoiceField):
-    """value, awaiting, not_applicable or no_return (the schema's component "LineState")."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=LineState.values, **kwargs)
-
-
-def _enum_component(field_class, name: str, values: list[str], description: str):
-    """Document a choice field as one named enum component, referred to wherever it is used.
-
-    The same choice sets recur under many field names (rating, computed, manual, effective...):
-    as named components, drf-spectacular neither invents a name per field nor warns about it.
-    """
-
-    class Extension(OpenApiSerializerFieldExtension):
-        target_class = field_class
-
-        def get_name(self) -> str:
-            return name
-
-        def map_serializer_field(self, auto_schema, direction):
-            return {"type": "string", "enum": list(values), "description": description}
-
-    Extension.__name__ = Extension.__qualname__ = f"{name}FieldExtension"
-    return Extension
-
-
-_enum_component(
-    RatingField,
-    "Rating",
-    RATING_CHOICES,
-    "A RAG rating: R, A, G, GREY (awaiting data) or NA (the target does not apply).",
-)
-_enum_component(
-    ComparisonStatusField,
-    "ComparisonStatus",
-    STATUS_CHOICES,
-    "Where a value stands against its target and tolerance: worse, within or better.",
-)
-_enum_component(
-    ReturnStatusField, "ReturnStatus", ReturnStatus.values, "The sign-off status of a return."
-)
-_enum_component(
-    LineStateField,
-    "LineState",
-    LineState.values,
-    "What a line holds: a value, awaiting data, not applicable, or no return.",
-)
-
-
-# ---------------------------------------------------------------------------------------------
-# Serializers of returns
-# ---------------------------------------------------------------------------------------------
-
-
-class ReturnLineSerializer(serializers.ModelSerializer):
-    authority = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    authority_name = serializers.CharField(source="authority.name", read_only=True)
-    target = serializers.CharField(source="target.number", read_only=True)
-    target_code = serializers.CharField(source="target.code", read_only=True)
-    actual = DecimalText()
-    target_value = DecimalText()
-    state = LineStateField(read_only=True)
-    manual_rating = serializers.SerializerMethodField()
-    status = serializers.SerializerMethodField()
-    computed_rating = RatingField(read_only=True)
-    effective_rating = RatingField(read_only=True)
-    updated_by = serializers.SlugRelatedField(
-        slug_field="username",
-        read_only=True,
-        allow_null=True,
-        help_text="Username of who last changed the line.",
-    )
-
-    class Meta:
-        model = ReturnLine
-        fields = [
-            "id",
-            "authority",
-            "authority_name",
-            "target",
-            "target_code",
-            "state",
-            "actual",
-            "target_value",
-            "date_of_data",
-            "status",
-            "computed_rating",
-            "manual_rating",
-            "manual_reason",
-            "effective_rating",
-            "explanation",
-            "comment",
-            "source",
-            "changed_in_version",
-            "updated_at",
-            "updated_by",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(RatingField(allow_null=True))
-    def get_manual_rating(self, line: ReturnLine) -> str | None:
-        return line.manual_rating or None
-
-    @extend_schema_field(ComparisonStatusField(allow_null=True))
-    def get_status(self, line: ReturnLine) -> str | None:
-        return line.status or None
-
-
-class TransitionSerializer(serializers.ModelSerializer):
-    from_status = ReturnStatusField(read_only=True)
-    to_status = ReturnStatusField(read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-
-    class Meta:
-        model = Transition
-        fields = ["from_status", "to_status", "actor", "at", "comment"]
-        read_only_fields = fields
-
-
-class ReturnSerializer(serializers.ModelSerializer):
-    sub_region = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    sub_region_name = serializers.CharField(source="sub_region.name", read_only=True)
-    target_set = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    period = serializers.SerializerMethodField()
-    status = ReturnStatusField(read_only=True)
-
-    class Meta:
-        model = Return
-        fields = [
-            "id",
-            "sub_region",
-            "sub_region_name",
-            "target_set",
-            "period",
-            "status",
-            "version",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(serializers.CharField(help_text='e.g. "2009/10 Q3"'))
-    def get_period(self, return_obj: Return) -> str:
-        return return_obj.period.label
-
-
-class ReturnDetailSerializer(ReturnSerializer):
-    lines = ReturnLineSerializer(many=True, read_only=True)
-    transitions = TransitionSerializer(many=True, read_only=True)
-
-    class Meta(ReturnSerializer.Meta):
-        fields = [*ReturnSerializer.Meta.fields, "lines", "transitions"]
-        read_only_fields = fields
-
-
-class ReturnOpenSerializer(serializers.Serializer):
-    """Open (or find) a sub-region's return for a target set and quarter."""
-
-    sub_region = serializers.SlugRelatedField(
-        slug_field="slug", queryset=SubRegion.objects.all(), help_text="e.g. derbyshire"
-    )
-    target_set = serializers.SlugRelatedField(
-        slug_field="slug", queryset=TargetSet.objects.all(), help_text="e.g. stretch-targets"
-    )
-    period = serializers.CharField(help_text='A financial-year quarter, e.g. "2009/10 Q3".')
-
-    def validate_period(self, value: str) -> Quarter:
-        try:
-            return Quarter.parse(value)
-        except ValueError as error:
-            raise serializers.ValidationError(str(error)) from error
-
-
-class LineChangeSerializer(serializers.Serializer):
-    """One line to change; only the fields given change (see the module's docstring)."""
-
-    authority = serializers.CharField(help_text='Slug or name: "amber-valley", "Amber Valley BC"')
-    target = TargetRef()
-    actual = LooseValue()
-    target_value = LooseValue()
-    date_of_data = serializers.DateField(required=False, allow_null=True)
-    state = LineStateField(required=False)
-    manual_rating = RatingField(required=False, allow_null=True, allow_blank=True)
-    manual_reason = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    comment = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    source = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, max_length=300
-    )
-
-
-class LinesPatchSerializer(serializers.Serializer):
-    version = serializers.IntegerField(
-        min_value=1, help_text="The return's version the changes are based on (from GET)."
-    )
-    lines = LineChangeSerializer(many=True, allow_empty=False)
-
-
-class SubmitSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class LinesUpdatedSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = ReturnStatusField()
-    version = serializers.IntegerField()
-    changed = serializers.IntegerField(help_text="How many lines changed.")
-    unchanged = serializers.IntegerField(help_text="Lines sent that already held these values.")
-    lines = ReturnLineSerializer(many=True, help_text="The lines named, as they now are.")
-
-
-class LineErrorSerializer(serializers.Serializer):
-    index = serializers.IntegerField(help_text="Position of the line in the request.")
-    authority = serializers.CharField()
-    target = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class LinesInvalidSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    lines = LineErrorSerializer(many=True)
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Errors not tied to one line (e.g. the version).",
-    )
-
-
-class ConflictSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=["stale", "locked", "invalid_transition"])
-    detail = serializers.CharField()
-    status = ReturnStatusField(required=False)
-    version = serializers.IntegerField(required=False, help_text="The return's current version.")
-    changed = ReturnLineSerializer(
-        many=True, required=False, help_text="Stale: the lines changed since your version."
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Serializers of ratings (output only; the payload is built from returns.overall)
-# ---------------------------------------------------------------------------------------------
-
-
-class AuthorityRatingSerializer(serializers.Serializer):
-    authority = serializers.CharField(help_text="The authority's name.")
-    actual = DecimalText()
-    target_value = DecimalText()
-    status = ComparisonStatusField(allow_null=True)
-    computed = RatingField()
-    manual = RatingField(allow_null=True)
-    effective = RatingField()
-
-
-class OverallSerializer(serializers.Serializer):
-    rating = RatingField(
-        allow_null=True,
-        help_text="null when the returns alone cannot rate the target (comparison, undecided).",
-    )
-    explanation = serializers.CharField()
-
-
-class SubRegionRatingSerializer(serializers.Serializer):
-    sub_region = serializers.CharField(help_text="The sub-region's name.")
-    rating = RatingField(allow_null=True)
-    explanation = serializers.CharField()
-    authorities = AuthorityRatingSerializer(many=True)
-
-
-class TargetRatingSerializer(serializers.Serializer):
-    number = serializers.CharField()
-    code = serializers.CharField()
-    indicator = serializers.CharField(allow_null=True, help_text='e.g. "NI 179"; null if none.')
-    region = OverallSerializer()
-    sub_regions = SubRegionRatingSerializer(many=True)
-
-
-class RatingsSerializer(serializers.Serializer):
-    target_set = serializers.CharField(help_text="The target set's slug.")
-    period = serializers.CharField(help_text='e.g. "2009/10 Q3"')
-    targets = TargetRatingSerializer(many=True)
-
-
-def ratings_payload(overview: SetOverview) -> dict[str, Any]:
-    """The ratings document of one overview (see RatingsSerializer for its shape)."""
-    names = {ref.slug: ref.name for ref in overview.sub_regions}
-
-    def rating(value) -> str | None:
+    def code(value) -> str | None:
         return None if value is None else str(value)
 
     targets = []
-    for item in overview.targets:
+    for target in ratings.targets:
         sub_regions = []
-        for slug, overall in item.sub_regions.items():
+        for ref in ratings.sub_regions:
+            overall = ratings.sub_region(target.pk, ref)
             sub_regions.append(
                 {
-                    "sub_region": names[slug],
-                    "rating": rating(overall.rating),
+                    "sub_region": ref.name,
+                    "return_status": ref.return_status,
+                    "rating": code(overall.rating),
                     "explanation": overall.explanation,
+                    "reported": code(overall.reported),
+                    "reported_reason": overall.reported_reason,
+                    "differs": overall.differs,
                     "authorities": [
                         {
                             "authority": row.authority_name,
                             "actual": row.actual,
                             "target_value": row.target_value,
-                            "status": rating(row.status),
-                            "computed": rating(row.computed),
-                            "manual": rating(row.manual),
-                            "effective": rating(row.effective),
+                            "state": row.state,
+                            "status": code(row.status),
+                            "computed": code(row.computed),
+                            "manual": code(row.manual),
+                            "effective": code(row.effective),
+                            "counted": row.counted,
+                            "scope": line_scope(row.state, row.scope),
                         }
-                        for row in item.lines_by_sub_region[slug]
+                        for row in lines[target.pk][ref.slug]
                     ],
                 }
             )
+        region = (
+            ratings.region(target.pk, ratings.regions[0]) if len(ratings.regions) == 1 else None
+        )
         targets.append(
             {
-                "number": item.target.number,
-                "code": item.target.code,
-                "indicator": item.target.indicator or None,
+                "number": target.number,
+                "code": target.code,
+                "indicator": target.indicator or None,
                 "region": {
-                    "rating": rating(item.region.rating),
-                    "explanation": item.region.explanation,
+                    "rating": code(region.rating) if region else None,
+                    "explanation": region.explanation if region else "No region to rate.",
+                    "relevant": region.relevant if region else 0,
+                    "known": region.known if region else 0,
                 },
                 "sub_regions": sub_regions,
             }
         )
     return {
-        "target_set": overview.target_set.slug,
-        "period": overview.quarter.label,
+        "target_set": ratings.target_set.slug,
+        "period": ratings.quarter.label,
+        "basis": ratings.basis,
         "targets": targets,
     }
 
 
 # ---------------------------------------------------------------------------------------------
-# Permissions and helpers
+# Permissions and answers
 # ---------------------------------------------------------------------------------------------
 
 
 class ReturnsPermission(HasRequiredPermission):
     """Reading needs returns.view_return; writing also the programme manager's permission.
 
-    Whether the programme manager keeps the return's sub-region is checked on the return itself
-    (returns.permissions.can_edit_sub_region), by the views and again by returns.services.
+    Whether the programme manager keeps the return's sub-region is the services' to check.
     """
 
     def has_permission(self, request, view) -> bool:
@@ -592,51 +235,19 @@ def _detail_queryset(user):
     )
 
 
-def _require_edit(user, return_obj: Return) -> None:
-    if not return_permissions.can_edit_sub_region(user, return_obj.sub_region_id):
-        raise PermissionDenied("Only the programme manager of this sub-region may change it.")
-
-
-def _locked(return_obj: Return, detail: str | None = None) -> Response:
-    return Response(
-        {
-            "code": "locked",
-            "detail": detail
-            or (
-                f"The return is {return_obj.get_status_display().lower()}: it cannot change "
-                "until the Director returns it for changes or reopens it."
-            ),
-            "status": return_obj.status,
-        },
-        status=status.HTTP_409_CONFLICT,
-    )
-
-
-def _stale(return_id: int, *, base_version: int, detail: str | None = None) -> Response:
-    """409 naming the lines changed since ``base_version`` (as returns.services does)."""
+def _refused(error: ReturnLocked | StaleReturn | StepRefused, return_id: int) -> Response:
+    """409 from a service's structured refusal: its code, its message, and for a stale write
+    the lines changed meanwhile and the version to send next."""
     current = Return.objects.get(pk=return_id)
-    changed = list(
-        current.lines.filter(changed_in_version__gt=base_version)
-        .select_related("authority", "target", "updated_by")
-        .order_by("authority__name", "target__priority")
-    )
-    if detail is None:
-        count = len(changed)
-        detail = (
-            f"Someone else changed this return since version {base_version} (it is now at "
-            f"version {current.version}; {count} line{'s' if count != 1 else ''} changed). "
-            "Nothing of yours was saved: review their changes and send yours again."
-        )
-    return Response(
-        {
-            "code": "stale",
-            "detail": detail,
-            "status": current.status,
-            "version": current.version,
-            "changed": ReturnLineSerializer(changed, many=True).data,
-        },
-        status=status.HTTP_409_CONFLICT,
-    )
+    body: dict[str, Any] = {
+        "code": error.code,
+        "detail": " ".join(error.messages),
+        "status": current.status,
+    }
+    if isinstance(error, StaleReturn):
+        body["version"] = error.current_version
+        body["changed"] = ReturnLineSerializer(error.changed, many=True).data
+    return Response(body, status=status.HTTP_409_CONFLICT)
 
 
 _RETURN_PARAMETERS = [
@@ -724,15 +335,15 @@ class ReturnListCreate(generics.ListCreateAPIView):
         data = ReturnOpenSerializer(data=request.data)
         if not data.is_valid():
             return _bad_request(data.errors)
-        sub_region = data.validated_data["sub_region"]
-        if not return_permissions.can_edit_sub_region(request.user, sub_region.pk):
-            raise PermissionDenied("You may only open the returns of your own sub-region.")
-        return_obj, created = services.open_return(
-            sub_region=sub_region,
-            target_set=data.validated_data["target_set"],
-            quarter=data.validated_data["period"],
-            actor=request.user,
-        )
+        try:
+            return_obj, created = services.open_return(
+                sub_region=data.validated_data["sub_region"],
+                target_set=data.validated_data["target_set"],
+                quarter=data.validated_data["period"],
+                actor=request.user,
+            )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
         detail = _detail_queryset(request.user).get(pk=return_obj.pk)
         return Response(
             ReturnDetailSerializer(detail).data,
@@ -774,21 +385,17 @@ class ReturnLinesUpdate(APIView):
     )
     def patch(self, request, pk: int):
         return_obj = get_object_or_404(_visible_returns(request.user), pk=pk)
-        _require_edit(request.user, return_obj)
         body = LinesPatchSerializer(data=request.data)
         if not body.is_valid():
             return _invalid_body(body.errors)
         version = body.validated_data["version"]
-        if not return_obj.is_editable:
-            return _locked(return_obj)
-        if return_obj.version != version:
-            return _stale(return_obj.pk, base_version=version)
-
-        reader = _LineReader(return_obj)
-        changes, keys, line_errors = reader.read(body.validated_data["lines"])
-        if line_errors:
-            return _lines_invalid(line_errors)
         try:
+            # Refused before the lines are read: a stale or locked write hears it first.
+            services.check_writable(return_obj=return_obj, actor=request.user, base_version=version)
+            reader = _LineReader(return_obj)
+            changes, keys, line_errors = reader.read(body.validated_data["lines"])
+            if line_errors:
+                return _lines_invalid(line_errors)
             result = services.update_lines(
                 return_obj=return_obj,
                 changes=changes,
@@ -796,11 +403,11 @@ class ReturnLinesUpdate(APIView):
                 channel=API_CHANNEL,
                 base_version=version,
             )
-        except services.ReturnLocked as error:
-            return _locked(Return.objects.get(pk=return_obj.pk), error.messages[0])
-        except services.StaleReturn as error:
-            return _stale(return_obj.pk, base_version=version, detail=error.messages[0])
-        except DjangoValidationError as error:
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+        except (ReturnLocked, StaleReturn) as error:
+            return _refused(error, return_obj.pk)
+        except InvalidLines as error:
             return _lines_invalid(reader.service_errors(error))
 
         lines = (
@@ -841,8 +448,6 @@ class ReturnSubmit(APIView):
     )
     def post(self, request, pk: int):
         return_obj = get_object_or_404(_visible_returns(request.user), pk=pk)
-        if not return_permissions.can_submit(request.user, return_obj):
-            raise PermissionDenied("Only the programme manager of this sub-region submits it.")
         body = SubmitSerializer(data=request.data)
         if not body.is_valid():
             return _bad_request(body.errors)
@@ -850,15 +455,10 @@ class ReturnSubmit(APIView):
             services.submit_return(
                 return_obj=return_obj, actor=request.user, comment=body.validated_data["comment"]
             )
-        except DjangoValidationError as error:
-            return Response(
-                {
-                    "code": "invalid_transition",
-                    "detail": " ".join(error.messages),
-                    "status": Return.objects.get(pk=return_obj.pk).status,
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from error
+        except StepRefused as error:
+            return _refused(error, return_obj.pk)
         detail = _detail_queryset(request.user).get(pk=return_obj.pk)
         return Response(ReturnDetailSerializer(detail).data)
 
@@ -876,6 +476,13 @@ class RatingsView(APIView):
             ),
             OpenApiParameter(
                 "period", str, required=True, description='Quarter, e.g. "2009/10 Q3".'
+            ),
+            OpenApiParameter(
+                "basis",
+                str,
+                enum=Basis.values,
+                description="approved (approved returns only) or all; by default the Board "
+                "sees approved returns, the Director and programme managers all of them.",
             ),
         ],
         responses={200: RatingsSerializer, 400: _ERRORS},
@@ -901,17 +508,22 @@ class RatingsView(APIView):
             errors["period"] = ['Give the quarter: ?period=2009/10 Q3 (written "2009/10 Q3").']
         else:
             quarter = _period_param(errors, params["period"])
+        basis = params.get("basis") or default_basis(request.user)
+        if basis not in Basis.values:
+            errors["basis"] = [f'No basis "{basis}": give approved or all.']
         if errors or target_set is None or quarter is None:
             return _bad_request(errors)
-        overview = overall_ratings(user=request.user, target_set=target_set, quarter=quarter)
-        return Response(RatingsSerializer(ratings_payload(overview)).data)
+        ratings = quarter_ratings(
+            user=request.user, target_set=target_set, quarter=quarter, basis=basis
+        )
+        return Response(RatingsSerializer(ratings_payload(ratings)).data)
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading the lines of a PATCH
 # ---------------------------------------------------------------------------------------------
 
-_CLEARABLE_TEXT = ("manual_reason", "comment", "source")
+_CLEARABLE_TEXT = ("manual_reason", "state_reason", "comment", "source")
 
 
 def _invalid_body(errors) -> Response:
@@ -950,26 +562,23 @@ def _lines_invalid(line_errors: list[dict], other: dict | None = None) -> Respon
 
 
 class _LineReader:
-    """Resolves the authorities and targets a PATCH names and reads its values by measure."""
+    """Reads a PATCH's lines: the authorities and targets they name (returns.naming, as the
+    importer reads them) and their values by measure (returns.values)."""
 
     def __init__(self, return_obj: Return) -> None:
         self.return_obj = return_obj
         self.resolver = AuthorityResolver()
-        targets = (
+        targets = list(
             Target.objects.filter(target_set=return_obj.target_set_id)
             .select_related("measure")
             .prefetch_related("measure__levels")
         )
-        self.targets_by_number: dict[str, Target] = {}
-        self.targets_by_code: dict[str, Target] = {}
-        for target in targets:
-            self.targets_by_number[target.number] = target
-            self.targets_by_code[target.code.casefold()] = target
+        self.targets = TargetNames(targets)
         self.lines = {
             (row["authority_id"], row["target_id"]): row
             for row in return_obj.lines.values("authority_id", "target_id", "state", "actual")
         }
-        self.index_of_prefix: dict[str, tuple[int, str, str]] = {}
+        self.index_of_key: dict[tuple[int, int], tuple[int, str, str]] = {}
 
     def read(self, items: list[dict]):
         changes: dict[tuple[int, int], dict[str, Any]] = {}
@@ -982,12 +591,7 @@ class _LineReader:
             key = None
             if authority is not None and target is not None:
                 key = (authority.pk, target.pk)
-                if key not in self.lines:
-                    problems.setdefault("target", []).append(
-                        f"This return has no line for {authority.name} against target "
-                        f"{target.number}: the target does not apply to it."
-                    )
-                elif key in changes:
+                if key in changes:
                     problems.setdefault("target", []).append(
                         f"{authority.name} against target {target.number} is named twice."
                     )
@@ -1002,64 +606,42 @@ class _LineReader:
                     }
                 )
                 continue
-            if key is None or authority is None or target is None:  # pragma: no cover
-                continue  # a problem was recorded above
+            if key is None:  # pragma: no cover - a problem was recorded above
+                continue
             changes[key] = values
             keys.append(key)
-            self.index_of_prefix[f"{authority.short_name} / {target.number} / "] = (
-                index,
-                str(item["authority"]),
-                str(item["target"]),
-            )
+            self.index_of_key[key] = (index, str(item["authority"]), str(item["target"]))
         return changes, keys, errors
 
-    def service_errors(self, error: DjangoValidationError) -> list[dict]:
-        """Map returns.services' "<authority> / <number> / <field>" errors back to lines."""
+    def service_errors(self, error: InvalidLines) -> list[dict]:
+        """The service's problems, each on the line of the request it concerns."""
         by_index: dict[int, dict] = {}
-        for name, messages in error.message_dict.items():
-            for prefix, (index, authority, target) in self.index_of_prefix.items():
-                if name.startswith(prefix):
-                    entry = by_index.setdefault(
-                        index,
-                        {"index": index, "authority": authority, "target": target, "errors": {}},
-                    )
-                    entry["errors"].setdefault(name[len(prefix) :], []).extend(messages)
-                    break
-            else:
-                entry = by_index.setdefault(
-                    -1, {"index": -1, "authority": "", "target": "", "errors": {}}
-                )
-                entry["errors"].setdefault(name, []).extend(messages)
+        for problem in error.problems:
+            index, authority, target = self.index_of_key.get(
+                (problem.authority_id, problem.target_id), (-1, "", "")
+            )
+            entry = by_index.setdefault(
+                index, {"index": index, "authority": authority, "target": target, "errors": {}}
+            )
+            entry["errors"].setdefault(problem.field, []).append(problem.message)
         return [by_index[index] for index in sorted(by_index)]
 
     def _authority(self, name: str, problems: dict[str, list[str]]):
-        sub_region = self.return_obj.sub_region
-        found = self.resolver.candidates(name, sub_region=sub_region)
-        if not found:
-            problems.setdefault("authority", []).append(f'No authority is called "{name}".')
+        found = find_authority(self.resolver, name, self.return_obj.sub_region)
+        if isinstance(found, str):
+            problems.setdefault("authority", []).append(found)
             return None
-        if len(found) > 1:
-            names = "; ".join(authority.name for authority in found)
-            problems.setdefault("authority", []).append(
-                f'"{name}" could mean several authorities ({names}): use the slug.'
-            )
-            return None
-        authority = found[0]
-        if authority.sub_region_id != sub_region.pk:
-            problems.setdefault("authority", []).append(
-                f"{authority.name} is not in {sub_region.name}: this return is {sub_region.name}'s."
-            )
-            return None
-        return authority
+        return found
 
     def _target(self, ref: str, problems: dict[str, list[str]]):
-        target = self.targets_by_number.get(ref) or self.targets_by_code.get(ref.casefold())
-        if target is None:
+        found = self.targets.find(ref)
+        if len(found) != 1:
             problems.setdefault("target", []).append(
                 f'No target "{ref}" in {self.return_obj.target_set.title}: give its number '
-                f"({', '.join(self.targets_by_number)}) or its code."
+                f"({', '.join(self.targets.numbers)}), its code or its indicator."
             )
-        return target
+            return None
+        return found[0]
 
     def _values(self, item, target, key, problems: dict[str, list[str]]) -> dict[str, Any]:
         values: dict[str, Any] = {}

@@ -46,7 +46,7 @@ def test_targets_of_a_set_carry_measure_rule_and_lineage(api):
     assert [row["code"] for row in body] == ["st-05"]
     assert body[0]["replaces"] == ["s08-19"]
     assert body[0]["measure"]["kind"] == "percentage"
-    assert body[0]["rule_text"].startswith("Met when all authorities reach 95%")
+    assert body[0]["rule_text"].startswith("Met when all authorities are at least 95%")
 
 
 def test_target_sets_list_counts_targets(api):

@@ -299,13 +299,17 @@ def test_patching_lines_records_history_with_the_api_channel_and_the_user(client
     assert (body["changed"], body["unchanged"]) == (2, 0)
     lines = {line["target"]: line for line in body["lines"]}
     assert lines["8"]["actual"] == "92.79"
-    assert lines["8"]["target_value"] == "95"
+    # The return gave no target value, so none is shown as the return's: the rule uses the
+    # target's threshold.
+    assert lines["8"]["target_value"] is None
     assert lines["8"]["state"] == "value"
     assert lines["8"]["status"] == "worse"
     assert lines["8"]["computed_rating"] == "A"
     assert lines["8"]["manual_rating"] is None
     assert lines["5"]["actual"] == "2"
-    assert (lines["5"]["manual_rating"], lines["5"]["effective_rating"]) == ("R", "R")
+    # The rule rates level 2 against level 3 Amber: the hand rating is kept beside it, and
+    # the rule's rating is the one that counts.
+    assert (lines["5"]["manual_rating"], lines["5"]["effective_rating"]) == ("R", "A")
     assert lines["5"]["updated_by"] == "pm"
 
     line = ReturnLine.objects.get(
@@ -389,7 +393,7 @@ def test_a_submitted_return_is_locked(client, world):
     assert submitted.json()["status"] == "submitted"
     assert submitted.json()["transitions"][-1]["actor"] == "pm"
     assert again.status_code == 409
-    assert again.json()["code"] == "invalid_transition"
+    assert again.json()["code"] == "step_refused"
     assert changed.status_code == 409
     assert changed.json() == {
         "code": "locked",
@@ -422,13 +426,35 @@ def test_bad_lines_are_reported_one_by_one_and_nothing_is_saved(client, world):
     assert response.status_code == 400
     body = response.json()
     errors = {entry["index"]: entry["errors"] for entry in body["lines"]}
-    assert set(errors) == {0, 1, 2, 3, 4}
-    assert "No authority" in errors[0]["authority"][0]
-    assert "not in Derbyshire" in errors[1]["authority"][0]
+    # Index 3 (a county line for a district target) is not an error: it is kept outside scope.
+    assert set(errors) == {0, 1, 2, 4}
+    assert "not an authority we know" in errors[0]["authority"][0]
+    assert "not to Derbyshire" in errors[1]["authority"][0]
     assert "over 100%" in errors[2]["actual"][0]
-    assert "does not apply" in errors[3]["target"][0]
     assert 'No target "99"' in errors[4]["target"][0]
     assert world.return_of("derbyshire").version == derbyshire.version
+
+
+def test_a_line_outside_the_targets_scope_is_kept_and_not_counted(client, world):
+    client = sign_in(client, PROGRAMME_MANAGER, world)
+    derbyshire = world.return_of("derbyshire")
+
+    response = patch(
+        client,
+        derbyshire,
+        {
+            "version": derbyshire.version,
+            "lines": [{"authority": "derbyshire-cc", "target": "7", "actual": "1,038"}],
+        },
+    )
+
+    assert response.status_code == 200, response.content
+    line = next(
+        line
+        for line in response.json()["lines"]
+        if (line["authority"], line["target"]) == ("derbyshire-cc", "7")
+    )
+    assert (line["actual"], line["scope"], line["counted"]) == ("1038", "outside", False)
 
 
 def test_a_manual_rating_without_reason_is_refused_by_the_service(client, world):
@@ -579,29 +605,46 @@ def test_the_ratings_document_has_exactly_the_documented_shape(client, world):
         channel="test",
     )
 
-    response = sign_in(client, BOARD_MEMBER, world).get(
-        reverse("api-ratings"), {"target_set": "stretch-targets", "period": "2009/10 Q3"}
-    )
+    board = sign_in(client, BOARD_MEMBER, world)
+    query = {"target_set": "stretch-targets", "period": "2009/10 Q3"}
+    signed_off_only = board.get(reverse("api-ratings"), query).json()
+    response = board.get(reverse("api-ratings"), {**query, "basis": "all"})
 
+    # A Board member reads signed-off returns unless they ask for all of them: these are drafts.
+    assert signed_off_only["basis"] == "approved"
+    assert {t["region"]["rating"] for t in signed_off_only["targets"]} == {"GREY"}
     assert response.status_code == 200
     body = response.json()
-    assert list(body) == ["target_set", "period", "targets"]
+    assert list(body) == ["target_set", "period", "basis", "targets"]
+    assert body["basis"] == "all"
     assert (body["target_set"], body["period"]) == ("stretch-targets", "2009/10 Q3")
     assert [t["number"] for t in body["targets"]] == ["5", "7", "8"]
     for target in body["targets"]:
         assert list(target) == ["number", "code", "indicator", "region", "sub_regions"]
-        assert list(target["region"]) == ["rating", "explanation"]
+        assert list(target["region"]) == ["rating", "explanation", "relevant", "known"]
         for sub_region in target["sub_regions"]:
-            assert list(sub_region) == ["sub_region", "rating", "explanation", "authorities"]
+            assert list(sub_region) == [
+                "sub_region",
+                "return_status",
+                "rating",
+                "explanation",
+                "reported",
+                "reported_reason",
+                "differs",
+                "authorities",
+            ]
             for authority in sub_region["authorities"]:
                 assert list(authority) == [
                     "authority",
                     "actual",
                     "target_value",
+                    "state",
                     "status",
                     "computed",
                     "manual",
                     "effective",
+                    "counted",
+                    "scope",
                 ]
     by_number = {t["number"]: t for t in body["targets"]}
     efficiency = by_number["7"]
@@ -618,10 +661,13 @@ def test_the_ratings_document_has_exactly_the_documented_shape(client, world):
             "authority": "Boston Borough Council",
             "actual": "503",
             "target_value": "913",
+            "state": "value",
             "status": "worse",
             "computed": "R",
             "manual": None,
             "effective": "R",
+            "counted": True,
+            "scope": "in",
         }
     ]
     invoices = by_number["8"]["sub_regions"][0]
@@ -630,11 +676,14 @@ def test_the_ratings_document_has_exactly_the_documented_shape(client, world):
     assert amber_valley == {
         "authority": "Amber Valley Borough Council",
         "actual": "92.79",
-        "target_value": "95",
+        "target_value": None,
+        "state": "value",
         "status": "worse",
         "computed": "A",
         "manual": None,
         "effective": "A",
+        "counted": True,
+        "scope": "in",
     }
     use_of_resources = by_number["5"]["sub_regions"][0]["authorities"]
     assert [(a["computed"], a["manual"], a["effective"]) for a in use_of_resources] == [
