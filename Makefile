@@ -96,6 +96,7 @@ run: deps-run
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_reference_data
 	$(MANAGE) setup_demo
+	$(MANAGE) rebuild_ratings
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # ---------------------------------------------------------------- checks

@@ -9,6 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from authorities.reference import FixtureError, load_authorities
+from returns import services
+from returns.rerating import rerate_targets
+from targets.models import Target
 from targets.reference import load_measures, load_target_sets
 
 # The known sets in the order they were written; any other file in target_sets/ follows them.
@@ -47,10 +50,32 @@ class Command(BaseCommand):
                     load_measures(path=measures_path),
                     *load_target_sets(paths=set_paths),
                 ]
+                rerated = self._rerate(summaries)
         except FixtureError as error:
             raise CommandError(str(error)) from error
         for summary in summaries:
             self.stdout.write(str(summary))
+        if rerated:
+            self.stdout.write(rerated)
+
+    @staticmethod
+    def _rerate(summaries) -> str:
+        """A fixture that changes a target's rule re-rates its lines, recorded like any rule
+        change (returns.rerating), in the same transaction as the load."""
+        codes = set().union(*(summary.rules_changed for summary in summaries))
+        targets = list(Target.objects.filter(code__in=codes))
+        if not targets:
+            return ""
+        records = rerate_targets(
+            targets=targets,
+            actor=services.system_actor(),
+            reason="the reference data (fixtures) changed the rule",
+            changes={"fixtures": ["", "reloaded"]},
+        )
+        changed = sum(record.lines_changed for record in records)
+        return (
+            f"Re-rated the lines of {len(records)} target(s) whose rule changed: {changed} changed."
+        )
 
     @staticmethod
     def _target_set_paths(directory: Path) -> list[Path]:
