@@ -58,7 +58,7 @@ from authorities.resolve import AuthorityResolver
 from targets.models import MeasureKind, Target, TargetSet, level_labels, rating_rule
 from targets.rules import target_applies
 
-from . import permissions, services
+from . import permissions, services, upload_limits
 from . import values as value_parser
 from .models import LineState, Rating, Return, ReturnLine, ReturnStatus
 from .periods import Quarter
@@ -269,9 +269,10 @@ def read_table(
         )
     suffix = PurePath(filename).suffix.casefold()
     if suffix == ".csv":
-        raw_rows = _read_csv(content)
+        raw_rows = upload_limits.bounded_rows(_read_csv(content), error=ImportFileError)
     elif suffix in {".xlsx", ".xlsm"}:
-        raw_rows = _read_xlsx(content)
+        upload_limits.check_workbook(content, error=ImportFileError)  # before openpyxl sees it
+        raw_rows = upload_limits.bounded_rows(_read_xlsx(content), error=ImportFileError)
     elif suffix == ".xls":
         raise ImportFileError(
             "Old Excel workbooks (.xls) cannot be read: save the file as .xlsx or as CSV."
