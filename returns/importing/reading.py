@@ -12,6 +12,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import PurePath
 
+from .. import upload_limits
+
 COLUMNS = (
     "sub_region",
     "authority",
@@ -98,9 +100,10 @@ def read_table(
         )
     suffix = PurePath(filename).suffix.casefold()
     if suffix == ".csv":
-        raw_rows = _read_csv(content)
+        raw_rows = upload_limits.bounded_rows(_read_csv(content), error=ImportFileError)
     elif suffix in {".xlsx", ".xlsm"}:
-        raw_rows = _read_xlsx(content)
+        upload_limits.check_workbook(content, error=ImportFileError)  # before openpyxl sees it
+        raw_rows = upload_limits.bounded_rows(_read_xlsx(content), error=ImportFileError)
     elif suffix == ".xls":
         raise ImportFileError(
             "Old Excel workbooks (.xls) cannot be read: save the file as .xlsx or as CSV."

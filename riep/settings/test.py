@@ -21,4 +21,5 @@ WHITENOISE_USE_FINDERS = True
 # waits for the lock instead, as SQLite does in `make run`.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-riep.sqlite3")}  # noqa: F405
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30  # noqa: F405
+    # Base settings take the write lock at BEGIN (transaction_mode IMMEDIATE); wait longer here.
+    DATABASES["default"]["OPTIONS"]["timeout"] = 30  # noqa: F405

@@ -1,13 +1,22 @@
 """`setup_demo` creates or updates the demo users, only where demo data is allowed."""
 
 import pytest
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate as django_authenticate
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from authorities.roles import PROGRAMME_MANAGER, sub_region_of
 from riep.demo import DEMO_USERS, ensure_demo_users
 from tests.factories import SubRegionFactory
+
+
+def authenticate(**credentials):
+    """Sign in as the login page does: with a request (django-axes needs its address)."""
+    request = RequestFactory().post("/accounts/login/")
+    return django_authenticate(request, **credentials)
+
 
 SRPS = [
     "derbyshire",

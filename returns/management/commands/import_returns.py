@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -5,6 +6,23 @@ from django.db import transaction
 
 from returns import importing, services
 from returns.management import command_user
+
+# C0 and C1 control characters (ESC starts a terminal escape sequence), DEL, and the Unicode
+# marks that reorder text on screen. A file's cells are quoted in the report: printed raw they
+# could clear the operator's screen, rewrite earlier lines or retitle the terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character shown as an escape: ESC as ``\\x1b``."""
+    return _CONTROL.sub(
+        lambda match: (
+            f"\\x{ord(match.group()):02x}"
+            if ord(match.group()) <= 0xFF
+            else f"\\u{ord(match.group()):04x}"
+        ),
+        text,
+    )
 
 
 class Command(BaseCommand):
@@ -30,7 +48,9 @@ class Command(BaseCommand):
                 # One byte more than the cap, so that the importer can say the file is too big.
                 content = handle.read(importing.MAX_BYTES + 1)
         except OSError as error:
-            raise CommandError(f"Cannot read {file}: {error.strerror or error}.") from error
+            raise CommandError(
+                printable(f"Cannot read {file}: {error.strerror or error}.")
+            ) from error
         # One transaction: a refused file leaves no trace at all, not even the system actor.
         with transaction.atomic():
             actor = (
@@ -43,6 +63,7 @@ class Command(BaseCommand):
             )
             if report.errors or dry_run:
                 transaction.set_rollback(True)
+        lines = "\n".join(printable(line) for line in report.lines())
         if report.errors:
-            raise CommandError("\n".join(report.lines()))
-        self.stdout.write("\n".join(report.lines()))
+            raise CommandError(lines)
+        self.stdout.write(lines)
