@@ -73,6 +73,13 @@ def worker_process(tmp_path: Path, *args: str) -> Iterator[subprocess.Popen]:
         log.close()
 
 
+def dead_pid() -> int:
+    """The id of a process that has just ended."""
+    process = subprocess.Popen(["true"])  # noqa: S607
+    process.wait()
+    return process.pid
+
+
 def wait_for(condition: Callable[[], object], *, timeout: float, what: str, log: Path | None = None):
     """Poll ``condition`` every 20 ms until it returns something true; that value."""
     deadline = time.monotonic() + timeout

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -22,6 +21,7 @@ from reports.models import BuildKind, BuildStatus, IssuedPaper, PaperBuild, Work
 from reports.papers import background, builds
 from reports.papers.render import Pdf
 from tests.reports import test_papers_support as support
+from tests.worker_support import dead_pid
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +29,6 @@ pytestmark = pytest.mark.django_db
 fast_pdf = support.fast_pdf
 small = support.small
 sync_builds = support.sync_builds
-
-
-def dead_pid() -> int:
-    """The id of a process that has just ended."""
-    process = subprocess.Popen(["true"])  # noqa: S607
-    process.wait()
-    return process.pid
 
 
 def test_a_sync_build_records_its_pdf_pages_and_checksum(small, sync_builds):
