@@ -24,6 +24,7 @@ from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.decorators.http import require_GET
 
+from . import worker
 from .markdown import numbered_paragraphs
 from .models import (
     AgendaItem,
@@ -35,7 +36,6 @@ from .models import (
     PaperBuild,
 )
 from .papers import background, exports, services
-from . import worker
 from .papers.forms import AgendaItemForm, MeetingForm, PaperForm, SectionFormSet, VersionForm
 from .papers.issuing import restatements
 from .papers.render import render_html

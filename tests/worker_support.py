@@ -80,7 +80,9 @@ def dead_pid() -> int:
     return process.pid
 
 
-def wait_for(condition: Callable[[], object], *, timeout: float, what: str, log: Path | None = None):
+def wait_for(
+    condition: Callable[[], object], *, timeout: float, what: str, log: Path | None = None
+):
     """Poll ``condition`` every 20 ms until it returns something true; that value."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -21,9 +21,9 @@ Decisions
   soon as it can no longer finish: the process that claimed it (``runner``, "host:pid") is gone
   from this host, or nothing has been heard of it (progress, worker heartbeat) for
   ``TASK_WORKER_STALE_SECONDS``; or, while queued, its task is gone or ended, or was taken by a
-  worker that is dead. Every status page and every issue calls it, so a Director never waits on a dead worker and
-  can try again at once; issuing is never blocked by a dead build. A worker calls
-  ``settle_unfinished`` when it starts, after ``reports.worker.recover``.
+  worker that is dead. Every status page and every issue calls it, so a Director never waits
+  on a dead worker and can try again at once; issuing is never blocked by a dead build. A
+  worker calls ``settle_unfinished`` when it starts, after ``reports.worker.recover``.
 * **Inline** (``inline=True``): the management command builds in its own process, without
   the queue.
 """
@@ -132,9 +132,7 @@ def export_in_background(lines: int) -> bool:
     return lines > settings.BOARD_EXPORT_INLINE_MAX_LINES
 
 
-def start_export(
-    paper: Paper, *, fmt: str, user, issued: IssuedPaper | None = None
-) -> PaperBuild:
+def start_export(paper: Paper, *, fmt: str, user, issued: IssuedPaper | None = None) -> PaperBuild:
     """Have the worker make the Excel or CSV of a draft (as ``user`` sees it) or of an issue."""
     if fmt not in (BuildKind.XLSX, BuildKind.CSV):
         raise ValueError(f"Not an export format: {fmt!r}")

@@ -104,7 +104,9 @@ class _Progress:
 
     def sheets(self, done: int, total: int) -> None:
         """The workbook's sheets, from 40% (the data gathered) to 90% (all written)."""
-        self.set(40 + int(50 * done / max(total, 1)), f"Writing sheet {done} of {total}", force=False)
+        self.set(
+            40 + int(50 * done / max(total, 1)), f"Writing sheet {done} of {total}", force=False
+        )
 
 
 def _expected_pages(build: PaperBuild) -> int:

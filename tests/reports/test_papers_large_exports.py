@@ -119,7 +119,9 @@ def test_a_large_workbook_shows_its_sheets_as_progress(small, large, monkeypatch
 def test_render_xlsx_tells_each_sheet(small):
     calls = []
 
-    render_xlsx(build_snapshot(small.paper, user=small.director), progress=lambda *a: calls.append(a))
+    render_xlsx(
+        build_snapshot(small.paper, user=small.director), progress=lambda *a: calls.append(a)
+    )
 
     assert calls == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
 

@@ -35,15 +35,26 @@ from reports.papers import background
 
 logger = logging.getLogger("reports.worker")
 
-_SIGNALS = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGQUIT] if hasattr(signal, "SIGQUIT") else [])
+_SIGNALS = [signal.SIGINT, signal.SIGTERM] + (
+    [signal.SIGQUIT] if hasattr(signal, "SIGQUIT") else []
+)
 
 
 class _OnePollIsNotTheEnd(logging.Filter):
-    """The library's batch mode logs "No more tasks to run ... exiting gracefully" when the
-    queue is empty; here that is the end of one poll, not of the worker."""
+    """The library's Worker logs "Starting worker ..." when it starts, and in batch mode "No
+    more tasks to run ... exiting gracefully" when the queue is empty; here each poll is a
+    start and an end: only the first start is worth a line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = False
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("No more tasks to run")
+        message = record.getMessage()
+        if message.startswith("Starting worker"):
+            first, self.started = not self.started, True
+            return first
+        return not message.startswith("No more tasks to run")
 
 
 class Worker(library.Worker):
