@@ -26,6 +26,10 @@ if (($# == 0 || $# % 2)); then
   echo "usage: $0 NAME 'COMMAND' [NAME 'COMMAND' ...]" >&2
   exit 2
 fi
+if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] < 501)); then
+  echo "supervise: needs bash 5.1 or later (wait -n -p); this is $BASH_VERSION" >&2
+  exit 2
+fi
 grace="${STOP_GRACE:-10}"
 export PYTHONUNBUFFERED=1 # the commands' output as it comes, not in blocks
 

@@ -22,11 +22,22 @@ SUPERVISE = str(ROOT / "scripts" / "supervise.sh")
 
 
 def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+    """Whether the process has ended (within 5 s); a zombie not yet reaped by whoever inherited
+    it has ended too."""
+
+    def ended() -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        return state in {"Z", "X"}
+
+    deadline = time.monotonic() + 5
+    while not ended():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _pid(path: Path) -> int:

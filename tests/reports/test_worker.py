@@ -120,3 +120,44 @@ def test_recover_fails_the_running_tasks_of_dead_workers_only():
     assert orphan.exception_class_path == "reports.worker.WorkerLost"
     assert "Worker dead stopped while running this task" in orphan.traceback
     assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["alive"]
+
+
+def test_the_admin_lists_the_workers_and_whether_they_are_alive(client, django_user_model):
+    _heartbeat("w-alive")
+    _heartbeat("w-dead", pid=dead_pid())
+    client.force_login(django_user_model.objects.create_superuser("root", "r@example.org", "pw"))
+
+    html = client.get("/admin/reports/workerheartbeat/").content.decode()
+
+    assert "w-alive" in html
+    assert "w-dead" in html
+    assert html.count('alt="True"') == 1
+    assert html.count('alt="False"') == 1
+
+
+def test_the_upgrade_fails_the_builds_left_by_the_old_threads(small_world_build):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("reports.migrations.0003_tasks_and_exports")
+
+    migration.fail_thread_builds(apps, None)
+
+    small_world_build.refresh_from_db()
+    assert small_world_build.status == "failed"
+    assert small_world_build.error == (
+        "The build was interrupted by an upgrade of the server. Try again."
+    )
+
+
+@pytest.fixture
+def small_world_build(db):
+    from reports.models import PaperBuild
+    from reports.papers import background
+    from tests.reports.test_papers_support import make_small_world
+
+    world = make_small_world()
+    build = background.start_build(world.paper, user=world.director)
+    PaperBuild.objects.filter(pk=build.pk).update(status="running", task_id="")
+    return build
