@@ -1,6 +1,7 @@
 # East Midlands RIEP improvement targets: everyday commands.
 #
 #   make run     install what is missing, migrate, load reference + demo data, serve on :$(PORT)
+#                with the task worker beside the web server
 #   make test    lint, then the whole pytest suite on SQLite and again on a throwaway PostgreSQL 15
 #   make lint    ruff check + ruff format --check
 #   make bench   benchmarks
@@ -47,7 +48,7 @@ test-sqlite test-postgres: export DJANGO_SETTINGS_MODULE := $(TEST_SETTINGS)
 	deps-run deps-test system-run system-test test-sqlite test-postgres
 
 help:
-	@echo "make run      serve the demo on http://127.0.0.1:$(PORT)/ (SQLite under var/ unless DATABASE_URL)"
+	@echo "make run      serve the demo on http://127.0.0.1:$(PORT)/ with its task worker (SQLite under var/ unless DATABASE_URL)"
 	@echo "make test     lint + pytest on SQLite + pytest on a throwaway PostgreSQL 15"
 	@echo "make lint     ruff check . && ruff format --check ."
 	@echo "make bench    benchmarks"
@@ -91,13 +92,17 @@ deps-test: system-test $(DEV_STAMP) $(NODE_STAMP)
 # ---------------------------------------------------------------- the demo
 
 # DEMO_PASSWORD and DATABASE_URL, if set, pass through the environment to the commands.
+# The web server and the task worker (PDFs, issues, large exports) run side by side under
+# scripts/supervise.sh: Ctrl-C stops both, and either one exiting stops the other.
 run: deps-run
 	mkdir -p var
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_reference_data
 	$(MANAGE) setup_demo
 	$(MANAGE) rebuild_ratings
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	scripts/supervise.sh \
+	  web "$(MANAGE) runserver 127.0.0.1:$(PORT)" \
+	  worker "$(MANAGE) db_worker"
 
 # ---------------------------------------------------------------- checks
 

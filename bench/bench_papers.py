@@ -12,7 +12,7 @@ East Midlands, 12 quarters of returns of every target set, 2006/07 Q4 to 2009/10
    matrices, the explanations, the trend over 4 quarters, manual ratings, comments, the key):
    about 20 A4 pages. Timed, as the median of ``--runs`` runs after one warm-up:
 
-   * the app's total: ``builds.start_build(..., inline=True)``, as the background build does
+   * the app's total: ``background.start_build(..., inline=True)``, as the task worker does
      it: the snapshot (the dashboards' builders), the PaperBuild row, the HTML, WeasyPrint, the
      PDF stored on the row;
    * the baseline: WeasyPrint alone rendering the same saved HTML with the same stylesheet
@@ -130,14 +130,14 @@ def _time_pack(runs: int) -> dict:
     from weasyprint import CSS, HTML
 
     from reports.models import PaperBuild
-    from reports.papers import builds
+    from reports.papers import background
     from reports.papers.render import render_html, render_pdf, stylesheet_path
     from reports.papers.snapshot import build_snapshot
 
     paper, director = _paper()
 
     def app():
-        build = builds.start_build(paper, user=director, inline=True)
+        build = background.start_build(paper, user=director, inline=True)
         build.refresh_from_db()
         if build.status != "done":
             raise RuntimeError(build.error)
@@ -272,7 +272,7 @@ def _section(f: dict) -> str:
             "| step | median | runs (s) |",
             "| --- | ---: | --- |",
             _row(
-                "the app's total: `builds.start_build(inline=True)` (snapshot, build row, "
+                "the app's total: `background.start_build(inline=True)` (snapshot, build row, "
                 "HTML, WeasyPrint, PDF stored)",
                 *pack["app"],
             ),
@@ -323,7 +323,7 @@ def _section(f: dict) -> str:
         "**Ratio, the app's total / WeasyPrint alone: "
         f"{_ratio(pack['app'][0], pack['baseline'][0])}.** WeasyPrint's layout is nearly all of "
         "it: a pack of this size takes seconds, so it is built outside the request "
-        "(reports/papers/builds.py) while the Director watches its progress.",
+        "(reports/papers/builds.py, by the task worker) while the Director watches its progress.",
         "### The Excel export at national scale",
         f"{NATIONAL} regions made like the East Midlands ({national['sub_regions']} sub-regions, "
         f"{national['authorities']} authorities), the 2008 strategy's {export['targets']} "

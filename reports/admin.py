@@ -5,7 +5,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import AgendaItem, IssuedPaper, Meeting, Paper, PaperBuild, Section
+from .models import AgendaItem, IssuedPaper, Meeting, Paper, PaperBuild, Section, WorkerHeartbeat
+from .worker import is_alive
 
 
 class AgendaItemInline(admin.TabularInline):
@@ -97,11 +98,25 @@ class PaperBuildAdmin(ReadOnlyAdmin):
         "checksum",
         "pages",
         "issued_paper",
+        "source_issue",
         "requested_by",
         "requested_at",
         "started_at",
         "finished_at",
+        "task_id",
+        "runner",
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("content", "snapshot")
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    """The task workers running, as they last said (reports.worker): for the operators."""
+
+    list_display = ["worker_id", "hostname", "pid", "started_at", "seen_at", "alive"]
+
+    @admin.display(boolean=True)
+    def alive(self, heartbeat: WorkerHeartbeat) -> bool:
+        return is_alive(heartbeat)

@@ -13,8 +13,11 @@ Director / title / 1. Purpose of the report / 1.1 ...", then appendices built fr
   text and the data it was built from, with their SHA-256 checksums. It is never updated: later
   changes to the returns or to the paper never alter it (``save`` refuses an update). Excel and
   CSV of an issue are rendered from its frozen snapshot.
-* ``PaperBuild``: a PDF being built outside the request (reports.papers.builds), with its
-  status and progress for the Director's status page; the finished file is kept on the row.
+* ``PaperBuild``: a file made outside the request by the task worker (reports.papers.builds,
+  reports.tasks): a PDF, an issue, or a large Excel or CSV export of the data, with its status
+  and progress for the status page; the finished file is kept on the row.
+* ``WorkerHeartbeat``: each running task worker says it is alive (reports.worker), for the
+  health check and to tell a dead worker's work from a live one's.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat
 
 from returns.periods import Quarter
 from targets.models import TargetSet
@@ -226,14 +229,26 @@ class BuildStatus(models.TextChoices):
 class BuildKind(models.TextChoices):
     PDF = "pdf", "PDF of the draft"
     ISSUE = "issue", "Issue (frozen PDF)"
+    XLSX = "xlsx", "Excel of the data"
+    CSV = "csv", "CSV of the data"
+
+
+#: The kinds that are data exports (Excel, CSV), and their files' content types.
+EXPORT_CONTENT_TYPES = {
+    BuildKind.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    BuildKind.CSV: "text/csv; charset=utf-8",
+}
 
 
 class PaperBuild(models.Model):
-    """A PDF built outside the request: status, progress, and the finished file.
+    """A file made by the task worker: status, progress, and the finished file.
 
-    The snapshot is taken when the build is asked for (in the request), so the file shows the
-    data as it was at that moment, however long the queue. An issue build creates its
-    ``IssuedPaper`` when it finishes.
+    For a PDF or an issue the snapshot is taken when the build is asked for (in the request),
+    so the file shows the data as it was at that moment, however long the queue. An issue
+    build creates its ``IssuedPaper`` when it finishes. A data export (Excel, CSV) of a draft
+    takes its snapshot in the worker (at national scale the data alone takes seconds); one of
+    an issue (``source_issue``) uses the issue's frozen snapshot. ``task_id`` is the
+    django-tasks result that runs it, ``runner`` the process that claimed it.
     """
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="builds")
@@ -244,7 +259,19 @@ class PaperBuild(models.Model):
     progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent done.")
     stage = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
-    snapshot = models.JSONField()
+    snapshot = models.JSONField(null=True, blank=True)
+    source_issue = models.ForeignKey(
+        IssuedPaper,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="exports",
+        help_text="For an export of an issue's frozen data: the issue.",
+    )
+    task_id = models.CharField(max_length=64, blank=True, help_text="The django-tasks result.")
+    runner = models.CharField(
+        max_length=300, blank=True, help_text='The process making it: "host:pid".'
+    )
     issue_number = models.PositiveSmallIntegerField(null=True, blank=True)
     content = models.BinaryField(null=True, blank=True)
     checksum = models.CharField(max_length=64, blank=True)
@@ -274,13 +301,41 @@ class PaperBuild(models.Model):
         return self.status in {BuildStatus.DONE, BuildStatus.FAILED}
 
     @property
-    def is_stale(self) -> bool:
-        """Unfinished and not heard of for too long: the process that ran it has gone."""
-        limit = getattr(settings, "PAPER_BUILD_STALE_SECONDS", 600)
-        return not self.finished and (timezone.now() - self.updated_at).total_seconds() > limit
+    def is_export(self) -> bool:
+        return self.kind in EXPORT_CONTENT_TYPES
+
+    @property
+    def content_type(self) -> str:
+        return EXPORT_CONTENT_TYPES.get(self.kind, "application/pdf")
 
     @property
     def filename(self) -> str:
         meeting = self.paper.agenda_item.meeting
+        stem = f"board-{meeting.date:%Y-%m-%d}-item-{self.paper.agenda_item.number}"
+        if self.is_export:
+            source = f"issue-{self.source_issue.number}" if self.source_issue_id else "draft"
+            return f"{stem}-{source}-data.{self.kind}"
         suffix = f"issue-{self.issue_number}" if self.kind == BuildKind.ISSUE else "draft"
-        return f"board-{meeting.date:%Y-%m-%d}-item-{self.paper.agenda_item.number}-{suffix}.pdf"
+        return f"{stem}-{suffix}.pdf"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running task worker (``manage.py db_worker``), as it last said it was alive.
+
+    Written when the worker starts and at most every ``TASK_WORKER_HEARTBEAT_SECONDS`` while
+    it runs (idle or working), deleted when it stops cleanly. A worker not heard of for
+    ``TASK_WORKER_STALE_SECONDS``, or whose process is gone from this host, is dead: the
+    health check says so and its unfinished work is marked failed (reports.worker).
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-seen_at"]
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} (pid {self.pid} on {self.hostname})"

@@ -24,6 +24,7 @@ from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.decorators.http import require_GET
 
+from . import worker
 from .markdown import numbered_paragraphs
 from .models import (
     AgendaItem,
@@ -34,7 +35,7 @@ from .models import (
     Paper,
     PaperBuild,
 )
-from .papers import builds, exports, services
+from .papers import background, exports, services
 from .papers.forms import AgendaItemForm, MeetingForm, PaperForm, SectionFormSet, VersionForm
 from .papers.issuing import restatements
 from .papers.render import render_html
@@ -311,7 +312,7 @@ class PaperView(LoginRequiredMixin, View):
         issues = list(paper.issues.defer("pdf", "snapshot").select_related("issued_by"))
         recent = list(paper.builds.defer("snapshot", "content")[:5])
         for build in recent:
-            builds.expire_if_stale(build)
+            background.settle(build)
         return render(
             request,
             "reports/papers/paper_detail.html",
@@ -320,7 +321,7 @@ class PaperView(LoginRequiredMixin, View):
                 "sections": sections,
                 "issues": issues,
                 "builds": recent,
-                "pending_issue": builds.pending_issue(paper),
+                "pending_issue": background.pending_issue(paper),
                 "can_issue": request.user.has_perm(ISSUE),
             },
         )
@@ -415,21 +416,45 @@ class PreviewView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
 
 class DraftDataView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """The draft's data as Excel or CSV, built now (fast: no PDF)."""
+    """The draft's data as Excel or CSV: built now when small, by the worker when large
+    (GET says so and offers to; POST asks the worker)."""
 
     permission_required = COMPOSE
     fmt = "xlsx"
 
     def get(self, request, pk):
         paper = _paper(pk)
+        lines = background.draft_lines(paper)
+        if background.export_in_background(lines):
+            return _export_offer(request, paper, self.fmt, lines, request.path)
         snapshot = build_snapshot(paper, user=request.user)
         return _data_file(snapshot, self.fmt, _stem(paper, "draft-data"))
+
+    def post(self, request, pk):
+        paper = _paper(pk)
+        if not background.export_in_background(background.draft_lines(paper)):
+            return redirect(request.path)  # small: the GET answers with the file
+        return redirect(background.start_export(paper, fmt=self.fmt, user=request.user))
 
 
 def _data_file(snapshot: dict, fmt: str, stem: str) -> HttpResponse:
     if fmt == "xlsx":
         return _download(exports.render_xlsx(snapshot), f"{stem}.xlsx", exports.XLSX_CONTENT_TYPE)
     return _download(exports.render_csv(snapshot), f"{stem}.csv", exports.CSV_CONTENT_TYPE)
+
+
+def _export_offer(request, paper: Paper, fmt: str, lines: int, action: str) -> HttpResponse:
+    """A large export: the page that asks the worker to make it (a GET changes nothing)."""
+    return render(
+        request,
+        "reports/papers/export_offer.html",
+        {
+            "paper": paper,
+            "format_name": "Excel" if fmt == "xlsx" else "CSV",
+            "lines": lines,
+            "action": action,
+        },
+    )
 
 
 class StartBuildView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -443,8 +468,8 @@ class StartBuildView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if self.kind == BuildKind.ISSUE and not request.user.has_perm(ISSUE):
             raise PermissionDenied("Only the Director issues papers.")
         try:
-            build = builds.start_build(paper, user=request.user, kind=self.kind)
-        except builds.IssueInProgress as error:
+            build = background.start_build(paper, user=request.user, kind=self.kind)
+        except background.IssueInProgress as error:
             messages.error(request, str(error))
             return redirect(paper)
         return redirect(build)
@@ -464,7 +489,7 @@ class IssueView(StartBuildView):
             {
                 "paper": paper,
                 "next_number": (paper.latest_issue().number if paper.latest_issue() else 0) + 1,
-                "pending_issue": builds.pending_issue(paper),
+                "pending_issue": background.pending_issue(paper),
             },
         )
 
@@ -474,27 +499,32 @@ class IssueView(StartBuildView):
 
 def _build_for(request, pk) -> PaperBuild:
     build = get_object_or_404(
-        PaperBuild.objects.select_related("paper__agenda_item__meeting", "issued_paper").defer(
-            "snapshot", "content"
-        ),
+        PaperBuild.objects.select_related(
+            "paper__agenda_item__meeting", "issued_paper", "source_issue"
+        ).defer("snapshot", "content", "source_issue__pdf", "source_issue__snapshot"),
         pk=pk,
     )
     user = request.user
-    if not user.has_perm("reports.view_paperbuild") or not (
-        build.requested_by_id == user.pk or user.has_perm(COMPOSE)
-    ):
+    own = build.requested_by_id == user.pk
+    if build.is_export:
+        # A reader's export of an issue is theirs; the Director sees every export.
+        allowed = (own and _can_read(user)) or user.has_perm(COMPOSE)
+    else:
+        allowed = user.has_perm("reports.view_paperbuild") and (own or user.has_perm(COMPOSE))
+    if not allowed:
         raise PermissionDenied("This build is not yours.")
-    builds.expire_if_stale(build)
+    background.settle(build)
     return build
 
 
 def _build_state(build: PaperBuild) -> dict:
+    waiting = build.status == BuildStatus.QUEUED and not worker.worker_running()
     return {
         "id": build.pk,
         "status": build.status,
         "status_label": build.get_status_display(),
         "progress": build.progress,
-        "stage": build.stage,
+        "stage": "Waiting for the worker, which is not running" if waiting else build.stage,
         "error": build.error,
         "finished": build.finished,
         "pages": build.pages,
@@ -505,6 +535,17 @@ def _build_state(build: PaperBuild) -> dict:
     }
 
 
+def _retry_url(build: PaperBuild) -> str:
+    """Where the status page's "Try again" posts: the same request again."""
+    if build.kind == BuildKind.ISSUE:
+        return reverse("papers:issue", args=[build.paper_id])
+    if build.source_issue_id:
+        return reverse(f"papers:issued-{build.kind}", args=[build.source_issue_id])
+    if build.is_export:
+        return reverse(f"papers:{build.kind}", args=[build.paper_id])
+    return reverse("papers:pdf", args=[build.paper_id])
+
+
 class BuildView(LoginRequiredMixin, View):
     """A build's progress; when done, the file to download (or the issued paper)."""
 
@@ -513,7 +554,12 @@ class BuildView(LoginRequiredMixin, View):
         return render(
             request,
             "reports/papers/build_detail.html",
-            {"build": build, "paper": build.paper, "state": _build_state(build)},
+            {
+                "build": build,
+                "paper": build.paper,
+                "state": _build_state(build),
+                "retry_url": _retry_url(build),
+            },
         )
 
 
@@ -537,7 +583,7 @@ class BuildDownloadView(LoginRequiredMixin, View):
         content = PaperBuild.objects.values_list("content", flat=True).get(pk=build.pk)
         if content is None:
             raise Http404("This file has been cleared; build it again.")
-        return _download(bytes(content), build.filename, "application/pdf")
+        return _download(bytes(content), build.filename, build.content_type)
 
 
 # --------------------------------------------------------------------------- issued papers
@@ -598,12 +644,25 @@ class IssuedPdfView(LoginRequiredMixin, View):
 
 
 class IssuedDataView(LoginRequiredMixin, View):
-    """Excel or CSV of the issue's frozen data."""
+    """Excel or CSV of the issue's frozen data: made now when small, by the worker when large
+    (GET says so and offers to; POST asks the worker)."""
 
     fmt = "xlsx"
 
     def get(self, request, pk):
         issued = _issued(request, pk)
+        lines = background.issue_lines(issued)
+        if background.export_in_background(lines):
+            return _export_offer(request, issued.paper, self.fmt, lines, request.path)
         return _data_file(
             issued.snapshot, self.fmt, _stem(issued.paper, f"issue-{issued.number}-data")
         )
+
+    def post(self, request, pk):
+        issued = _issued(request, pk)
+        if not background.export_in_background(background.issue_lines(issued)):
+            return redirect(request.path)
+        build = background.start_export(
+            issued.paper, fmt=self.fmt, user=request.user, issued=issued
+        )
+        return redirect(build)

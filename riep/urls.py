@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import health, views
 
 admin.site.site_header = "East Midlands RIEP administration"
 admin.site.site_title = "RIEP administration"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("authorities/", include("authorities.urls")),
     path("target-sets/", include("targets.urls")),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -463,7 +463,9 @@ def _lines_by_authority(data: dict) -> dict[str, dict[str, dict]]:
     return result
 
 
-def render_xlsx(snapshot: dict) -> bytes:
+def render_xlsx(snapshot: dict, *, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The workbook. ``progress(done, total)`` is told of each sheet written (the task worker
+    shows it on the status page of a large export)."""
     from openpyxl import Workbook
 
     data = snapshot["data"]
@@ -476,16 +478,22 @@ def render_xlsx(snapshot: dict) -> bytes:
     key_sheet = workbook.create_sheet(_sheet_title("Key", taken))
     region_sheet = workbook.create_sheet(_sheet_title("Region", taken))
     lines = _lines_by_authority(data)
+    total = len(parts["matrices"]) + 3  # the sub-regions, key and region, lines, paper
+    tell = progress or (lambda done, total: None)
     sub_region_sheets = []
-    for matrix in parts["matrices"]:
+    for done, matrix in enumerate(parts["matrices"], start=1):
         sheet = workbook.create_sheet(_sheet_title(matrix.sub_region["name"], taken))
         _sub_region_sheet(sheet, matrix, data, lines, styles)
         sub_region_sheets.append(sheet.title)
+        tell(done, total)
     lines_sheet = workbook.create_sheet(_sheet_title("Lines", taken))
     _key_sheet(key_sheet, data["key"], styles)
     _region_sheet(region_sheet, data, styles)
+    tell(total - 2, total)
     _lines_sheet(lines_sheet, snapshot, styles)
+    tell(total - 1, total)
     _paper_sheet(paper_sheet, snapshot, parts, [sheet.title for sheet in workbook], styles)
+    tell(total, total)
 
     paper = snapshot["paper"]
     built_at = datetime.fromisoformat(snapshot["built_at"])

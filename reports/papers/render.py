@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,54 +45,42 @@ def stylesheet_path() -> Path:
 
 
 class _ProgressHandler(logging.Handler):
-    """Hands WeasyPrint's progress messages ("Step 5 - Creating layout - Page 3") of this
-    thread to a callback."""
+    """Hands WeasyPrint's progress messages ("Step 5 - Creating layout - Page 3") to a
+    callback."""
 
-    def __init__(self, callback: Callable[[str], None], thread: int) -> None:
+    def __init__(self, callback: Callable[[str], None]) -> None:
         super().__init__(logging.INFO)
         self.callback = callback
-        self.thread = thread
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.thread == self.thread:
-            with contextlib.suppress(Exception):  # progress must never break a build
-                self.callback(record.getMessage())
-
-
-_progress_lock = threading.Lock()
-_progress_users = 0
-_progress_saved: tuple[int, bool] = (logging.NOTSET, True)
+        with contextlib.suppress(Exception):  # progress must never break a build
+            self.callback(record.getMessage())
 
 
 @contextlib.contextmanager
 def _weasyprint_progress(callback: Callable[[str], None] | None):
-    """While a build runs, hand this thread's WeasyPrint step messages to ``callback``.
+    """While a PDF is laid out, hand WeasyPrint's step messages to ``callback``.
 
-    The ``weasyprint.progress`` logger is set to INFO, and kept from the console, only while
-    at least one build listens; its level and propagation are restored after the last one.
+    The ``weasyprint.progress`` logger is set to INFO, and kept from the console, only for the
+    time of the layout; its level and propagation are restored afterwards. PDFs with progress
+    are laid out by the task worker, one task at a time, and no thread is started anywhere:
+    so one listener at a time.
     """
-    global _progress_users, _progress_saved
     if callback is None:
         yield
         return
     logger = logging.getLogger("weasyprint.progress")
-    handler = _ProgressHandler(callback, threading.get_ident())
-    with _progress_lock:
-        if _progress_users == 0:
-            _progress_saved = (logger.level, logger.propagate)
-            logger.setLevel(logging.INFO)
-            logger.propagate = False
-        _progress_users += 1
-        logger.addHandler(handler)
+    saved = (logger.level, logger.propagate)
+    handler = _ProgressHandler(callback)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.addHandler(handler)
     try:
         yield
     finally:
-        with _progress_lock:
-            logger.removeHandler(handler)
-            _progress_users -= 1
-            if _progress_users == 0:
-                logger.setLevel(_progress_saved[0])
-                logger.propagate = _progress_saved[1]
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
 
 
 def render_pdf(html: str, *, progress: Callable[[str], None] | None = None) -> Pdf:

@@ -1,8 +1,9 @@
 /*
- * The status page of a Board paper's PDF build (templates/reports/papers/build_detail.html):
- * polls the build's JSON (data-build-status) every second and shows its progress; when the
- * build has finished (ready or failed), reloads the page, which then offers the file or says
- * what went wrong. No inline script (CSP): loaded with defer. Without JavaScript, a
+ * The status page of a file made by the task worker (a Board paper's PDF, an issue, a large
+ * Excel or CSV export; templates/reports/papers/build_detail.html): polls the build's JSON
+ * (data-build-status) every second and shows its progress and stage (which says so when no
+ * worker is running); when the build has finished (ready or failed), reloads the page, which
+ * then offers the file or says what went wrong. No inline script (CSP): loaded with defer. Without JavaScript, a
  * <noscript> meta refresh reloads the page every 3 seconds instead.
  */
 (function () {

@@ -5,7 +5,8 @@
   per module inside a transaction rolled back at its end.
 * ``small_paper``: a small world made with the factories (2 sub-regions, 4 authorities,
   3 targets; a PDF of a few pages), for the tests that only need a paper to build.
-* ``sync_builds``: PDF builds run inline (``PAPER_BUILD_MODE = "sync"``).
+* ``sync_builds``: background work runs at once, in the request (django-tasks'
+  ImmediateBackend) instead of waiting in the database queue for a worker.
 * ``fast_pdf``: builds skip WeasyPrint (a stand-in PDF), where the PDF itself is not tested.
 """
 
@@ -76,7 +77,7 @@ def demo_user(username: str):
 
 @pytest.fixture
 def sync_builds(settings):
-    settings.PAPER_BUILD_MODE = "sync"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture

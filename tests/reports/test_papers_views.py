@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from authorities.roles import ADMINISTRATOR, BOARD_MEMBER, DIRECTOR, PROGRAMME_MANAGER
 from reports.models import AgendaItem, BuildStatus, Meeting, Paper, PaperBuild, Section
-from reports.papers import builds
+from reports.papers import background
 from tests.factories import TargetSetFactory, make_user
 from tests.reports import test_papers_support as support
 
@@ -23,7 +23,7 @@ DRAFT_PAGES = ["paper-edit", "sections", "preview", "xlsx", "csv", "issue"]
 
 @pytest.fixture
 def issued(small, sync_builds, fast_pdf):
-    return builds.start_build(small.paper, user=small.director, kind="issue").issued_paper
+    return background.start_build(small.paper, user=small.director, kind="issue").issued_paper
 
 
 def _urls(small, issued) -> dict[str, str]:
@@ -271,10 +271,9 @@ def test_the_director_builds_the_pdf_and_downloads_it(client, small, sync_builds
     assert pdf.content.startswith(b"%PDF-")
 
 
-def test_the_status_page_polls_with_a_static_script_while_the_build_runs(client, small, settings):
-    settings.PAPER_BUILD_MODE = "thread"
+def test_the_status_page_polls_with_a_static_script_while_the_build_runs(client, small):
     client.force_login(small.director)
-    # The build is queued: on_commit never fires inside the test's transaction.
+    # The build is queued: no worker runs in this test.
     response = client.post(reverse("papers:pdf", args=[small.paper.pk]))
     html = client.get(response["Location"]).content.decode()
 
@@ -285,7 +284,7 @@ def test_the_status_page_polls_with_a_static_script_while_the_build_runs(client,
 
 
 def test_another_directors_build_is_visible_but_not_a_readers(client, small, sync_builds, fast_pdf):
-    build = builds.start_build(small.paper, user=small.director)
+    build = background.start_build(small.paper, user=small.director)
     client.force_login(make_user(DIRECTOR))
     assert client.get(reverse("papers:build", args=[build.pk])).status_code == 200
     client.force_login(make_user(BOARD_MEMBER))

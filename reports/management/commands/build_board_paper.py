@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reports.management import add_paper_arguments, find_issue, find_paper
 from reports.models import BuildKind, BuildStatus
-from reports.papers import builds
+from reports.papers import background
 from reports.papers.render import render_html, render_pdf
 from reports.papers.snapshot import WHOLE_REGION, build_snapshot
 from returns.management import command_user
@@ -65,8 +65,8 @@ class Command(BaseCommand):
             raise CommandError("An issue is made by someone: --issue --user USERNAME.")
         user = command_user(options["user"], permission="reports.issue_paper", doing="issue papers")
         try:
-            build = builds.start_build(paper, user=user, kind=BuildKind.ISSUE, inline=True)
-        except builds.IssueInProgress as error:
+            build = background.start_build(paper, user=user, kind=BuildKind.ISSUE, inline=True)
+        except background.IssueInProgress as error:
             raise CommandError(str(error)) from error
         build.refresh_from_db()
         if build.status != BuildStatus.DONE:
