@@ -46,7 +46,7 @@ def _ms(milliseconds: float) -> str:
 
 
 def _cpu(measured: dict, phase: str) -> str:
-    return f"{measured['client_cpu'][phase]:.0%}"
+    return f"{measured['client_cpu'][phase]:.1%}"
 
 
 def section(f: dict) -> str:
