@@ -4,7 +4,7 @@
 #                with the task worker beside the web server
 #   make test    lint, then the whole pytest suite on SQLite and again on a throwaway PostgreSQL 15
 #   make lint    ruff check + ruff format --check
-#   make bench   benchmarks
+#   make bench   benchmarks (make bench-load: the load benchmark alone)
 #   make clean   remove caches and build output (distclean: also .venv and the local database)
 #
 # Everything is idempotent and quick when already installed: Debian packages are checked with
@@ -32,6 +32,8 @@ RUN_REQ_SHA := $(shell cat requirements.txt | sha256sum | cut -c1-16)
 DEV_REQ_SHA := $(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
 RUN_STAMP := $(VENV)/.stamp-run-$(RUN_REQ_SHA)
 DEV_STAMP := $(VENV)/.stamp-dev-$(DEV_REQ_SHA)
+BENCH_REQ_SHA := $(shell cat requirements.txt requirements-dev.txt requirements-bench.txt | sha256sum | cut -c1-16)
+BENCH_STAMP := $(VENV)/.stamp-bench-$(BENCH_REQ_SHA)
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
@@ -44,14 +46,14 @@ MANAGE := $(VENV_PY) manage.py
 run: export DJANGO_SETTINGS_MODULE := $(RUN_SETTINGS)
 test-sqlite test-postgres: export DJANGO_SETTINGS_MODULE := $(TEST_SETTINGS)
 
-.PHONY: help run test lint bench clean distclean \
+.PHONY: help run test lint bench bench-load clean distclean \
 	deps-run deps-test system-run system-test test-sqlite test-postgres
 
 help:
 	@echo "make run      serve the demo on http://127.0.0.1:$(PORT)/ with its task worker (SQLite under var/ unless DATABASE_URL)"
 	@echo "make test     lint + pytest on SQLite + pytest on a throwaway PostgreSQL 15"
 	@echo "make lint     ruff check . && ruff format --check ."
-	@echo "make bench    benchmarks"
+	@echo "make bench    benchmarks (make bench-load: the load benchmark alone)"
 	@echo "make clean    remove caches and build output; make distclean also removes .venv and var/*.sqlite3"
 	@echo "make test-sqlite / test-postgres [PYTEST_ARGS=...]   one pass of the suite"
 
@@ -77,6 +79,12 @@ $(DEV_STAMP): | $(VENV_PY)
 	rm -f $(VENV)/.stamp-dev-* $(VENV)/.stamp-run-*
 	$(VENV_PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@ $(RUN_STAMP)
+
+# Runtime + test/lint + benchmark requirements (make bench: locust).
+$(BENCH_STAMP): | $(VENV_PY)
+	rm -f $(VENV)/.stamp-bench-* $(VENV)/.stamp-dev-* $(VENV)/.stamp-run-*
+	$(VENV_PY) -m pip install --quiet -r requirements-bench.txt
+	touch $@ $(DEV_STAMP) $(RUN_STAMP)
 
 deps-run: system-run $(RUN_STAMP)
 
@@ -128,10 +136,15 @@ test-postgres: deps-test
 	PYTHON=$(VENV_PY) scripts/with-postgres.sh $(PYTEST) $(PYTEST_ARGS)
 
 # Each script replaces its own section of docs/benchmarks.md, with ratios measured in the run.
-bench: system-test $(DEV_STAMP)
+bench: system-test $(BENCH_STAMP)
 	$(VENV_PY) bench/bench_import.py
 	$(VENV_PY) bench/bench_dashboards.py
 	$(VENV_PY) bench/bench_papers.py
+	$(MAKE) --no-print-directory bench-load
+
+# gunicorn (production settings) under locust, on a throwaway PostgreSQL cluster of its own.
+bench-load: system-test $(BENCH_STAMP)
+	$(VENV_PY) bench/bench_load.py
 
 # ---------------------------------------------------------------- cleaning
 

@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/bench_dashboards.py [--runs 7] [--no-docs]
 
-Builds throwaway SQLite databases (test settings, a temporary directory): the reference data
+Builds throwaway SQLite databases (test settings, a temporary directory) with
+bench/nationaldata.py (shared with the other benchmarks): the reference data
 (`load_reference_data`: the 3 target sets and the East Midlands' 51 authorities in 5
 sub-regions), then more regions made like it, then 12 quarters of returns (2006/07 Q4 to
 2009/10 Q3) of every target set for every sub-region, a line for every authority each target
@@ -37,20 +38,18 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.benchdocs import write_section  # noqa: E402 - after the path
+from bench import nationaldata  # noqa: E402 - after the path
+from bench.benchdocs import write_section  # noqa: E402
 
 SECTION = "## Dashboards at national scale"
 
 NATIONAL, TEN = 9, 10  # regions
-QUARTERS = 12
-LAST = (2009, 3)  # 2009/10 Q3, the demo's quarter
 SET = "strategy-2008"  # the largest set: 26 targets under 5 themes
 
 #: The pages timed: name, URL name, URL arguments, query string, builder.
@@ -84,151 +83,17 @@ def _use_database(database: Path) -> None:
 # ------------------------------------------------------------------------------- the data
 
 
-def _regions(count: int) -> None:
-    """Add ``count - 1`` regions made like the East Midlands: 5 sub-regions, 51 authorities of
-    the same kinds, 9 LAAs led by the same councils."""
-    from authorities.models import Authority, LAAArea, Region, SubRegion
-
-    sub_regions = list(SubRegion.objects.order_by("order"))
-    authorities = list(Authority.objects.order_by("pk"))
-    laas = list(LAAArea.objects.order_by("pk"))
-    for number in range(1, count):
-        region = Region.objects.create(slug=f"region-{number}", name=f"Region {number}")
-        copies = {
-            sub_region.pk: SubRegion.objects.create(
-                region=region,
-                slug=f"r{number}-{sub_region.slug}",
-                name=f"{sub_region.name} {number}",
-                order=100 * number + sub_region.order,
-            )
-            for sub_region in sub_regions
-        }
-        created = Authority.objects.bulk_create(
-            Authority(
-                slug=f"r{number}-{authority.slug}",
-                name=f"{authority.name} {number}",
-                short_name=f"{authority.short_name} {number}",
-                kind=authority.kind,
-                sub_region=copies[authority.sub_region_id],
-            )
-            for authority in authorities
-        )
-        copy_of = {old.pk: new for old, new in zip(authorities, created, strict=True)}
-        LAAArea.objects.bulk_create(
-            LAAArea(
-                sub_region=copies[laa.sub_region_id],
-                slug=f"r{number}-{laa.slug}",
-                name=f"{laa.name} {number}",
-                lead_authority=copy_of.get(laa.lead_authority_id),
-            )
-            for laa in laas
-        )
-
-
-def _value(kind: str, threshold: Decimal | None, seed: int) -> Decimal:
-    if kind in {"ordinal", "milestone"}:
-        return Decimal(1 + seed % 4)
-    if kind == "yes_no":
-        return Decimal(seed % 3 != 0)
-    base = threshold if threshold is not None else Decimal(100)
-    return (base * Decimal(80 + seed % 35) / 100).quantize(Decimal("0.01"))
-
-
-def _returns() -> int:
-    """12 quarters of returns of every set for every sub-region; returns the number of lines."""
-    from authorities.models import Authority, LAAArea, SubRegion
-    from returns.models import LineState, Return, ReturnLine, ReturnStatus
-    from returns.periods import Quarter
-    from targets.models import Target, TargetSet
-    from targets.rules import target_applies
-
-    last = Quarter(*LAST)
-    quarters = [Quarter.from_index(last.index - n) for n in reversed(range(QUARTERS))]
-    leads = set(LAAArea.objects.values_list("lead_authority_id", flat=True))
-    by_sub_region: dict[int, list] = {}
-    for authority in Authority.objects.order_by("pk"):
-        by_sub_region.setdefault(authority.sub_region_id, []).append(authority)
-    targets = list(Target.objects.select_related("measure"))
-    lines = 0
-    for target_set in TargetSet.objects.all():
-        set_targets = [t for t in targets if t.target_set_id == target_set.pk]
-        returns = Return.objects.bulk_create(
-            Return(
-                sub_region_id=sub_region_id,
-                target_set=target_set,
-                year=quarter.year,
-                quarter=quarter.quarter,
-                status=ReturnStatus.APPROVED if quarter != last else ReturnStatus.SUBMITTED,
-            )
-            for sub_region_id in SubRegion.objects.values_list("pk", flat=True)
-            for quarter in quarters
-        )
-        batch = []
-        for return_obj in returns:
-            seed_base = return_obj.year * 4 + return_obj.quarter
-            for authority in by_sub_region.get(return_obj.sub_region_id, []):
-                for target in set_targets:
-                    if not target_applies(
-                        scope=target.scope,
-                        applies_to=target.applies_to,
-                        kind=authority.kind,
-                        leads_laa=authority.pk in leads,
-                    ):
-                        continue
-                    seed = (authority.pk * 7919 + target.pk * 104729 + seed_base * 31) % 1000
-                    state = LineState.VALUE
-                    if seed % 10 == 0:
-                        state = LineState.AWAITING
-                    elif seed % 47 == 0:
-                        state = LineState.NOT_APPLICABLE
-                    kind = target.measure.kind
-                    threshold = target.threshold
-                    batch.append(
-                        ReturnLine(
-                            return_obj=return_obj,
-                            authority=authority,
-                            target=target,
-                            state=state,
-                            actual=_value(kind, threshold, seed) if state == "value" else None,
-                            target_value=threshold if threshold is not None else Decimal(100),
-                            date_of_data=date(return_obj.year, 12, 9) if seed % 2 else None,
-                            manual_rating="R" if seed % 53 == 0 else "",
-                            manual_reason="Rated by hand (bench)" if seed % 53 == 0 else "",
-                            comment="Benchmark comment." if seed % 9 == 0 else "",
-                        )
-                    )
-                    if len(batch) >= 5000:
-                        ReturnLine.objects.bulk_create(batch)
-                        lines += len(batch)
-                        batch = []
-        ReturnLine.objects.bulk_create(batch)
-        lines += len(batch)
-    return lines
-
-
 def _build(database: Path, regions: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from django.core.management import call_command
 
-    from authorities.models import Authority, SubRegion
     from authorities.roles import BOARD_MEMBER
 
     _use_database(database)
-    start = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    call_command("load_reference_data", verbosity=0)
-    _regions(regions)
-    lines = _returns()
+    data = nationaldata.build(regions)
     user = get_user_model().objects.create_user("bench-board")  # no password: cannot sign in
     user.groups.add(Group.objects.get(name=BOARD_MEMBER))
-    return {
-        "regions": regions,
-        "sub_regions": SubRegion.objects.count(),
-        "authorities": Authority.objects.count(),
-        "lines": lines,
-        "seconds": time.perf_counter() - start,
-    }
+    return data
 
 
 # ------------------------------------------------------------------------------- the timing
