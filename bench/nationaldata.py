@@ -4,8 +4,9 @@ Shared by bench/bench_dashboards.py, bench/bench_papers.py (through it) and benc
 so that every benchmark measures the same national-scale data. Run on a throwaway database that
 already holds the reference data (``load_reference_data``): the functions only add to it.
 
-Bulk inserts (a throwaway database): the lines' stored ratings are left empty, as the dashboards
-rate every line afresh (returns.overall); no history rows are written.
+Bulk inserts (a throwaway database): each line is rated by the engine before it is inserted
+(returns.rating.rate, as the services do), then the stored overall ratings are built once
+(returns.overall.rebuild, as `manage.py rebuild_ratings` does); no history rows are written.
 """
 
 from __future__ import annotations
@@ -93,8 +94,10 @@ def add_returns() -> int:
     """12 quarters of returns of every set for every sub-region; returns the number of lines."""
     from authorities.models import Authority, LAAArea, SubRegion
     from returns.models import LineState, Return, ReturnLine, ReturnStatus
+    from returns.overall import rebuild
     from returns.periods import Quarter
-    from targets.models import Target, TargetSet
+    from returns.rating import rate
+    from targets.models import Target, TargetSet, rating_rule
     from targets.rules import target_applies
 
     last = Quarter(*LAST)
@@ -103,7 +106,8 @@ def add_returns() -> int:
     by_sub_region: dict[int, list] = {}
     for authority in Authority.objects.order_by("pk"):
         by_sub_region.setdefault(authority.sub_region_id, []).append(authority)
-    targets = list(Target.objects.select_related("measure"))
+    targets = list(Target.objects.select_related("measure").prefetch_related("measure__levels"))
+    rules = {target.pk: rating_rule(target) for target in targets}
     lines = 0
     for target_set in TargetSet.objects.all():
         set_targets = [t for t in targets if t.target_set_id == target_set.pk]
@@ -138,24 +142,28 @@ def add_returns() -> int:
                         state = LineState.NOT_APPLICABLE
                     kind = target.measure.kind
                     threshold = target.threshold
-                    batch.append(
-                        ReturnLine(
-                            return_obj=return_obj,
-                            authority=authority,
-                            target=target,
-                            state=state,
-                            actual=line_value(kind, threshold, seed) if state == "value" else None,
-                            target_value=threshold if threshold is not None else Decimal(100),
-                            date_of_data=date(return_obj.year, 12, 9) if seed % 2 else None,
-                            manual_rating="R" if seed % 53 == 0 else "",
-                            manual_reason="Rated by hand (bench)" if seed % 53 == 0 else "",
-                            comment="Benchmark comment." if seed % 9 == 0 else "",
-                        )
+                    line = ReturnLine(
+                        return_obj=return_obj,
+                        authority=authority,
+                        target=target,
+                        state=state,
+                        actual=line_value(kind, threshold, seed) if state == "value" else None,
+                        target_value=threshold if threshold is not None else Decimal(100),
+                        date_of_data=date(return_obj.year, 12, 9) if seed % 2 else None,
+                        manual_rating="R" if seed % 53 == 0 else "",
+                        manual_reason="Rated by hand (bench)" if seed % 53 == 0 else "",
+                        state_reason="Not applicable (bench)."
+                        if state == LineState.NOT_APPLICABLE
+                        else "",
+                        comment="Benchmark comment." if seed % 9 == 0 else "",
                     )
+                    rate(line, rules[target.pk])
+                    batch.append(line)
                     if len(batch) >= 5000:
                         ReturnLine.objects.bulk_create(batch)
                         lines += len(batch)
                         batch = []
         ReturnLine.objects.bulk_create(batch)
         lines += len(batch)
+    rebuild()
     return lines
