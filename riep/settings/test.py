@@ -1,5 +1,7 @@
 """Settings for the test suite: the database comes from DATABASE_URL (SQLite file by default)."""
 
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -20,6 +22,9 @@ WHITENOISE_USE_FINDERS = True
 # server or a paper-building thread writes while another connection reads; a file database
 # waits for the lock instead, as SQLite does in `make run`.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-riep.sqlite3")}  # noqa: F405
+    # RIEP_TEST_SQLITE names another file, so that two runs of the suite can run side by side.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.environ.get("RIEP_TEST_SQLITE") or str(VAR_DIR / "test-riep.sqlite3")  # noqa: F405
+    }
     # Base settings take the write lock at BEGIN (transaction_mode IMMEDIATE); wait longer here.
     DATABASES["default"]["OPTIONS"]["timeout"] = 30  # noqa: F405
