@@ -22,7 +22,7 @@ Where each rule lives
 2. A value against its target (R / A / G) ................................ ``lines.judge``
 3. The computed rating of one line (R / A / G, Grey, NA) ........ ``lines.computed_rating``
 4. The rating that stands (the rule's; the sub-region's only where
-   the rule had nothing to rate) ................................... ``lines.effective_rating``
+   the rule had nothing to rate) ................................... ``base.effective_rating``
 5. The overall rating of a target for a set of authorities .... ``overall.overall_rating``
 6. The sub-region's own overall rating beside the computed one ...... ``lines.reported_note``
 
@@ -49,11 +49,11 @@ from .base import (
     Scope,
     Status,
     ToleranceKind,
+    effective_rating,
 )
 from .lines import (
     compare,
     computed_rating,
-    effective_rating,
     judge,
     meets,
     reported_differs,

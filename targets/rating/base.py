@@ -300,8 +300,6 @@ class LineRating:
 
     @property
     def effective(self) -> Rating:
-        from .lines import effective_rating
-
         return effective_rating(self.computed, self.manual, state=self.line.state)
 
     @property
@@ -352,3 +350,19 @@ class OverallRating:
     value: Decimal | None = None
     relevant: int = 0
     known: int = 0
+
+
+def effective_rating(
+    computed: Rating, manual: Rating | None, *, state: LineState | str = LineState.VALUE
+) -> Rating:
+    """The rating that stands for a line: the rule's wherever it rated the line R, A or G
+    (one rule for everyone: a shortfall is never Green, whoever says so); else the
+    sub-region's own R, A or G rating, which stands in where the rule had nothing to rate
+    (no value given); else the computed Grey or NA. A line marked not applicable is NA."""
+    if LineState(state) is LineState.NOT_APPLICABLE:
+        return Rating.NOT_APPLICABLE
+    if computed in RAG_WORST_FIRST:
+        return computed
+    if manual is not None and manual in RAG_WORST_FIRST:
+        return manual
+    return computed

@@ -320,22 +320,6 @@ def manual_note(computed: Rating, manual: Rating | None) -> str:
     )
 
 
-def effective_rating(
-    computed: Rating, manual: Rating | None, *, state: LineState | str = LineState.VALUE
-) -> Rating:
-    """The rating that stands for a line: the rule's wherever it rated the line R, A or G
-    (one rule for everyone: a shortfall is never Green, whoever says so); else the
-    sub-region's own R, A or G rating, which stands in where the rule had nothing to rate
-    (no value given); else the computed Grey or NA. A line marked not applicable is NA."""
-    if LineState(state) is LineState.NOT_APPLICABLE:
-        return Rating.NOT_APPLICABLE
-    if computed in RAG_WORST_FIRST:
-        return computed
-    if manual is not None and manual in RAG_WORST_FIRST:
-        return manual
-    return computed
-
-
 def worst(ratings: Iterable[Rating]) -> Rating | None:
     """The worst of the R / A / G ratings given (Grey and NA are ignored); None if none."""
     rag = [rating for rating in ratings if rating in RAG_WORST_FIRST]
