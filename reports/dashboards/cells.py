@@ -378,6 +378,11 @@ class LineCell:
         return self.manual is not None and self.computed.is_rag and self.manual != self.computed
 
     @property
+    def stands_in(self) -> bool:
+        """No value to rate: the sub-region's own R, A or G rating stands for the line."""
+        return self.manual is not None and self.manual.is_rag and not self.computed.is_rag
+
+    @property
     def state_text(self) -> str:
         return STATES.get(self.state, self.state)
 

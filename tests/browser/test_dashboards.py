@@ -80,7 +80,7 @@ def test_a_board_member_drills_down_to_a_value_and_its_reason(live_server, page:
     expect(page).to_have_url(f"{base}/dashboards/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Regional overview")
     expect(page.locator(".headline")).to_have_text(
-        "Of 12 targets, 3 green, 4 amber and 5 red for the region in 2009/10 Q3."
+        "Of 12 targets, 1 green, 5 amber and 6 red for the region in 2009/10 Q3."
     )
     table = page.get_by_role("table", name="Overall rating of each target")
     expect(table.get_by_role("columnheader", name="Derbyshire")).to_be_visible()
@@ -88,7 +88,8 @@ def test_a_board_member_drills_down_to_a_value_and_its_reason(live_server, page:
     # Down to Derbyshire, by its column heading.
     press_on(page, table.get_by_role("link", name="Derbyshire", exact=True))
     expect(page).to_have_url(
-        f"{base}/dashboards/sub-regions/derbyshire/?target_set=stretch-targets&period=2009%2F10+Q3"
+        f"{base}/dashboards/sub-regions/derbyshire/"
+        "?target_set=stretch-targets&period=2009%2F10+Q3&basis=approved"
     )
     expect(page.get_by_role("heading", level=1)).to_contain_text("Derbyshire")
 
@@ -99,10 +100,12 @@ def test_a_board_member_drills_down_to_a_value_and_its_reason(live_server, page:
     press_on(page, summary, "Enter")
     expect(details).to_have_attribute("open", "")
     expect(details).to_contain_text("level 2 (At minimum standards)")
-    expect(details).to_contain_text("Red, given by hand: the rule gives Amber")
+    expect(details).to_contain_text(
+        "Amber, by the rule; the sub-region's own rating: Red (differs)"
+    )
     expect(details).to_contain_text("Derbyshire return, December 2009 (seed 002, item 8)")
     expect(details.locator("dd").nth(4)).to_be_visible()  # the "Why" of the computed rating
-    expect(summary.locator(".hand")).to_be_visible()  # the visible mark of a manual rating
+    expect(summary.locator(".own-mark")).to_be_visible()  # the visible mark of a difference
     press_on(page, summary, " ")  # Space closes it again
     expect(details).not_to_have_attribute("open", "")
 

@@ -142,3 +142,24 @@ def test_comparing_with_a_quarter_the_papers_do_not_give_says_so(client, board):
     rows = {row.target.number: row for row in comparison.rows}
     assert {row.region.movement.text for row in rows.values()} == {"cannot compare"}
     assert {row.region.before.mark.text for row in rows.values()} == {"Grey"}
+
+
+def test_the_pages_show_each_sub_regions_own_rating_beside_the_computed_one(client, board):
+    client.force_login(board)
+    query = {"target_set": "stretch-targets", "period": "2009/10 Q3"}
+
+    overview = client.get(reverse("reports:overview"), query).content.decode()
+    sub_region = client.get(
+        reverse("reports:sub-region", args=["lincolnshire"]), query
+    ).content.decode()
+    target = client.get(
+        reverse("reports:target", args=["st-invoices-paid-30-days"]), query
+    ).content.decode()
+
+    # Lincolnshire's own Red on target 8, beside the computed Amber, flagged and explained.
+    own_red = "the sub-region's own rating, Red, which differs from the computed one"
+    assert own_red in overview
+    assert "Lincolnshire's own overall rating" in sub_region
+    assert "Some councils not meeting target therefore RED" in sub_region
+    assert "* differs" in target
+    assert "Some councils not meeting target therefore RED" in target

@@ -189,8 +189,12 @@ def test_sub_region_cells_are_disclosures_with_the_line(board_client, world):
     assert '<details class="lc__details"><summary>' in html
     assert "From the finance team." in html
     assert "9 Dec 2009" in html
-    assert "given by hand: the rule gives Amber. Reason: " + HAND_ESCAPED in html
-    assert '<span class="hand" aria-hidden="true">✎</span>' in html
+    # The rule's Amber counts; the sub-region's own Red is kept beside it, marked "*".
+    assert (
+        "Amber, by the rule; the sub-region's own rating: Red (differs). Reason: " + HAND_ESCAPED
+    ) in html
+    assert "title=\"The sub-region's own rating differs from the rule's\">*</span>" in html
+    assert "the sub-region's own rating differs, " in html
     assert 'class="lc lc--does_not_apply"' in html
     assert 'class="lc lc--awaiting"' in html
     assert f'href="/returns/{world.north_q3.pk}/lines/' in html
