@@ -163,3 +163,21 @@ def test_the_pages_show_each_sub_regions_own_rating_beside_the_computed_one(clie
     assert "Some councils not meeting target therefore RED" in sub_region
     assert "* differs" in target
     assert "Some councils not meeting target therefore RED" in target
+
+
+def test_lines_outside_a_targets_scope_are_shown_marked_and_not_counted(client, board, stretch):
+    derbyshire = stretch.returns.get(sub_region__slug="derbyshire", quarter=3).sub_region
+    view = build_sub_region(
+        user=board, sub_region=derbyshire, target_set=stretch, quarter=Q3, basis="approved"
+    )
+
+    park = next(row for row in view.rows if row.authority.slug == "peak-district-npa")
+    outside = [cell for cell in park.cells if cell.outside_scope]
+    assert len(outside) == 3  # targets 4, 5 and 7 (seed 002, item 8: Derbyshire's matrix)
+    client.force_login(board)
+    html = client.get(
+        reverse("reports:sub-region", args=["derbyshire"]),
+        {"target_set": "stretch-targets", "period": "2009/10 Q3"},
+    ).content.decode()
+    assert "outside the target's scope, Peak District" in html
+    assert "shown, never counted" in html
