@@ -729,6 +729,15 @@ def test_the_openapi_document_lists_the_returns_and_ratings_endpoints(client, db
     ratings = document["components"]["schemas"]["AuthorityRating"]["properties"]
     assert ratings["actual"]["type"] == "string"
     assert ratings["actual"]["format"] == "decimal"
+    # Issue 8: each authority line says whether it counts and its scope; each sub-region's
+    # overall rating carries its own rating beside the computed one.
+    schemas = document["components"]["schemas"]
+    assert ratings["counted"]["type"] == "boolean"
+    assert schemas["LineScope"]["enum"] == ["in", "outside", "not_applicable"]
+    sub_region = schemas["SubRegionRating"]["properties"]
+    assert sub_region["reported"]["nullable"] is True
+    assert sub_region["reported_reason"]["type"] == "string"
+    assert "disagree" in sub_region["differs"]["description"]
 
 
 def test_opening_a_return_checks_the_body(client, world):
