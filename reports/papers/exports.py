@@ -10,6 +10,10 @@ values, the manual ratings' reasons and the returns' comments.
 
 CSV: the "Lines" rows, plus one row per target for the region and for each sub-region (the
 ``level`` column says which), UTF-8 with a byte order mark (Excel reads "£" and "–" right).
+On a sub-region's overall row, ``manual_rating`` and ``manual_reason`` hold the sub-region's own
+overall rating and its reason, and ``overridden`` says "yes" where it differs from the computed
+one (which is ``computed_rating`` and ``effective_rating``: the computed one counts), as on a
+line.
 
 Every text cell is neutralised with ``returns.exporting.neutralise`` (a leading quote before
 = + - @, tab or carriage return): a spreadsheet never reads an authority's comment as a
@@ -127,12 +131,12 @@ def _overall_row(level: str, sub_region: str, target: dict, overall: dict, quart
         None,
         None,
         "",
-        "",
-        "",
         _letter(overall["rating"]),
-        "",
+        _letter(overall["reported"]) if overall.get("reported") else "",
+        _letter(overall["rating"]),
+        "yes" if overall.get("differs") else "",
         overall["explanation"],
-        "",
+        overall.get("reported_reason", ""),
         "",
     ]
 
@@ -330,8 +334,10 @@ def _region_sheet(sheet, data: dict, styles) -> None:
         cell = _rating_cell(sheet, row, 5, target["region"]["rating"], styles)
         cell.comment = _comment(target["region"]["explanation"])
         for offset, each in enumerate(target["sub_regions"]):
-            cell = _rating_cell(sheet, row, 6 + offset, each["rating"], styles)
-            cell.comment = _comment(each["explanation"])
+            cell = _rating_cell(
+                sheet, row, 6 + offset, each["rating"], styles, mark=_own_mark(each)
+            )
+            cell.comment = _comment(_overall_comment(each))
     last = get_column_letter(len(names))
     sheet.freeze_panes = "C2"
     sheet.auto_filter.ref = f"A1:{last}{len(data['targets']) + 1}"
@@ -340,13 +346,49 @@ def _region_sheet(sheet, data: dict, styles) -> None:
         sheet.column_dimensions[get_column_letter(column)].width = 16
 
 
+def _own_mark(overall: dict) -> str:
+    """Beside a computed overall rating: "*" where the sub-region's own one differs."""
+    return "*" if overall.get("differs") else ""
+
+
+def _overall_comment(overall: dict) -> str:
+    text = overall["explanation"]
+    if overall.get("reported"):
+        text += (
+            f"\nThe sub-region's own rating: {_letter(overall['reported'])}"
+            + (" (differs from the computed one)" if overall.get("differs") else "")
+            + f". {overall.get('reported_reason') or ''}".rstrip()
+        )
+    return text
+
+
+def _line_mark(line: dict) -> str:
+    """* own rating differs from the rule's; ✎ own rating standing in; ⊘ outside scope."""
+    mark = ""
+    if line["overridden"]:
+        mark = "*"
+    elif (
+        line["manual"]
+        and line["manual"] == line["effective"]
+        and line["computed"] != line["effective"]
+    ):
+        mark = "✎"
+    if line.get("scope") == "outside":
+        mark += "⊘"
+    return mark
+
+
 def _line_comment(line: dict) -> str | None:
     parts = []
     if line["actual_text"]:
         parts.append(f"Value: {line['actual_text']} against {line['target_text'] or '—'}.")
     parts.append(line["explanation"])
     if line["manual"]:
-        parts.append(f"Rated {_letter(line['manual'])} by hand: {line['manual_reason']}")
+        parts.append(
+            f"The sub-region's own rating: {_letter(line['manual'])}. {line['manual_reason']}"
+        )
+    if line.get("scope") == "outside":
+        parts.append("Reported for an authority outside the target's scope: never counted.")
     if line["comment"]:
         parts.append(f"Comment: {line['comment']}")
     return "\n".join(part for part in parts if part) or None
@@ -381,7 +423,7 @@ def _sub_region_sheet(sheet, matrix, data: dict, lines: dict, styles) -> None:
                 column,
                 line["effective"],
                 styles,
-                mark="*" if line["overridden"] else "",
+                mark=_line_mark(line),
             )
             text = _line_comment(line)
             if text:
@@ -394,16 +436,29 @@ def _sub_region_sheet(sheet, matrix, data: dict, lines: dict, styles) -> None:
     sheet.cell(row=overall_row, column=1, value=_text(f"Overall: {matrix.sub_region['name']}"))
     sheet.cell(row=overall_row, column=1).font = styles.header_font
     index = data["sub_regions"].index(matrix.sub_region)
+    own_row = overall_row + 1
+    sheet.cell(row=own_row, column=1, value=_text(f"Own rating: {matrix.sub_region['name']}"))
+    sheet.cell(row=own_row, column=1).font = styles.header_font
     for column, target in enumerate(targets, start=3):
         overall = target["sub_regions"][index]
-        cell = _rating_cell(sheet, overall_row, column, overall["rating"], styles)
-        cell.comment = _comment(overall["explanation"])
+        cell = _rating_cell(
+            sheet, overall_row, column, overall["rating"], styles, mark=_own_mark(overall)
+        )
+        cell.comment = _comment(_overall_comment(overall))
+        if overall.get("reported"):
+            own = _rating_cell(sheet, own_row, column, overall["reported"], styles)
+            if overall.get("reported_reason"):
+                own.comment = _comment(overall["reported_reason"])
+        else:
+            sheet.cell(row=own_row, column=column, value="–").alignment = styles.centre
     sheet.cell(
-        row=overall_row + 2,
+        row=own_row + 2,
         column=1,
         value=_text(
-            f"Return: {matrix.sub_region['return_status_label']}. * rated by hand, differing "
-            "from the rules (see the comment). – no line: the target is not about the authority."
+            f"Return: {matrix.sub_region['return_status_label']}. * the sub-region's own rating "
+            "differs from the rule's, which counts (see the comment); ✎ the sub-region's own "
+            "rating stands for a line with no value; ⊘ outside the target's scope, never "
+            "counted; – no line: the target is not about the authority."
         ),
     )
     _widths(sheet, {"A": 38, "B": 20})

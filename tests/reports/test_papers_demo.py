@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from openpyxl import load_workbook
 
 from reports.markdown import numbered_paragraphs
 from reports.models import AgendaItem, Meeting, Paper, Section
+from reports.papers.exports import render_csv, render_xlsx
+from reports.papers.snapshot import build_snapshot
 from riep.demo_papers import ensure_demo_papers
 from tests.reports import test_papers_support as support
 
@@ -63,3 +68,29 @@ def test_not_outside_a_demo_database(demo_paper, settings):
     settings.DEMO_DATA_ALLOWED = False
     with pytest.raises(ImproperlyConfigured):
         ensure_demo_papers()
+
+
+def test_the_exports_carry_each_sub_regions_own_rating_beside_the_computed_one(demo_paper):
+    snapshot = build_snapshot(demo_paper, user=support.demo_user("director"))
+
+    rows = list(csv.DictReader(io.StringIO(render_csv(snapshot).decode("utf-8-sig"))))
+    (target_8,) = [
+        row
+        for row in rows
+        if (row["level"], row["sub_region"], row["target"]) == ("sub_region", "Lincolnshire", "8")
+    ]
+    # Computed Amber (it counts), Lincolnshire's own Red beside it, flagged, with its reason.
+    assert (target_8["computed_rating"], target_8["effective_rating"]) == ("A", "A")
+    assert (target_8["manual_rating"], target_8["overridden"]) == ("R", "yes")
+    assert target_8["manual_reason"] == "Some councils not meeting target therefore RED"
+
+    sheet = load_workbook(io.BytesIO(render_xlsx(snapshot)))["Lincolnshire"]
+    labels = [sheet.cell(row=row, column=1).value for row in range(1, sheet.max_row + 1)]
+    overall, own = (
+        labels.index("Overall: Lincolnshire") + 1,
+        labels.index("Own rating: Lincolnshire") + 1,
+    )
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("8") + 1
+    assert sheet.cell(row=overall, column=column).value == "A*"
+    assert sheet.cell(row=own, column=column).value == "R"

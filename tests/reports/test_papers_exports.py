@@ -89,7 +89,7 @@ def test_a_sub_region_sheet_is_its_matrix_with_its_overall_row(workbook):
     assert sheet.freeze_panes == "C2"
     assert sheet.auto_filter.ref == "A1:E3"
     assert sheet["E2"].fill.fgColor.rgb.endswith("B3261E")
-    assert "Rated A by hand: Recovery plan agreed with the auditors." in sheet["E2"].comment.text
+    assert "own rating: A. Recovery plan agreed with the auditors." in sheet["E2"].comment.text
     overall = next(row for row in sheet.iter_rows() if str(row[0].value).startswith("Overall"))
     assert [cell.value for cell in overall[2:5]] == ["G", "A", "R"]
     assert overall[2].comment is not None
