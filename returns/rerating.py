@@ -140,11 +140,12 @@ def _rerate(target: Target, *, actor, reason: str, changes, leads: set[int]) -> 
             "authority", "return_obj__sub_region"
         )
     )
-    changed: list[ReturnLine] = []
+    changed: list[ReturnLine] = []  # a new rating, mark or scope: recorded and counted
+    rewritten: list[ReturnLine] = []  # every line whose stored rated fields differ
     details: list[ReratingLine] = []
     for line in lines:
         before = (line.status, line.effective_rating, line.computed_rating, line.counted)
-        before_scope = line.scope
+        before_scope, before_explanation = line.scope, line.explanation
         line.scope = (
             LineScope.IN
             if target_applies(
@@ -158,8 +159,13 @@ def _rerate(target: Target, *, actor, reason: str, changes, leads: set[int]) -> 
         rate(line, rule)
         after = (line.status, line.effective_rating, line.computed_rating, line.counted)
         if after == before and line.scope == before_scope:
+            # The same rating, but its explanation may name the old rule ("against at least
+            # 95%"): stored all the same, or it would keep saying what the rule no longer is.
+            if line.explanation != before_explanation:
+                rewritten.append(line)
             continue
         changed.append(line)
+        rewritten.append(line)
         details.append(
             ReratingLine(
                 rerating=record,
@@ -171,13 +177,14 @@ def _rerate(target: Target, *, actor, reason: str, changes, leads: set[int]) -> 
             )
         )
     now = timezone.now()
-    for line in changed:
+    for line in rewritten:
         line.updated_by = actor
         line.updated_at = now
-    if changed:
+    if rewritten:
         write_lines(
-            changed, actor=actor, reason=f"Re-rated (#{record.pk}): {reason}"[:100], when=now
+            rewritten, actor=actor, reason=f"Re-rated (#{record.pk}): {reason}"[:100], when=now
         )
+    if details:
         ReratingLine.objects.bulk_create(details)
     record.lines_rated = len(lines)
     record.lines_changed = len(changed)
