@@ -10,8 +10,9 @@ through here, in one transaction:
 2. every line of the target, in every return of any status, is rated again by the engine
    (its scope too: a target that stops covering an authority makes its lines "outside");
 3. the step is recorded (``Rerating``: who, when, why, what changed, how many lines were
-   rated and changed) with each changed line's before and after (``ReratingLine``), and each
-   changed line's history gets a row whose reason names the re-rating;
+   rated and changed) with each changed line's before and after (``ReratingLine``); every
+   line whose stored rating differs (its explanation too, when the rating stays) is written,
+   and its history gets a row whose reason names the re-rating;
 4. the stored overall ratings of every quarter and region the lines belong to are refreshed.
 
 Issued Board papers keep their frozen ratings; they list the re-rating among their
