@@ -10,8 +10,9 @@ through here, in one transaction:
 2. every line of the target, in every return of any status, is rated again by the engine
    (its scope too: a target that stops covering an authority makes its lines "outside");
 3. the step is recorded (``Rerating``: who, when, why, what changed, how many lines were
-   rated and changed) with each changed line's before and after (``ReratingLine``), and each
-   changed line's history gets a row whose reason names the re-rating;
+   rated and changed) with each changed line's before and after (``ReratingLine``); every
+   line whose stored rating differs (its explanation too, when the rating stays) is written,
+   and its history gets a row whose reason names the re-rating;
 4. the stored overall ratings of every quarter and region the lines belong to are refreshed.
 
 Issued Board papers keep their frozen ratings; they list the re-rating among their
@@ -140,11 +141,12 @@ def _rerate(target: Target, *, actor, reason: str, changes, leads: set[int]) -> 
             "authority", "return_obj__sub_region"
         )
     )
-    changed: list[ReturnLine] = []
+    changed: list[ReturnLine] = []  # a new rating, mark or scope: recorded and counted
+    rewritten: list[ReturnLine] = []  # every line whose stored rated fields differ
     details: list[ReratingLine] = []
     for line in lines:
         before = (line.status, line.effective_rating, line.computed_rating, line.counted)
-        before_scope = line.scope
+        before_scope, before_explanation = line.scope, line.explanation
         line.scope = (
             LineScope.IN
             if target_applies(
@@ -158,8 +160,13 @@ def _rerate(target: Target, *, actor, reason: str, changes, leads: set[int]) -> 
         rate(line, rule)
         after = (line.status, line.effective_rating, line.computed_rating, line.counted)
         if after == before and line.scope == before_scope:
+            # The same rating, but its explanation may name the old rule ("against at least
+            # 95%"): stored all the same, or it would keep saying what the rule no longer is.
+            if line.explanation != before_explanation:
+                rewritten.append(line)
             continue
         changed.append(line)
+        rewritten.append(line)
         details.append(
             ReratingLine(
                 rerating=record,
@@ -171,13 +178,14 @@ def _rerate(target: Target, *, actor, reason: str, changes, leads: set[int]) -> 
             )
         )
     now = timezone.now()
-    for line in changed:
+    for line in rewritten:
         line.updated_by = actor
         line.updated_at = now
-    if changed:
+    if rewritten:
         write_lines(
-            changed, actor=actor, reason=f"Re-rated (#{record.pk}): {reason}"[:100], when=now
+            rewritten, actor=actor, reason=f"Re-rated (#{record.pk}): {reason}"[:100], when=now
         )
+    if details:
         ReratingLine.objects.bulk_create(details)
     record.lines_rated = len(lines)
     record.lines_changed = len(changed)
