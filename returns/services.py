@@ -166,7 +166,10 @@ def open_return(
             actor=actor,
             comment="Created as a draft.",
         )
-    if _add_missing_lines(return_obj, actor=actor) or created:
+    # A submitted or approved return is not changed behind its sign-off: an authority or a
+    # target added since gets its line when the return is next editable.
+    added = _add_missing_lines(return_obj, actor=actor) if return_obj.is_editable else 0
+    if added or created:
         refresh_return(return_obj)
     return return_obj, created
 
@@ -324,6 +327,16 @@ def _new_lines(current: Return, keys: list[LineKey], *, actor) -> dict[LineKey, 
     problems = []
     for authority_id, target_id in keys:
         authority, target = authorities.get(authority_id), targets.get(target_id)
+        if authority is not None and not authority.active:
+            problems.append(
+                LineProblem(
+                    authority_id,
+                    target_id,
+                    "authority",
+                    f"{authority.short_name} is no longer an active authority.",
+                )
+            )
+            continue
         if authority is None or authority.sub_region_id != current.sub_region_id:
             problems.append(
                 LineProblem(
@@ -515,15 +528,13 @@ def take_step(*, return_obj: Return, step: str, actor, comment: str = "") -> Ret
     """Take one sign-off step (returns.workflow): checked, recorded with who, when and the
     comment, and the overall ratings of every basis refreshed."""
     current = Return.objects.select_related("sub_region").get(pk=return_obj.pk)
+    who = actor_of(actor, current)
+    if forbidden := workflow.role_problem(step, actor=who):
+        raise PermissionDenied(forbidden)
     refused = workflow.problem(
-        step,
-        status=current.status,
-        actor=actor_of(actor, current),
-        submitted_by=submitted_by(current),
+        step, status=current.status, actor=who, submitted_by=submitted_by(current)
     )
     if refused:
-        if "Only" in refused:
-            raise PermissionDenied(refused)
         raise StepRefused(refused)
     missing = workflow.comment_problem(step, comment)
     if missing:

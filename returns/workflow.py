@@ -107,17 +107,27 @@ class Actor:
     system: bool = False  # the management commands' actor (see the module)
 
 
+def role_problem(step_name: str, *, actor: Actor) -> str:
+    """Why ``actor`` may never take the step, whatever the return's status ("" when they may):
+    the step belongs to another role (a permission matter, not the return's state)."""
+    step = STEPS[step_name]
+    if step.role in actor.roles:
+        return ""
+    if step.role is Role.PROGRAMME_MANAGER:
+        return "Only the sub-region's programme manager submits its return."
+    return "Only the Director signs returns off."
+
+
 def problem(step_name: str, *, status: str, actor: Actor, submitted_by: int | None) -> str:
-    """Why ``actor`` may not take the step now ("" when they may).
+    """Why ``actor`` may not take the step now ("" when they may): their role first
+    (``role_problem``), then the return's status and the four-eyes rule.
 
     ``submitted_by`` is the user who last submitted the return (for the four-eyes rule).
     """
     step = STEPS[step_name]
     current = Status(status)
-    if step.role not in actor.roles:
-        if step.role is Role.PROGRAMME_MANAGER:
-            return "Only the sub-region's programme manager submits its return."
-        return "Only the Director signs returns off."
+    if refused := role_problem(step_name, actor=actor):
+        return refused
     if current not in step.allowed_from:
         return f"A {label(current)} return cannot become {label(step.to)}."
     if (

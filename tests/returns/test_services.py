@@ -24,6 +24,7 @@ from authorities.roles import (
 )
 from returns import services
 from returns.copy_forward import NoPreviousReturn, copy_forward
+from returns.errors import InvalidLines
 from returns.models import LineState, Rating, Return, ReturnLine, ReturnStatus, Transition
 from returns.periods import Quarter
 from returns.values import format_value_for_input, parse_value
@@ -228,6 +229,38 @@ def test_open_return_is_idempotent(world, return_obj):
     assert again.lines.count() == 5
     assert Return.objects.count() == 1
     assert Transition.objects.filter(return_obj=return_obj).count() == 1
+
+
+def test_open_return_leaves_a_signed_off_return_as_it_was_signed_off(world, return_obj):
+    Return.objects.filter(pk=return_obj.pk).update(status=ReturnStatus.APPROVED)
+    AuthorityFactory(sub_region=world.sub_region, kind=AuthorityKind.DISTRICT)  # a new council
+
+    again, created = services.open_return(
+        sub_region=world.sub_region, target_set=world.target_set, quarter=Q3, actor=world.pm
+    )
+
+    assert not created
+    assert again.lines.count() == 5  # no line added behind the sign-off
+    assert Return.objects.get(pk=return_obj.pk).version == return_obj.version
+
+
+def test_update_lines_refuses_a_new_line_for_an_inactive_authority(world, return_obj):
+    gone = AuthorityFactory(sub_region=world.sub_region, kind=AuthorityKind.DISTRICT, active=False)
+
+    with pytest.raises(InvalidLines) as refused:
+        services.update_lines(
+            return_obj=return_obj,
+            changes={(gone.pk, world.invoices.pk): {"state": LineState.VALUE, "actual": 99}},
+            actor=world.pm,
+            channel="test",
+        )
+
+    (problem,) = refused.value.problems
+    assert (problem.field, problem.message) == (
+        "authority",
+        f"{gone.short_name} is no longer an active authority.",
+    )
+    assert not ReturnLine.objects.filter(authority=gone).exists()
 
 
 def test_open_return_refuses_another_sub_regions_programme_manager(world):
