@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from targets.models import Target, rating_rule
 from targets.rating import LineInput, Rating, computed_rating
@@ -31,13 +32,13 @@ INCLUSIVE_WORDS = ("at least", "or better", "minimum", "achiev", "reach", "no au
 
 @pytest.fixture(scope="module")
 def reference(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+    """The reference data, loaded once for the module inside a transaction rolled back at its
+    end: nothing is left behind for the other modules (each test's own changes are rolled back
+    to this state by pytest-django's per-test savepoint)."""
+    with django_db_blocker.unblock(), transaction.atomic():
         call_command("load_reference_data", verbosity=0)
-    yield
-    with django_db_blocker.unblock():
-        from returns.models import ReturnLine
-
-        ReturnLine.objects.all().delete()
+        yield
+        transaction.set_rollback(True)
 
 
 def step(target: Target) -> Decimal:
