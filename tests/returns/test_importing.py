@@ -478,6 +478,20 @@ def test_a_row_outside_the_targets_scope_is_kept_with_a_notice_and_never_counted
     assert (again.changed_lines, len(again.notices)) == (0, 1)
 
 
+def test_an_xlsx_with_own_overall_rows_and_out_of_scope_rows_imports_like_the_csv(world):
+    rows = [
+        row("Amber Valley", "NI 117", "5", target_value="6"),
+        row("Derbyshire SRP", "5", rag="R", reason="Some councils not meeting target"),
+    ]
+
+    report = run(xlsx_file(rows), world.pm, filename="returns.xlsx")
+
+    assert report.ok, messages(report)
+    assert (report.own_ratings, len(report.notices)) == (1, 1)
+    assert line("amber-valley", world.targets["neet"]).scope == "outside"
+    assert ReportedRating.objects.get().rating == "R"
+
+
 # ---------------------------------------------------------------------------------------------
 # Values, per measure
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
@@ -80,6 +81,17 @@ def test_a_bad_file_fails_with_the_report_and_changes_nothing(world, tmp_path):
         "bad.csv: 1 problem found; nothing was changed.",
         "row 3, actual: “-£5”: an amount of money (£k) cannot be negative.",
     ]
+    assert not Return.objects.exists()
+
+
+def test_a_refused_file_leaves_no_trace_not_even_the_system_actor(world, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(csv_file([row("Amber Valley", "6", "-£5")]))
+
+    with pytest.raises(CommandError):
+        call("import_returns", str(path))  # no --user: it would act as the system actor
+
+    assert not get_user_model().objects.filter(username=SYSTEM_USERNAME).exists()
     assert not Return.objects.exists()
 
 
