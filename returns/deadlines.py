@@ -74,9 +74,9 @@ def reminder_due(kind: str, *, due: date, today: date, days_before: int, grace: 
 
 
 def deadline_words(due: date, today: date, *, submitted: bool = False) -> str:
-    """ "due today", "3 days left", "overdue by 2 days" (a submitted return: "due 15 Jan")."""
+    """ "due today", "3 days left", "overdue by 2 days" ("submitted": a submitted return)."""
     if submitted:
-        return f"was due {due:%-d %b %Y}"
+        return "submitted"
     left = days_left(due, today)
     if left == 0:
         return "due today"

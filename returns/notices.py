@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 _PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
+#: A submission's email lists at most this many lines awaiting data (the page lists them all).
+AWAITING_LISTED = 20
 #: The notice kind of each sign-off step (returns.workflow's step names).
 STEP_NOTICES = {
     "submit": NoticeKind.SUBMITTED,
@@ -116,9 +118,11 @@ def step_notice(return_obj: Return, *, step: str, actor, comment: str) -> Notice
                 f"{len(awaiting)} line{'s' if len(awaiting) != 1 else ''} still await data:"
             )
             lines += [
-                f"  - {row['where']}: {row['reason'] or '(confirmed without a reason)'}"
-                for row in awaiting
+                f"  - {row['where']}: {row['reason'] or '(no reason given)'}"
+                for row in awaiting[:AWAITING_LISTED]
             ]
+            if len(awaiting) > AWAITING_LISTED:
+                lines.append(f"  ... and {len(awaiting) - AWAITING_LISTED} more (see the return).")
         if said:
             lines.append(f"Comment: {said}")
         lines.append("Review and sign it off:")

@@ -65,6 +65,12 @@ def reminder_notice(kind: str, item: DueReturn, *, today: date) -> Notice:
     return Notice(kind=kind, subject=subject, body=body, link=link)
 
 
+def recorded_keys() -> set[str]:
+    """The keys of every reminder recorded so far (one query; the database's unique constraint
+    still refuses one recorded by another run after this was read)."""
+    return set(Notification.objects.exclude(key="").values_list("key", flat=True))
+
+
 @dataclass
 class ReminderRun:
     recorded: list[Notification] = field(default_factory=list)
@@ -103,7 +109,7 @@ def send_reminders(*, today: date | None = None) -> ReminderRun:
             managers[item.sub_region.pk] = list(programme_managers(item.sub_region.pk))
     user_ids = {user.pk for users in managers.values() for user in users}
     wants = {row.user_id: row for row in NoticeSettings.objects.filter(user_id__in=user_ids)}
-    keys = set(Notification.objects.exclude(key="").values_list("key", flat=True))
+    keys = recorded_keys()
     for item in owed:
         for kind in KINDS:
             if not reminder_due(

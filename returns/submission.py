@@ -29,7 +29,7 @@ def awaiting_lines(return_obj: Return) -> list[ReturnLine]:
             return_obj=return_obj, state=LineState.AWAITING, scope=LineScope.IN
         )
         .select_related("authority", "target")
-        .order_by("authority__name", "target__priority", "target__number")
+        .order_by("authority__short_name", "target__priority", "target__number")
     )
 
 
