@@ -150,7 +150,10 @@
     var input = td.querySelector("[data-grid-cell]");
     var link = td.querySelector(".cell__rag");
     if (!input || !link) return;
-    input.setAttribute("data-initial", input.value);
+    // The saved value is the form's hidden initial (after a refused save, the cell shows what
+    // was typed, which is not saved).
+    var saved = form.querySelector('input[name="initial-' + input.name + '"]');
+    input.setAttribute("data-initial", saved ? saved.value : input.value);
     link.setAttribute("data-saved-class", link.className);
     link.setAttribute("data-saved-text", link.querySelector(".cell__rag-text").textContent);
     link.setAttribute("data-saved-label", link.querySelector(".cell__rag-label").textContent);
@@ -248,6 +251,7 @@
   form.addEventListener("submit", function () {
     submitting = true;
     var focused = lastCell || document.activeElement;
+    var box = focused && focused.getBoundingClientRect ? focused.getBoundingClientRect() : null;
     try {
       window.sessionStorage.setItem(
         KEY,
@@ -257,6 +261,7 @@
           y: window.scrollY,
           left: scroller ? scroller.scrollLeft : 0,
           top: scroller ? scroller.scrollTop : 0,
+          cellTop: box ? box.top : null,
           at: Date.now(),
         })
       );
@@ -285,6 +290,11 @@
     }
     window.scrollTo(saved.x, saved.y);
     var target = saved.focus ? document.getElementById(saved.focus) : null;
+    if (target && saved.cellTop !== null) {
+      // The page above the grid may have grown (the message of the save): keep the cell
+      // where it was on the screen.
+      window.scrollBy(0, target.getBoundingClientRect().top - saved.cellTop);
+    }
     if (target) target.focus({ preventScroll: true });
     var messages = document.querySelectorAll(".messages .message");
     if (status && messages.length) {
