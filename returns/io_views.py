@@ -19,7 +19,7 @@ from django.views.generic import FormView
 from . import exporting, import_uploads
 from .forms_io import ExportForm, ImportForm
 from .importing.reading import ImportFileError, quick_check
-from .models import ImportUpload, Return, UploadState
+from .models import ImportUpload, Rating, Return, UploadState
 from .tables import rag
 
 #: A file with thousands of bad rows lists this many on the page (the command lists them all).
@@ -99,7 +99,7 @@ class UploadView(UploadMixin, View):
             "errors_shown": report.errors[:ERRORS_SHOWN] if report else [],
             "errors_hidden": max(len(report.errors) - ERRORS_SHOWN, 0) if report else 0,
             "changes": [
-                (change, rag(change.rating_before), rag(change.rating_after))
+                (change, _rag_of(change.rating_before), _rag_of(change.rating_after))
                 for change in changes[:CHANGES_SHOWN]
             ],
             "changes_hidden": max(len(changes) - CHANGES_SHOWN, 0),
@@ -108,6 +108,11 @@ class UploadView(UploadMixin, View):
             and upload.expires_at > timezone.now(),
         }
         return render(request, "returns/import_upload.html", context)
+
+
+def _rag_of(code: str):
+    """A planned change's rating as shown ("none": a sub-region's own rating not given)."""
+    return rag(code if code in Rating.values else None)
 
 
 class UploadStatusView(UploadMixin, View):

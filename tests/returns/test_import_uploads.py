@@ -222,3 +222,15 @@ def test_a_large_file_is_checked_and_applied_by_the_real_worker(client, settings
     assert "Imported december.csv: 1 return created, 2 lines changed" in (
         client.get(page).content.decode()
     )
+
+
+def test_the_preview_shows_a_sub_regions_own_rating_without_one_before(client, world):
+    content = csv_file([row("Derbyshire SRP", "5", "", rag="A", reason="Mostly paid on time.")])
+
+    upload, page = upload_file(client, world.pm, content)
+    text = client.get(page).content.decode()
+
+    assert upload.state == UploadState.CHECKED
+    assert "Derbyshire&#x27;s own rating, target 5" in text
+    assert "Not rated" in text  # no own rating before
+    assert 'class="rag rag--A">A' in text
