@@ -25,6 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
 from authorities.models import SubRegion
 from targets.models import TargetSet, TargetSetStatus
 
@@ -83,6 +86,37 @@ def deadline_words(due: date, today: date, *, submitted: bool = False) -> str:
     if left > 0:
         return f"{left} day{'s' if left != 1 else ''} left"
     return f"overdue by {-left} day{'s' if left != -1 else ''}"
+
+
+# --------------------------------------------------------------------------- the service
+
+
+@transaction.atomic
+def set_deadline(
+    *, quarter: Quarter, target_set: TargetSet | None, due: date, note: str = "", actor
+) -> tuple[Deadline, bool]:
+    """The Director sets (or moves) the deadline of a quarter's returns, for every set in force
+    (``target_set`` None) or for one; recorded in the deadline's history with who and when.
+    Returns the deadline and whether it is new. A deadline cannot fall before its quarter
+    starts. Reminders already sent for the old day are not sent again for it; the new day is a
+    new deadline with its own reminders (returns.reminders)."""
+    if not (actor.has_perm("returns.add_deadline") and actor.has_perm("returns.change_deadline")):
+        raise PermissionDenied("Only the Director sets the returns' deadlines.")
+    if due < quarter.start:
+        raise ValidationError(
+            {"due": f"Returns for {quarter.label} cannot be due before the quarter starts."}
+        )
+    deadline = Deadline.objects.filter(
+        year=quarter.year, quarter=quarter.quarter, target_set=target_set
+    ).first()
+    created = deadline is None
+    if created:
+        deadline = Deadline(year=quarter.year, quarter=quarter.quarter, target_set=target_set)
+    deadline.due, deadline.note, deadline.set_by = due, note, actor
+    deadline._history_user = actor
+    deadline.full_clean()
+    deadline.save()
+    return deadline, created
 
 
 # --------------------------------------------------------------------------- the queries

@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
-from .deadlines import NOT_SUBMITTED, DueReturn, deadline_words, due_returns
+from .deadlines import NOT_SUBMITTED, DueReturn, deadline_words, due_returns, set_deadline
 from .forms_work import DeadlineForm, NoticeSettingsForm
 from .models import Deadline, NoticeSettings, Notification
 
@@ -49,16 +49,20 @@ class DeadlineListView(LoginRequiredMixin, PermissionRequiredMixin, View):
         data = form.cleaned_data
         quarter, target_set = data["quarter"], data["target_set"]
         try:
-            with transaction.atomic():
-                deadline, created = Deadline.objects.update_or_create(
-                    year=quarter.year,
-                    quarter=quarter.quarter,
-                    target_set=target_set,
-                    defaults={"due": data["due"], "note": data["note"], "set_by": request.user},
-                )
+            deadline, created = set_deadline(
+                quarter=quarter,
+                target_set=target_set,
+                due=data["due"],
+                note=data["note"],
+                actor=request.user,
+            )
         except IntegrityError:  # two Directors at once: the other one's stands
             messages.error(request, "Someone set this deadline at the same moment: check it.")
             return redirect("returns:deadlines")
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+            return self.render(form, status=400)
         which = target_set.title if target_set else "every target set in force"
         messages.success(
             request,

@@ -275,3 +275,23 @@ def test_the_returns_list_marks_overdue_and_late_returns(client, world):
     )
     detail = client.get(reverse("returns:detail", args=[overdue.pk])).content.decode()
     assert "badge--overdue" in detail
+
+
+def test_the_service_sets_and_moves_a_deadline_for_the_director_only(world):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from returns.deadlines import set_deadline
+
+    deadline, created = set_deadline(quarter=Q3, target_set=None, due=D, actor=world.director)
+    moved, again = set_deadline(
+        quarter=Q3, target_set=None, due=D + timedelta(days=7), note="Moved", actor=world.director
+    )
+
+    assert (created, again) == (True, False)
+    assert moved.pk == deadline.pk
+    assert {row.history_user for row in moved.history.all()} == {world.director}
+    with pytest.raises(PermissionDenied):
+        set_deadline(quarter=Q3, target_set=None, due=D, actor=world.pm)
+    with pytest.raises(ValidationError, match="cannot be due before the quarter starts"):
+        set_deadline(quarter=Q3, target_set=None, due=date(2009, 9, 1), actor=world.director)
+    assert Deadline.objects.get().due == D + timedelta(days=7)
