@@ -19,7 +19,9 @@ change what moved. What is copied, and what is not:
   rated again by the rule).
 
 Everything goes through returns.services.update_lines, so the copy is checked, rated,
-versioned and recorded in each line's history with the channel "copy forward from 2009/10 Q2".
+versioned, saved and recorded in each line's history with the channel "copy forward from
+2009/10 Q2". Each line filled is marked ``copied_forward`` (shown in the grid) until it is
+written again by any other channel.
 """
 
 from __future__ import annotations
@@ -122,6 +124,7 @@ def copy_forward(*, return_obj: Return, actor) -> UpdateResult:
         actor=actor,
         channel=channel_for(quarter),
         base_version=current.version,
+        copied=True,
     )
     return_obj.version = result.version
     return result

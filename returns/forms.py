@@ -132,17 +132,25 @@ class ReturnGridForm(forms.Form):
         """
         changes: dict[tuple[int, int], dict[str, Any]] = {}
         for name, line in self.changed_lines:
-            value = self.cleaned_data[name]
-            key = (line.authority_id, line.target_id)
-            if value is not None:
-                changes[key] = {"actual": value, "state": LineState.VALUE}
-            elif line.actual is not None or line.state == LineState.VALUE:
-                changes[key] = {"actual": None, "state": LineState.AWAITING}
+            change = grid_change(line, self.cleaned_data[name])
+            if change:
+                changes[(line.authority_id, line.target_id)] = change
         return changes
 
     def kept_entries(self) -> dict[str, str]:
         """What this person typed into the cells they changed (raw, to show again)."""
         return {name: self.data.get(self.add_prefix(name), "") for name, _ in self.changed_lines}
+
+
+def grid_change(line: ReturnLine, value: Decimal | None) -> dict[str, Any]:
+    """What typing ``value`` into a line's grid cell changes: a value sets the state to "value
+    given"; clearing a value sets it back to "awaiting data"; an empty cell of a line without
+    a value leaves it as it is (its other states are chosen on the line's panel or page)."""
+    if value is not None:
+        return {"actual": value, "state": LineState.VALUE}
+    if line.actual is not None or line.state == LineState.VALUE:
+        return {"actual": None, "state": LineState.AWAITING}
+    return {}
 
 
 def grid_form_after_conflict(

@@ -13,7 +13,7 @@ from .periods import Quarter
 
 
 class ImportForm(forms.Form):
-    """A returns file and whether to only check it (dry run)."""
+    """A returns file: it is checked first (returns.import_uploads), then applied on request."""
 
     file = forms.FileField(
         label="Returns file",
@@ -22,10 +22,6 @@ class ImportForm(forms.Form):
             f"{importing.MAX_ROWS:,} rows, with a header row."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
-    )
-    dry_run = forms.BooleanField(
-        required=False,
-        label="Dry run: check the file and show what would change, without saving anything",
     )
 
     def clean_file(self):

@@ -54,6 +54,15 @@ class Return(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Timeliness (as DHIS2 records it): set by the first submission, against the deadline in
+    # force then; later submissions (after a send-back or a reopening) leave it as it is.
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="First submitted.")
+    submitted_due = models.DateField(
+        null=True, blank=True, help_text="The deadline in force when it was first submitted."
+    )
+    submitted_on_time = models.BooleanField(
+        null=True, blank=True, help_text="Empty: no deadline was set when it was submitted."
+    )
 
     objects = ReturnQuerySet.as_manager()
 
@@ -194,6 +203,9 @@ class ReturnLine(models.Model):
     explanation = models.TextField(blank=True)
 
     changed_in_version = models.PositiveIntegerField(default=1)
+    # Filled by copy forward from the quarter before and not edited since: marked in the grid
+    # until someone writes the line again (returns.copy_forward, services.update_lines).
+    copied_forward = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -261,6 +273,9 @@ class Transition(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True)
     comment = models.TextField(blank=True)
+    #: At a submission, the lines still awaiting data: [{"line", "where", "reason"}] (the
+    #: reason "" when the programme manager confirmed them all at once).
+    awaiting = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["return_obj", "at", "id"]
@@ -421,3 +436,48 @@ class ReratingLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}: {self.before_rating} → {self.after_rating}"
+
+
+# The work around returns (deadlines, notices, pending imports): see returns.work_models.
+from .work_models import (  # noqa: E402
+    REMINDER_KINDS,
+    UPLOAD_UNFINISHED,
+    Deadline,
+    EmailState,
+    ImportUpload,
+    NoticeKind,
+    NoticeSettings,
+    Notification,
+    UploadState,
+)
+
+__all__ = [
+    "EDITABLE_LINE_FIELDS",
+    "EDITABLE_STATUSES",
+    "MANUAL_RATINGS",
+    "MAX_TEXT",
+    "RATED_LINE_FIELDS",
+    "REMINDER_KINDS",
+    "REPORTED_RATINGS",
+    "UPLOAD_UNFINISHED",
+    "Basis",
+    "ComparisonStatus",
+    "Deadline",
+    "EmailState",
+    "ImportUpload",
+    "LineScope",
+    "LineState",
+    "NoticeKind",
+    "NoticeSettings",
+    "Notification",
+    "Overall",
+    "Rating",
+    "ReportedRating",
+    "Rerating",
+    "ReratingLine",
+    "Return",
+    "ReturnLine",
+    "ReturnStatus",
+    "Transition",
+    "UploadState",
+]

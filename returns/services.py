@@ -28,7 +28,7 @@ from authorities.models import Authority, SubRegion
 from targets.models import Target, TargetSet, rating_rule
 from targets.rules import target_applies
 
-from . import permissions, workflow
+from . import notices, permissions, submission, workflow
 from .errors import InvalidLines, LineProblem, ReturnLocked, StaleReturn, StepRefused
 from .models import (
     EDITABLE_LINE_FIELDS,
@@ -71,6 +71,7 @@ _WRITTEN_FIELDS = (
     *EDITABLE_FIELDS,
     *RATED_FIELDS,
     "scope",
+    "copied_forward",
     "changed_in_version",
     "updated_by",
     "updated_at",
@@ -239,6 +240,7 @@ def update_lines(
     actor,
     channel: str,
     base_version: int | None = None,
+    copied: bool = False,
 ) -> UpdateResult:
     """Apply field changes to lines of one return, all or nothing.
 
@@ -249,7 +251,9 @@ def update_lines(
     cover the authority (kept, shown, never counted). Unchanged lines are left untouched, so a
     second identical write changes nothing. With ``base_version``, the write is refused when
     the return changed since that version. The overall ratings of the touched targets are
-    refreshed in the same transaction.
+    refreshed in the same transaction. Every line written is marked ``copied_forward`` when
+    ``copied`` (copy forward writes it), and unmarked otherwise: an edited line is no longer
+    a copy.
     """
     current = _current(return_obj, actor=actor, base_version=base_version)
     lines = {
@@ -303,6 +307,7 @@ def update_lines(
         line.changed_in_version = new_version
         line.updated_by = actor
         line.updated_at = now
+        line.copied_forward = copied
     created = [line for line in dirty if line.pk is None]
     existing = [line for line in dirty if line.pk is not None]
     if created:
@@ -524,10 +529,22 @@ def submitted_by(return_obj: Return) -> int | None:
 
 
 @transaction.atomic
-def take_step(*, return_obj: Return, step: str, actor, comment: str = "") -> Return:
+def take_step(
+    *,
+    return_obj: Return,
+    step: str,
+    actor,
+    comment: str = "",
+    awaiting_reasons: Mapping[int, str] | None = None,
+) -> Return:
     """Take one sign-off step (returns.workflow): checked, recorded with who, when and the
-    comment, and the overall ratings of every basis refreshed."""
-    current = Return.objects.select_related("sub_region").get(pk=return_obj.pk)
+    comment, and the overall ratings of every basis refreshed.
+
+    A submission also records the lines still awaiting data (with ``awaiting_reasons``, line
+    id → reason, where given) and, the first time, whether it met its deadline
+    (returns.submission). The people concerned are told once the step commits
+    (returns.notices)."""
+    current = Return.objects.select_related("sub_region", "target_set").get(pk=return_obj.pk)
     who = actor_of(actor, current)
     if forbidden := workflow.role_problem(step, actor=who):
         raise PermissionDenied(forbidden)
@@ -540,6 +557,11 @@ def take_step(*, return_obj: Return, step: str, actor, comment: str = "") -> Ret
     if missing:
         raise StepRefused({"comment": [missing]})
     target = workflow.STEPS[step].to
+    awaiting = []
+    if step == "submit":
+        awaiting = submission.awaiting_record(
+            submission.awaiting_lines(current), awaiting_reasons or {}
+        )
     _bump_version(current)
     Return.objects.filter(pk=current.pk).update(status=target)
     Transition.objects.create(
@@ -548,15 +570,31 @@ def take_step(*, return_obj: Return, step: str, actor, comment: str = "") -> Ret
         to_status=target,
         actor=actor,
         comment=comment,
+        awaiting=awaiting,
     )
+    if step == "submit":
+        submission.record_timeliness(current)
     current.refresh_from_db()
     refresh_return(current)
+    notices.step_taken(current, step=step, actor=actor, comment=comment)
     return current
 
 
-def submit_return(*, return_obj: Return, actor, comment: str = "") -> Return:
+def submit_return(
+    *,
+    return_obj: Return,
+    actor,
+    comment: str = "",
+    awaiting_reasons: Mapping[int, str] | None = None,
+) -> Return:
     """The programme manager sends a draft (or a returned) return to the Director."""
-    return take_step(return_obj=return_obj, step="submit", actor=actor, comment=comment)
+    return take_step(
+        return_obj=return_obj,
+        step="submit",
+        actor=actor,
+        comment=comment,
+        awaiting_reasons=awaiting_reasons,
+    )
 
 
 def approve_return(*, return_obj: Return, actor, comment: str = "") -> Return:

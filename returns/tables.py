@@ -42,11 +42,24 @@ class ReturnTable(tables.Table):
     target_set = tables.Column(verbose_name="Target set", order_by=("target_set__order",))
     status = tables.Column()
     progress = tables.Column(verbose_name="Values given", accessor="line_count", orderable=False)
+    deadline = tables.Column(verbose_name="Deadline", empty_values=(), orderable=False)
     updated_at = tables.DateTimeColumn(verbose_name="Last changed", format="j M Y, H:i")
+
+    #: Return id → (the deadline as text, whether it is overdue or was late): set by the view
+    #: for the returns of the page (returns.deadlines.deadline_texts).
+    deadline_of: dict[int, tuple[str, bool]] = {}
 
     class Meta:
         model = Return
-        fields = ["period", "sub_region", "target_set", "status", "progress", "updated_at"]
+        fields = [
+            "period",
+            "sub_region",
+            "target_set",
+            "status",
+            "progress",
+            "deadline",
+            "updated_at",
+        ]
         attrs = {"class": "data-table"}
         empty_text = "No return matches these filters."
 
@@ -59,6 +72,15 @@ class ReturnTable(tables.Table):
 
     def render_progress(self, record):
         return f"{record.value_count} of {record.line_count}"
+
+    def render_deadline(self, record):
+        text, marked = self.deadline_of.get(record.pk, ("", False))
+        if not marked:
+            return text
+        word = "Late" if text.startswith("late") else "Overdue"
+        return format_html(
+            '<span class="badge badge--overdue">{}</span> <span class="small">{}</span>', word, text
+        )
 
 
 # --------------------------------------------------------------------------------- the grid
@@ -328,7 +350,7 @@ class HistoryEntry:
     changes: list[FieldChange]
 
 
-def _shown(line: ReturnLine, name: str, value: object) -> str:
+def field_text(line: ReturnLine, name: str, value: object) -> str:
     if value is None or value == "":
         return "(empty)" if name not in {"manual_rating"} else "none"
     if name in {"actual", "target_value"}:
@@ -362,7 +384,7 @@ def line_history(line: ReturnLine) -> list[HistoryEntry]:
         previous = records[index + 1] if index + 1 < len(records) else None
         if previous is None:
             changes = [
-                FieldChange(label, "", _shown(line, name, getattr(record, name)))
+                FieldChange(label, "", field_text(line, name, getattr(record, name)))
                 for name, label in HISTORY_FIELDS.items()
                 if getattr(record, name) not in (None, "")
             ]
@@ -372,8 +394,8 @@ def line_history(line: ReturnLine) -> list[HistoryEntry]:
             changes = [
                 FieldChange(
                     label,
-                    _shown(line, name, by_field[name].old),
-                    _shown(line, name, by_field[name].new),
+                    field_text(line, name, by_field[name].old),
+                    field_text(line, name, by_field[name].new),
                 )
                 for name, label in HISTORY_FIELDS.items()
                 if name in by_field

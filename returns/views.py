@@ -7,6 +7,7 @@ returns.services (or returns.copy_forward). Returns are always looked up through
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -26,16 +29,16 @@ from authorities.roles import sub_region_of
 from targets.models import Target, level_labels
 from targets.rules import format_value
 
-from . import permissions, services, workflow
+from . import permissions, services
 from .copy_forward import NoPreviousReturn, copy_forward
-from .errors import ReturnLocked, StaleReturn
+from .deadlines import deadline_for, deadline_texts, deadline_words, is_overdue
+from .errors import InvalidLines, ReturnLocked, StaleReturn
 from .filters import ReturnFilter
 from .forms import (
     LineForm,
     ReportedRatingsForm,
     ReturnGridForm,
     StartReturnForm,
-    TransitionForm,
     grid_form_after_conflict,
 )
 from .models import LineState, Return, ReturnLine, ReturnStatus
@@ -52,6 +55,37 @@ def can_start(user) -> bool:
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def deadline_context(return_obj: Return) -> dict[str, Any]:
+    """A return's deadline as its pages show it: the date, the days left or overdue, and
+    whether it was submitted on time (returns.deadlines). One query."""
+    deadline = deadline_for(return_obj.target_set_id, return_obj.period)
+    today = timezone.localdate()
+    submitted = return_obj.status not in (ReturnStatus.DRAFT, ReturnStatus.RETURNED)
+    return {
+        "deadline": deadline,
+        "deadline_words": deadline_words(deadline.due, today, submitted=submitted)
+        if deadline
+        else "",
+        "overdue": bool(deadline)
+        and is_overdue(status=return_obj.status, due=deadline.due, today=today),
+    }
+
+
+def io_links(return_obj: Return) -> dict[str, str]:
+    """The import page (naming the return) and the export of this return's lines."""
+    query = urlencode(
+        {
+            "target_set": return_obj.target_set.slug,
+            "period": return_obj.period.label,
+            "sub_region": return_obj.sub_region.slug,
+        }
+    )
+    return {
+        "import_url": f"{reverse('returns:import')}?return={return_obj.pk}",
+        "export_url": f"{reverse('returns:export')}?{query}",
+    }
 
 
 # ------------------------------------------------------------------------------ returns list
@@ -77,6 +111,13 @@ class ReturnListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMix
             )
             .order_by("-year", "-quarter", "sub_region__order", "target_set__order", "pk")
         )
+
+    def get_table(self, **kwargs):
+        """The table, with the deadlines of the returns on its page (one query)."""
+        table = super().get_table(**kwargs)
+        records = [row.record for row in table.page.object_list] if table.page else []
+        table.deadline_of = deadline_texts(records, today=timezone.localdate())
+        return table
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -139,88 +180,6 @@ class ReturnMixin(LoginRequiredMixin, PermissionRequiredMixin):
             raise PermissionDenied("Only the sub-region's programme manager changes its return.")
 
 
-def allowed_transitions(user, return_obj: Return) -> list[str]:
-    """The sign-off steps this user may take on this return now (returns.workflow)."""
-    return workflow.available(
-        status=return_obj.status,
-        actor=services.actor_of(user, return_obj),
-        submitted_by=services.submitted_by(return_obj),
-    )
-
-
-def may_take(user, return_obj: Return, name: str) -> bool:
-    """Whether the user holds the role of the step (its status and four eyes are the
-    service's to refuse, with the reason)."""
-    role = workflow.STEPS[name].role
-    return role in services.actor_of(user, return_obj).roles
-
-
-class ReturnDetailView(ReturnMixin, View):
-    """Header, sign-off history and buttons, and the read-only grid with the overall row."""
-
-    template_name = "returns/return_detail.html"
-
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        return self.render()
-
-    def render(self, *, forms: dict[str, TransitionForm] | None = None, status: int = 200):
-        user = self.request.user
-        return_obj = self.return_obj
-        actions = []
-        for name in allowed_transitions(user, return_obj):
-            step = workflow.STEPS[name]
-            form = (forms or {}).get(name) or TransitionForm(
-                required=step.needs_comment, label=step.label, auto_id=f"id_{name}_%s"
-            )
-            url = reverse(f"returns:{name}", args=[return_obj.pk])
-            actions.append({"name": name, "step": step, "form": form, "url": url})
-        context = {
-            "return_obj": return_obj,
-            "grid": build_grid(return_obj, user=user),
-            "transitions": return_obj.transitions.select_related("actor").order_by("at", "id"),
-            "actions": actions,
-            "can_edit": self.can_edit() and return_obj.is_editable,
-        }
-        return TemplateResponse(self.request, self.template_name, context, status=status)
-
-
-class TransitionView(ReturnDetailView):
-    """POST one sign-off step (submit, approve, send back, reopen) through its service."""
-
-    action = ""
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        step = workflow.STEPS[self.action]
-        if not may_take(request.user, self.return_obj, self.action):
-            raise PermissionDenied("You may not take this step.")
-        form = TransitionForm(
-            request.POST,
-            required=step.needs_comment,
-            label=step.label,
-            auto_id=f"id_{self.action}_%s",
-        )
-        if not form.is_valid():
-            messages.error(request, "Nothing was done: " + _form_errors(form))
-            return self.render(forms={self.action: form})
-        try:
-            services.take_step(
-                return_obj=self.return_obj,
-                step=self.action,
-                actor=request.user,
-                comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as error:
-            messages.error(request, "Nothing was done: " + _error_text(error))
-        else:
-            messages.success(request, step.done)
-        return redirect("returns:detail", pk=self.return_obj.pk)
-
-
-def _form_errors(form) -> str:
-    return " ".join(str(message) for errors in form.errors.values() for message in errors)
-
-
 # ------------------------------------------------------------------------------- the grid
 
 
@@ -251,13 +210,7 @@ class ReturnEditView(ReturnMixin, View):
         form = ReturnGridForm(request.POST, lines=grid.lines, version=self.return_obj.version)
         if not form.is_valid():
             grid.bind(form, ReturnGridForm.field_name)
-            count = sum(1 for name in form.errors if name != "version")
-            messages.error(
-                request,
-                f"Nothing was saved: {count} value{'s' if count != 1 else ''} "
-                "need correcting (marked below).",
-            )
-            return self.render(grid, form)
+            return self.render(grid, form, errors=cell_errors(grid, form))
         try:
             result = services.update_lines(
                 return_obj=self.return_obj,
@@ -271,6 +224,9 @@ class ReturnEditView(ReturnMixin, View):
             return redirect("returns:edit", pk=self.return_obj.pk)
         except StaleReturn as error:
             return self.conflict(error, kept=form.kept_entries())
+        except InvalidLines as error:
+            grid.bind(form, ReturnGridForm.field_name)
+            return self.render(grid, form, errors=problem_cells(grid, error))
         except ValidationError as error:
             grid.bind(form, ReturnGridForm.field_name)
             messages.error(request, "Nothing was saved: " + _error_text(error))
@@ -305,7 +261,14 @@ class ReturnEditView(ReturnMixin, View):
         return self.render(grid, form, conflict=conflict, status=409)
 
     def render(
-        self, grid: Grid, form, *, conflict=None, status: int = 200, reported_form=None
+        self,
+        grid: Grid,
+        form,
+        *,
+        conflict=None,
+        status: int = 200,
+        reported_form=None,
+        errors: list[CellError] | None = None,
     ) -> HttpResponse:
         return_obj = self.return_obj
         if reported_form is None and form is not None:
@@ -322,6 +285,10 @@ class ReturnEditView(ReturnMixin, View):
             "conflict": conflict,
             "locked_message": None if form is not None else locked_message(return_obj),
             "previous_quarter": return_obj.period.previous(),
+            "cell_errors": errors or [],
+            "copied_count": sum(1 for line in grid.lines if line.copied_forward),
+            **deadline_context(return_obj),
+            **io_links(return_obj),
         }
         return TemplateResponse(self.request, self.template_name, context, status=status)
 
@@ -366,6 +333,37 @@ class ReportedRatingsView(ReturnEditView):
             else "Nothing had changed: nothing to save.",
         )
         return redirect("returns:edit", pk=self.return_obj.pk)
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A cell in error, as the error banner lists it: a link to its input."""
+
+    anchor: str  # the input's id
+    name: str  # "Amber Valley – target 3"
+    message: str
+
+
+def cell_errors(grid: Grid, form: ReturnGridForm) -> list[CellError]:
+    """Each cell whose value the form refused, in the grid's order."""
+    found = []
+    for cell in grid.cells:
+        if cell.field is not None and cell.field.errors:
+            found.append(CellError(cell.field.auto_id, cell.name, " ".join(cell.field.errors)))
+    return found
+
+
+def problem_cells(grid: Grid, error: InvalidLines) -> list[CellError]:
+    """Each cell a service refused (returns.errors.LineProblem), in the grid's order."""
+    by_key: dict[tuple[int, int], list[str]] = {}
+    for problem in error.problems:
+        by_key.setdefault((problem.authority_id, problem.target_id), []).append(problem.message)
+    found = []
+    for cell in grid.cells:
+        said = by_key.get((cell.authority.pk, cell.target.pk))
+        if said and cell.field is not None:
+            found.append(CellError(cell.field.auto_id, cell.name, " ".join(said)))
+    return found
 
 
 def locked_message(return_obj: Return) -> str:
@@ -512,7 +510,8 @@ class CopyForwardView(ReturnMixin, View):
                 messages.success(
                     request,
                     f"Copied {count} line{'s' if count != 1 else ''} forward from "
-                    f"{previous.label} into lines that were still empty. Check them, then save.",
+                    f"{previous.label} into lines that were still empty, and saved them. They "
+                    "are marked “copied” until you edit them: check each one.",
                 )
             else:
                 messages.info(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils import timezone
 
 from authorities.models import Membership, SubRegion
 from authorities.roles import ADMINISTRATOR, BOARD_MEMBER, DIRECTOR, PROGRAMME_MANAGER
@@ -84,3 +86,38 @@ def ensure_demo_users(*, password: str) -> list[str]:
             Membership.objects.filter(user=user).delete()
         done.append(demo.username)
     return done
+
+
+#: The quarter of the demo returns (seed 002's December 2009 returns: 2009/10 Q3).
+DEMO_DEADLINE_QUARTER = (2009, 3)
+#: The papers give no deadline for the returns: the demo sets one this many days after the demo
+#: is first loaded, so that the deadline, the days left and the reminders have something to
+#: show (and says so beside the deadline).
+DEMO_DEADLINE_DAYS = 14
+DEMO_DEADLINE_NOTE = (
+    "Demo deadline: the papers give none for the December 2009 returns; the demo set it "
+    f"{DEMO_DEADLINE_DAYS} days after it was first loaded."
+)
+
+
+@transaction.atomic
+def ensure_demo_deadline() -> str:
+    """The demo's deadline for the 2009/10 Q3 returns, set by the demo Director if there is
+    none (an existing one, perhaps moved by the Director, is left as it is)."""
+    if not settings.DEMO_DATA_ALLOWED:
+        raise ImproperlyConfigured("The demo deadline is only set in a local demo database.")
+    from returns.models import Deadline
+
+    year, quarter = DEMO_DEADLINE_QUARTER
+    director = get_user_model().objects.get(username="director")
+    deadline, created = Deadline.objects.get_or_create(
+        year=year,
+        quarter=quarter,
+        target_set=None,
+        defaults={
+            "due": timezone.localdate() + timedelta(days=DEMO_DEADLINE_DAYS),
+            "note": DEMO_DEADLINE_NOTE,
+            "set_by": director,
+        },
+    )
+    return f"Demo deadline {'set' if created else 'kept'}: {deadline}."

@@ -1,8 +1,25 @@
+"""The home page: what each role has to do or read next, then the region at a glance.
+
+* A programme manager: this quarter's return of each target set (status, lines with a value,
+  deadline and days left, the Director's comment when returned) and the next step
+  (returns.work).
+* The Director: the returns awaiting sign-off (the longest waiting first, with their age), the
+  returns overdue, and the papers in draft for the next meeting (reports.home).
+* A Board member: the latest issued paper and the headline of the latest approved quarter,
+  with links to both (reports.home).
+Everyone sees their unread notices and the region's target sets and sub-regions.
+"""
+
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from authorities.models import Authority, SubRegion
-from authorities.roles import sub_region_of
+from authorities.roles import BOARD_MEMBER, roles_of, sub_region_of
+from reports.home import board_home, draft_papers
+from returns.forms import quarter_key
+from returns.models import Notification
+from returns.work import awaiting_sign_off, overdue_work, programme_manager_work
 from targets.models import TargetSet
 
 
@@ -11,8 +28,28 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        user = self.request.user
+        today = timezone.localdate()
         context["sub_regions"] = SubRegion.objects.all()
         context["authority_count"] = Authority.objects.active().count()
         context["target_sets"] = TargetSet.objects.all()
-        context["my_sub_region"] = sub_region_of(self.request.user)
+        my_sub_region = sub_region_of(user)
+        context["my_sub_region"] = my_sub_region
+        context["unread_notices"] = Notification.objects.filter(
+            recipient=user, read_at__isnull=True
+        ).count()
+        if my_sub_region is not None and user.has_perm("returns.submit_return"):
+            work = programme_manager_work(my_sub_region, today=today)
+            for item in work:
+                item.start_key = quarter_key(item.quarter)
+            context["own_returns"] = work
+            context["is_programme_manager"] = True
+        if user.has_perm("returns.approve_return"):
+            context["is_director"] = True
+            context["awaiting"] = awaiting_sign_off()
+            context["overdue"] = overdue_work(today=today)
+            context["draft_papers"] = draft_papers(today=today)
+        if BOARD_MEMBER in roles_of(user):
+            context["board"] = board_home(user)
+        context["today"] = today
         return context

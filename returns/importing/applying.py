@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
@@ -161,8 +161,20 @@ def _rated(values: Mapping[str, Any], row: ValidatedRow, rule) -> dict[str, Any]
     return {name: getattr(line, name) for name in services.RATED_FIELDS}
 
 
+Progress = Callable[[str, int], None]
+
+
+def _no_progress(stage: str, percent: int) -> None:
+    """The default: nobody follows the import's progress."""
+
+
 def _apply(
-    *, rows: Sequence[ValidatedRow], reference: Reference, actor, channel: str
+    *,
+    rows: Sequence[ValidatedRow],
+    reference: Reference,
+    actor,
+    channel: str,
+    progress: Progress = _no_progress,
 ) -> tuple[list[ReturnOutcome], list[PlannedChange]]:
     """Write the rows, return by return, in one transaction (all or nothing).
 
@@ -178,8 +190,14 @@ def _apply(
     """
     outcomes, changes = _plan(rows=rows, reference=reference)
     diffs = _differs(rows, reference)
+    groups = _grouped(rows)
     with transaction.atomic():
-        for (key, group), outcome in zip(_grouped(rows).items(), outcomes, strict=True):
+        for done, ((key, group), outcome) in enumerate(zip(groups.items(), outcomes, strict=True)):
+            progress(
+                f"Writing return {done + 1} of {len(groups)}: {outcome.sub_region}, "
+                f"{outcome.period}",
+                40 + 55 * done // max(len(groups), 1),
+            )
             first, known = group[0], reference.returns.get(key)
             changing = [row for row in group if diffs[row.number].changed]
             if known is not None and not changing:
@@ -220,9 +238,51 @@ def _channel(filename: str) -> str:
     return f"import: {filename}"[:CHANNEL_LENGTH]
 
 
-def _safe_filename(filename: str) -> str:
+def safe_filename(filename: str) -> str:
     name = PurePath(str(filename).replace("\\", "/")).name
     return re.sub(r"[\x00-\x1f\x7f]", "", name)[:200] or "upload"
+
+
+def version_key(key: ReturnKey) -> str:
+    """A return's key in ``ImportReport.versions``: "sub-region id:set id:year:quarter"."""
+    return ":".join(str(part) for part in key)
+
+
+def _versions(rows: Iterable[ValidatedRow], reference: Reference) -> dict[str, int]:
+    """The version of each return the rows go to, as checked (0: it does not exist yet)."""
+    versions = {}
+    for row in rows:
+        known = reference.returns.get(row.return_key)
+        versions[version_key(row.return_key)] = known.version if known is not None else 0
+    return versions
+
+
+def _moved(
+    rows: Sequence[ValidatedRow], versions: Mapping[str, int], expected: Mapping[str, int]
+) -> list[RowError]:
+    """A problem for each return that changed since the preview (or that the file no longer
+    goes to): applying what was previewed would not be what the person saw."""
+    problems = []
+    named = {version_key(row.return_key): row for row in rows}
+    for key in sorted(set(versions) | set(expected)):
+        if versions.get(key) == expected.get(key):
+            continue
+        row = named.get(key)
+        what = (
+            f"the {row.sub_region.name} return for {row.quarter} ({row.target_set.title})"
+            if row
+            else "a return the preview covered"
+        )
+        problems.append(
+            RowError(
+                None,
+                "",
+                f"Nothing was changed: {what} changed since the preview (someone saved, "
+                "imported, submitted or signed it off). Check the file again to see what it "
+                "would change now.",
+            )
+        )
+    return problems
 
 
 def import_file(
@@ -234,32 +294,49 @@ def import_file(
     today: date | None = None,
     max_bytes: int = MAX_BYTES,
     max_rows: int = MAX_ROWS,
+    expected_versions: Mapping[str, int] | None = None,
+    progress: Progress = _no_progress,
 ) -> ImportReport:
     """Read, check and (unless ``dry_run``) apply a returns file on behalf of ``actor``.
 
     Never raises for a bad file: the report carries the errors, and then nothing was changed.
     A write refused at the last moment (someone approved a return or changed it meanwhile) is
-    reported the same way, and the whole import is rolled back.
+    reported the same way, and the whole import is rolled back. With ``expected_versions``
+    (the report's ``versions`` of an earlier dry run of the same file), the import is refused
+    if any return it goes to changed since. ``progress(stage, percent)`` is told how far it is.
     """
-    name = _safe_filename(filename)
+    name = safe_filename(filename)
     report = ImportReport(filename=name, dry_run=dry_run)
+    progress("Reading the file", 5)
     try:
         table = read_table(content=content, filename=name, max_bytes=max_bytes, max_rows=max_rows)
     except ImportFileError as error:
         report.errors = [RowError(None, "", str(error))]
         return report
     report.rows = len(table.rows)
+    progress(f"Checking {report.rows:,} rows", 15)
     rows, errors, notices, reference = validate(table=table, actor=actor, today=today)
     if errors:
         report.errors = errors
         return report
     report.notices = notices
+    report.versions = _versions(rows, reference)
+    if expected_versions is not None:
+        moved = _moved(rows, report.versions, expected_versions)
+        if moved:
+            report.errors = moved
+            return report
     if dry_run:
+        progress("Deciding what would change", 35)
         report.returns, report.changes = _plan(rows=rows, reference=reference)
         return report
     try:
         report.returns, report.changes = _apply(
-            rows=rows, reference=reference, actor=actor, channel=_channel(name)
+            rows=rows,
+            reference=reference,
+            actor=actor,
+            channel=_channel(name),
+            progress=progress,
         )
     except (ValidationError, PermissionDenied) as error:
         report.errors = [RowError(None, "", f"Nothing was changed: {_messages(error)}")]

@@ -93,24 +93,33 @@ def read_table(
     (with or without Excel's byte order mark), else as Windows-1252. XLSX is read with openpyxl
     in read-only mode with cached values (formulas are never evaluated), through defusedxml.
     """
+    suffix = quick_check(content=content, filename=filename, max_bytes=max_bytes)
+    if suffix == ".csv":
+        raw_rows = upload_limits.bounded_rows(_read_csv(content), error=ImportFileError)
+    else:
+        raw_rows = upload_limits.bounded_rows(_read_xlsx(content), error=ImportFileError)
+    return _table(raw_rows, max_rows=max_rows)
+
+
+def quick_check(*, content: bytes, filename: str, max_bytes: int = MAX_BYTES) -> str:
+    """The checks made before any parser reads the file, in well under a second whatever it
+    holds: its size, its kind, and a workbook's parts (upload_limits.check_workbook). Returns
+    the file's suffix; raises ImportFileError with one clear message."""
     if len(content) > max_bytes:
         raise ImportFileError(
             f"The file is {len(content) / 1024 / 1024:.1f} MB: the limit is "
             f"{max_bytes / 1024 / 1024:g} MB. Split it into smaller files."
         )
     suffix = PurePath(filename).suffix.casefold()
-    if suffix == ".csv":
-        raw_rows = upload_limits.bounded_rows(_read_csv(content), error=ImportFileError)
-    elif suffix in {".xlsx", ".xlsm"}:
+    if suffix in {".xlsx", ".xlsm"}:
         upload_limits.check_workbook(content, error=ImportFileError)  # before openpyxl sees it
-        raw_rows = upload_limits.bounded_rows(_read_xlsx(content), error=ImportFileError)
     elif suffix == ".xls":
         raise ImportFileError(
             "Old Excel workbooks (.xls) cannot be read: save the file as .xlsx or as CSV."
         )
-    else:
+    elif suffix != ".csv":
         raise ImportFileError("Upload a .csv or .xlsx file (the name must end in .csv or .xlsx).")
-    return _table(raw_rows, max_rows=max_rows)
+    return suffix
 
 
 def _decode(content: bytes) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 # ---------------------------------------------------------------------------------------------
 # Results
@@ -60,6 +61,10 @@ class ImportReport:
     notices: list[RowError] = field(default_factory=list)
     returns: list[ReturnOutcome] = field(default_factory=list)
     changes: list[PlannedChange] = field(default_factory=list)
+    #: The version of each return the rows go to when they were checked ("sub-region id:set
+    #: id:year:quarter" → version; 0: the return did not exist), so that applying the same
+    #: upload later is refused if any of them changed meanwhile.
+    versions: dict[str, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -114,6 +119,25 @@ class ImportReport:
         ]
         notices = [f"  notice: {notice}" for notice in self.notices]
         return [self.summary(), *details, *notices]
+
+
+def report_to_dict(report: ImportReport) -> dict[str, Any]:
+    """The report as JSON-ready data (kept with an upload between its preview and its use)."""
+    return asdict(report)
+
+
+def report_from_dict(data: dict[str, Any]) -> ImportReport:
+    """The report ``report_to_dict`` gave."""
+    return ImportReport(
+        filename=data["filename"],
+        dry_run=data["dry_run"],
+        rows=data.get("rows", 0),
+        errors=[RowError(**error) for error in data.get("errors", [])],
+        notices=[RowError(**notice) for notice in data.get("notices", [])],
+        returns=[ReturnOutcome(**outcome) for outcome in data.get("returns", [])],
+        changes=[PlannedChange(**change) for change in data.get("changes", [])],
+        versions=dict(data.get("versions", {})),
+    )
 
 
 def _plural(count: int, word: str) -> str:

@@ -18,7 +18,7 @@ from targets.rules import target_applies
 
 from .. import permissions, services
 from ..models import LineState, Rating, ReportedRating, Return, ReturnLine, ReturnStatus
-from ..naming import TargetNames, find_authority
+from ..naming import TargetNames, TargetSetNames, find_authority
 from ..periods import Quarter
 from .cells import ValueProblem, parse_date, parse_rating, parse_value
 from .reading import COLUMNS, SourceRow, Table
@@ -89,7 +89,7 @@ class Reference:
         for sub_region in SubRegion.objects.all():
             for name in (sub_region.name, sub_region.slug):
                 self.sub_regions[normalise_name(name)] = sub_region
-        self.target_sets = {ts.slug.casefold(): ts for ts in TargetSet.objects.all()}
+        self.set_names = TargetSetNames(TargetSet.objects.all())
         self.laa_leads = set(
             Authority.objects.filter(led_laa__isnull=False).values_list("pk", flat=True)
         )
@@ -100,6 +100,17 @@ class Reference:
         self.returns: dict[ReturnKey, Return] = {}
         self.lines: dict[tuple[int, int, int], dict[str, Any]] = {}
         self.reported: dict[tuple[int, int], dict[str, Any]] = {}
+
+    def target_set(self, text: str) -> TargetSet | str:
+        """The set a row names (slug or title), or the problem as text."""
+        found = self.set_names.find(text)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            slugs = ", ".join(ts.slug for ts in found)
+            return f"“{text}” could mean several target sets: {slugs}. Give its slug."
+        known = "; ".join(f"{ts.slug} ({ts.title})" for ts in self.set_names.all) or "none yet"
+        return f"“{text}” is not a target set: give its slug or its title ({known})."
 
     def load_targets(self, target_sets: Iterable[TargetSet]) -> None:
         """Every target of the sets used, by number, indicator code ("NI 117") and code."""
@@ -270,10 +281,13 @@ def validate(
     """The validated rows, the errors, the notices (rows kept with a remark), the reference."""
     today = today or timezone.localdate()
     reference = Reference(actor=actor)
+    named = {row.text("target_set") for row in table.rows}
     reference.load_targets(
-        reference.target_sets[slug]
-        for slug in {row.text("target_set").casefold() for row in table.rows}
-        if slug in reference.target_sets
+        {
+            found.pk: found
+            for found in (reference.target_set(text) for text in named)
+            if isinstance(found, TargetSet)
+        }.values()
     )
     checks: list[tuple[SourceRow, _RowCheck, _Identity | None]] = []
     for row in table.rows:
@@ -347,9 +361,10 @@ def _identify(row: SourceRow, check: _RowCheck, reference: Reference) -> _Identi
         )
         check.refused = True
         return None
-    target_set = reference.target_sets.get(texts["target_set"].casefold())
-    if texts["target_set"] and target_set is None:
-        check.fail("target_set", f"“{texts['target_set']}” is not a target set (give its slug).")
+    target_set = reference.target_set(texts["target_set"]) if texts["target_set"] else None
+    if isinstance(target_set, str):
+        check.fail("target_set", target_set)
+        target_set = None
     quarter = reference.quarter(texts["period"]) if texts["period"] else None
     if isinstance(quarter, str):
         check.fail("period", quarter)

@@ -233,6 +233,25 @@ TASK_WORKER_STALE_SECONDS = 60
 # (about 0.7 ms a line: the region's 1,326 lines take about 1 s, national scale about 7 s).
 BOARD_EXPORT_INLINE_MAX_LINES = 2000
 
+# Email: notices about returns and reminders of their deadlines (returns.notices). Each
+# environment chooses its backend: `make run` writes them to files under var/mail/ (local.py),
+# production sends them through SMTP (production.py), the tests keep them in memory.
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "RIEP targets <targets@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
+# The address people reach the site at, for the links in emails.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000")
+# Reminders (`manage.py send_reminders`, daily from cron): one this many days before a return's
+# deadline, one the day after it; a reminder missed by cron is still sent for this many days.
+RETURN_REMINDER_DAYS_BEFORE = int(os.environ.get("RIEP_REMINDER_DAYS_BEFORE", "7"))
+RETURN_REMINDER_GRACE_DAYS = int(os.environ.get("RIEP_REMINDER_GRACE_DAYS", "7"))
+
+# Imports: a file up to this size is checked and applied in the request; a larger one by the
+# task worker, its progress on the import's page (about 1 ms a row: 10,000 rows, 10 s).
+IMPORT_INLINE_MAX_BYTES = int(os.environ.get("RIEP_IMPORT_INLINE_MAX_BYTES", str(100 * 1024)))
+# An uploaded file is kept this long between its preview and its application, then deleted.
+IMPORT_UPLOAD_KEEP_MINUTES = int(os.environ.get("RIEP_IMPORT_UPLOAD_KEEP_MINUTES", "60"))
+
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
 # Demo users and demo returns are only ever created in a local demo database.

@@ -1,5 +1,7 @@
 """Local development and `make run`: SQLite under var/ unless DATABASE_URL says otherwise."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env_bool
 
@@ -13,3 +15,12 @@ DEMO_DATA_ALLOWED = True
 # DEBUG is on or off (runserver's own static serving is off: whitenoise.runserver_nostatic).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# Emails (notices, reminders) are written as files under var/mail/, one per message, instead
+# of being sent: read them there. DJANGO_EMAIL_BACKEND=console prints them instead.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if os.environ.get("DJANGO_EMAIL_BACKEND") == "console"
+    else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"  # noqa: F405

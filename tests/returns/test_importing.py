@@ -436,7 +436,8 @@ def test_import_by_national_indicator_code_or_by_number(world):
         ),
         (
             {"target_set": "strategy-2012"},
-            "row 2, target_set: “strategy-2012” is not a target set (give its slug).",
+            "row 2, target_set: “strategy-2012” is not a target set: give its slug or its "
+            "title (stretch-targets (12 stretch targets)).",
         ),
         (
             {"target": "NI 999"},

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from authorities.roles import ADMINISTRATOR, BOARD_MEMBER, DIRECTOR, PROGRAMME_MANAGER
 from returns import importing
-from returns.models import Return, ReturnLine
+from returns.models import ImportUpload, Return, ReturnLine, UploadState
 from returns.services import system_actor
 from tests.factories import make_user
 from tests.returns.test_importing import csv_file, row, run, world, xlsx_file
@@ -68,32 +68,47 @@ def test_the_import_page_has_the_form_and_no_inline_script_or_style(client, worl
     text = page_text(response)
     assert 'enctype="multipart/form-data"' in text
     assert 'type="file"' in text
-    assert 'name="dry_run"' in text
+    assert 'name="dry_run"' not in text  # every file is previewed first, then applied
+    assert "Check the file" in text
     assert "<script" not in text
     assert "style=" not in text
     assert "<style" not in text
 
 
-def test_a_good_file_is_applied_and_summarised(client, world):
+def test_a_good_file_is_previewed_then_applied_without_choosing_it_again(client, world):
     content = xlsx_file([row("Amber Valley", "5", 96), row("Derbyshire", "NI 117", 5.85)])
 
-    response = login(client, world.pm).post(IMPORT, {"file": upload(content, "dec.xlsx")})
+    posted = login(client, world.pm).post(IMPORT, {"file": upload(content, "dec.xlsx")})
 
-    assert response.status_code == 302
-    assert response["Location"] == IMPORT
-    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+    kept = ImportUpload.objects.get()
+    assert posted.status_code == 302
+    assert posted["Location"] == reverse("returns:upload", args=[kept.pk])
+    assert not Return.objects.exists()  # the preview writes nothing
+    preview = page_text(client.get(posted["Location"]))
+    assert "1 return would be created, 2 lines would change" in preview
+    assert "Amber Valley, target 5" in preview
+    assert "Apply this import" in preview
+
+    applied = client.post(reverse("returns:upload-apply", args=[kept.pk]))
+
+    assert applied.status_code == 302
+    assert [str(m) for m in get_messages(applied.wsgi_request)] == [
         "Imported dec.xlsx: 1 return created, 2 lines changed, 0 unchanged."
     ]
     changed = ReturnLine.history.filter(history_type="~")
     assert {h.history_user for h in changed} == {world.pm}
-    followed = client.get(IMPORT)
-    assert "Imported dec.xlsx" in page_text(followed)
+    kept.refresh_from_db()
+    assert kept.state == UploadState.APPLIED
+    assert bytes(kept.content) == b""  # the file is deleted once applied
+    followed = page_text(client.get(applied["Location"]))
+    assert "Imported dec.xlsx" in followed
+    assert "Apply this import" not in followed
 
 
 def test_a_bad_file_shows_every_problem_and_changes_nothing(client, world):
     rows = [row("Amber Valley", "5", "104%"), row("Boston", "5", "96", sub_region="lincolnshire")]
 
-    response = login(client, world.pm).post(IMPORT, {"file": upload(csv_file(rows))})
+    response = login(client, world.pm).post(IMPORT, {"file": upload(csv_file(rows))}, follow=True)
 
     assert response.status_code == 200
     text = page_text(response)
@@ -103,11 +118,15 @@ def test_a_bad_file_shows_every_problem_and_changes_nothing(client, world):
     assert "“104%” is over 100% for a percentage." in text
     assert "<td>3</td>" in text
     assert "you may not import rows for Lincolnshire" in text
+    assert "Apply this import" not in text
     assert not Return.objects.exists()
+    assert ImportUpload.objects.get().state == UploadState.REFUSED
 
 
 def test_a_damaged_workbook_gives_one_clear_error(client, world):
-    response = login(client, world.pm).post(IMPORT, {"file": upload(b"not a zip", "dec.xlsx")})
+    response = login(client, world.pm).post(
+        IMPORT, {"file": upload(b"not a zip", "dec.xlsx")}, follow=True
+    )
 
     assert response.status_code == 200
     text = page_text(response)
@@ -115,16 +134,12 @@ def test_a_damaged_workbook_gives_one_clear_error(client, world):
     assert "could not be read as an Excel workbook" in text
 
 
-def test_a_dry_run_shows_the_summary_and_writes_nothing(client, world):
-    content = csv_file([row("Amber Valley", "5", "96")])
-
-    response = login(client, world.pm).post(IMPORT, {"file": upload(content), "dry_run": "on"})
+def test_a_file_of_another_kind_is_refused_on_the_form_at_once(client, world):
+    response = login(client, world.pm).post(IMPORT, {"file": upload(b"a,b", "dec.ods")})
 
     assert response.status_code == 200
-    text = page_text(response)
-    assert "Dry run of december.csv, nothing was written: 1 return would be created" in text
-    assert "would be created</td>" in text
-    assert not Return.objects.exists()
+    assert "Upload a .csv or .xlsx file" in page_text(response)
+    assert not ImportUpload.objects.exists()
 
 
 def test_an_oversized_upload_is_refused_by_the_form(client, world):
@@ -142,7 +157,7 @@ def test_many_errors_are_listed_up_to_a_limit(client, world, monkeypatch):
     monkeypatch.setattr(io_views, "ERRORS_SHOWN", 2)
     rows = [row("Nowhere", str(n), "1") for n in (4, 5, 6, 8)]
 
-    response = login(client, world.pm).post(IMPORT, {"file": upload(csv_file(rows))})
+    response = login(client, world.pm).post(IMPORT, {"file": upload(csv_file(rows))}, follow=True)
 
     assert "… and 2 more problems not shown here." in page_text(response)
 

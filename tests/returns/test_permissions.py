@@ -111,7 +111,7 @@ def request_for(world, action):
             "comment": "Checked.",
             "source": "",
         },
-        "submit": {"comment": ""},
+        "submit": {"comment": "", "confirm_all": "on"},
         "approve": {"comment": ""},
         "send back": {"comment": "Please check target 1."},
         "reopen": {"comment": "A figure was corrected."},

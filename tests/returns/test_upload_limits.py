@@ -166,7 +166,7 @@ def test_each_hostile_workbook_is_refused_on_the_upload_page_within_two_seconds(
     started = time.perf_counter()
     response = client.post(
         reverse("returns:import"),
-        {"file": SimpleUploadedFile("december.xlsx", content), "dry_run": ""},
+        {"file": SimpleUploadedFile("december.xlsx", content)},
     )
     seconds = time.perf_counter() - started
 

@@ -238,7 +238,9 @@ def test_sign_off_buttons_follow_permission_and_status(
 def test_sign_off_through_the_pages(client, world, return_obj):
     detail = reverse("returns:detail", args=[return_obj.pk])
     client.force_login(world.pm)
-    response = client.post(reverse("returns:submit", args=[return_obj.pk]), {"comment": ""})
+    response = client.post(
+        reverse("returns:submit", args=[return_obj.pk]), {"comment": "", "confirm_all": "on"}
+    )
     assert response["Location"] == detail
     client.force_login(world.director)
 

@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from riep.demo import DEFAULT_DEMO_PASSWORD, ensure_demo_users
+from riep.demo import DEFAULT_DEMO_PASSWORD, ensure_demo_deadline, ensure_demo_users
 from riep.demo_papers import ensure_demo_papers
 from riep.demo_returns import DemoDataError, ReferenceDataMissing, load_demo_returns
 
@@ -19,6 +19,8 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
         users = ensure_demo_users(password=password)
         self.stdout.write(f"Demo users ready: {', '.join(users)}")
+        # Before the returns, so that their submissions record whether they were on time.
+        self.stdout.write(ensure_demo_deadline())
         try:
             outcomes = load_demo_returns()
         except ReferenceDataMissing as error:

@@ -1,0 +1,266 @@
+"""Deadlines of the quarterly returns: the rules (pure functions) and the returns they make due.
+
+Business rules
+--------------
+* The Director sets the day by which a quarter's returns are due (``Deadline``), for every
+  target set in force that quarter, or for one set; a set's own deadline wins over the general
+  one. A set is in force in a quarter when it is not merely proposed and its period of force
+  (``in_force_from`` / ``in_force_to``, either open) overlaps the quarter.
+* Every sub-region owes a return of each such set for the quarter ("a due return"), made or
+  not.
+* The deadline day counts whole: a return submitted on the day is on time. A due return is
+  **overdue** from the day after its deadline while it is not submitted (not started, draft, or
+  returned for changes); a submitted or approved return is never overdue.
+* A return records whether it was submitted on time at its **first** submission, against the
+  deadline in force then (DHIS2's "timeliness"); without a deadline it says nothing.
+* Reminders (returns.reminders): the "before" reminder is due from ``days_before`` days
+  before the deadline up to the deadline; the "after" reminder from the day after it, for
+  ``grace`` days (so a missed cron run is caught up, and an old quarter never sends one).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from authorities.models import SubRegion
+from targets.models import TargetSet, TargetSetStatus
+
+from .models import Deadline, NoticeKind, Return, ReturnStatus
+from .periods import Quarter
+
+#: The statuses in which a due return is still the programme manager's to send.
+NOT_SUBMITTED = frozenset({ReturnStatus.DRAFT, ReturnStatus.RETURNED})
+
+# --------------------------------------------------------------------------- the rules
+
+
+def in_force(*, status: str, starts: date | None, ends: date | None, quarter: Quarter) -> bool:
+    """Whether a target set owes returns for ``quarter``: adopted (or superseded later) and in
+    force at some time during the quarter."""
+    if status == TargetSetStatus.PROPOSED:
+        return False
+    return not ((starts and quarter.end < starts) or (ends and quarter.start > ends))
+
+
+def days_left(due: date, today: date) -> int:
+    """Days until the deadline: 0 on the day, negative once it has passed."""
+    return (due - today).days
+
+
+def is_overdue(*, status: str | None, due: date | None, today: date) -> bool:
+    """A due return not submitted (``status`` None: not started) after its deadline day."""
+    if due is None or today <= due:
+        return False
+    return status is None or status in NOT_SUBMITTED
+
+
+def on_time(*, submitted_on: date, due: date | None) -> bool | None:
+    """Whether a submission on ``submitted_on`` met the deadline (None: there was none)."""
+    if due is None:
+        return None
+    return submitted_on <= due
+
+
+def reminder_due(kind: str, *, due: date, today: date, days_before: int, grace: int) -> bool:
+    """Whether the reminder of ``kind`` (before or after the deadline) is due today."""
+    if kind == NoticeKind.REMINDER_BEFORE:
+        return due - timedelta(days=days_before) <= today <= due
+    if kind == NoticeKind.REMINDER_AFTER:
+        return due < today <= due + timedelta(days=grace)
+    raise ValueError(f"Not a reminder: {kind!r}")
+
+
+def deadline_words(due: date, today: date, *, submitted: bool = False) -> str:
+    """ "due today", "3 days left", "overdue by 2 days" ("submitted": a submitted return)."""
+    if submitted:
+        return "submitted"
+    left = days_left(due, today)
+    if left == 0:
+        return "due today"
+    if left > 0:
+        return f"{left} day{'s' if left != 1 else ''} left"
+    return f"overdue by {-left} day{'s' if left != -1 else ''}"
+
+
+# --------------------------------------------------------------------------- the service
+
+
+@transaction.atomic
+def set_deadline(
+    *, quarter: Quarter, target_set: TargetSet | None, due: date, note: str = "", actor
+) -> tuple[Deadline, bool]:
+    """The Director sets (or moves) the deadline of a quarter's returns, for every set in force
+    (``target_set`` None) or for one; recorded in the deadline's history with who and when.
+    Returns the deadline and whether it is new. A deadline cannot fall before its quarter
+    starts. Reminders already sent for the old day are not sent again for it; the new day is a
+    new deadline with its own reminders (returns.reminders)."""
+    if not (actor.has_perm("returns.add_deadline") and actor.has_perm("returns.change_deadline")):
+        raise PermissionDenied("Only the Director sets the returns' deadlines.")
+    if due < quarter.start:
+        raise ValidationError(
+            {"due": f"Returns for {quarter.label} cannot be due before the quarter starts."}
+        )
+    deadline = Deadline.objects.filter(
+        year=quarter.year, quarter=quarter.quarter, target_set=target_set
+    ).first()
+    created = deadline is None
+    if created:
+        deadline = Deadline(year=quarter.year, quarter=quarter.quarter, target_set=target_set)
+    deadline.due, deadline.note, deadline.set_by = due, note, actor
+    deadline._history_user = actor
+    deadline.full_clean()
+    deadline.save()
+    return deadline, created
+
+
+# --------------------------------------------------------------------------- the queries
+
+
+def deadlines_by_quarter(
+    quarters: Iterable[Quarter] | None = None,
+) -> dict[Quarter, dict[int | None, Deadline]]:
+    """The deadlines (of ``quarters``, or all), by quarter and target set id (None: general).
+    One query."""
+    queryset = Deadline.objects.all()
+    if quarters is not None:
+        wanted = set(quarters)
+        queryset = queryset.filter(year__in={quarter.year for quarter in wanted})
+    found: dict[Quarter, dict[int | None, Deadline]] = defaultdict(dict)
+    for deadline in queryset:
+        if quarters is None or deadline.period in wanted:
+            found[deadline.period][deadline.target_set_id] = deadline
+    return dict(found)
+
+
+def pick(by_set: dict[int | None, Deadline], target_set_id: int) -> Deadline | None:
+    """A set's own deadline, else the quarter's general one."""
+    return by_set.get(target_set_id) or by_set.get(None)
+
+
+def deadline_for(target_set_id: int, quarter: Quarter) -> Deadline | None:
+    """The deadline of a set's returns for a quarter (one query)."""
+    return pick(deadlines_by_quarter([quarter]).get(quarter, {}), target_set_id)
+
+
+@dataclass
+class DueReturn:
+    """A return a sub-region owes for a quarter, made (``return_obj``) or not."""
+
+    sub_region: SubRegion
+    target_set: TargetSet
+    quarter: Quarter
+    deadline: Deadline
+    return_obj: Return | None = None
+
+    @property
+    def status(self) -> str | None:
+        return self.return_obj.status if self.return_obj else None
+
+    @property
+    def status_label(self) -> str:
+        return self.return_obj.get_status_display() if self.return_obj else "Not started"
+
+    @property
+    def due(self) -> date:
+        return self.deadline.due
+
+    def overdue(self, today: date) -> bool:
+        return is_overdue(status=self.status, due=self.due, today=today)
+
+    def words(self, today: date) -> str:
+        return deadline_words(self.due, today, submitted=self.status not in (None, *NOT_SUBMITTED))
+
+
+def due_returns(*, sub_region_ids: Iterable[int] | None = None) -> list[DueReturn]:
+    """Every return owed under a deadline, by deadline then sub-region order (four queries:
+    deadlines, sets, sub-regions, returns)."""
+    by_quarter = deadlines_by_quarter()
+    if not by_quarter:
+        return []
+    sets = list(TargetSet.objects.exclude(status=TargetSetStatus.PROPOSED).order_by("order"))
+    sub_regions = SubRegion.objects.order_by("order", "name")
+    if sub_region_ids is not None:
+        sub_regions = sub_regions.filter(pk__in=list(sub_region_ids))
+    sub_regions = list(sub_regions)
+    returns = {
+        (r.sub_region_id, r.target_set_id, r.period): r
+        for r in Return.objects.filter(
+            year__in={quarter.year for quarter in by_quarter},
+            sub_region__in=sub_regions,
+        )
+    }
+    owed: list[DueReturn] = []
+    for quarter in sorted(by_quarter):
+        for target_set in sets:
+            deadline = pick(by_quarter[quarter], target_set.pk)
+            if deadline is None or not in_force(
+                status=target_set.status,
+                starts=target_set.in_force_from,
+                ends=target_set.in_force_to,
+                quarter=quarter,
+            ):
+                continue
+            for sub_region in sub_regions:
+                owed.append(
+                    DueReturn(
+                        sub_region=sub_region,
+                        target_set=target_set,
+                        quarter=quarter,
+                        deadline=deadline,
+                        return_obj=returns.get((sub_region.pk, target_set.pk, quarter)),
+                    )
+                )
+    owed.sort(
+        key=lambda item: (item.due, item.quarter, item.sub_region.order, item.target_set.order)
+    )
+    return owed
+
+
+def overdue_returns(*, today: date, sub_region_ids: Iterable[int] | None = None) -> list[DueReturn]:
+    """The due returns not submitted after their deadline, the longest overdue first."""
+    return [item for item in due_returns(sub_region_ids=sub_region_ids) if item.overdue(today)]
+
+
+def overdue_among(returns: Iterable[Return], *, today: date) -> set[int]:
+    """Which of these returns are overdue (for the lists that mark them): one query."""
+    waiting = [r for r in returns if r.status in NOT_SUBMITTED]
+    if not waiting:
+        return set()
+    by_quarter = deadlines_by_quarter({r.period for r in waiting})
+    overdue = set()
+    for return_obj in waiting:
+        deadline = pick(by_quarter.get(return_obj.period, {}), return_obj.target_set_id)
+        if deadline and is_overdue(status=return_obj.status, due=deadline.due, today=today):
+            overdue.add(return_obj.pk)
+    return overdue
+
+
+def deadline_texts(returns: Iterable[Return], *, today: date) -> dict[int, tuple[str, bool]]:
+    """For each return, its deadline as the lists show it ("3 days left", "overdue by 2 days",
+    "on time (15 Jan 2010)", "late (due 15 Jan 2010)", "none set") and whether to mark it
+    (overdue, or submitted late). One query."""
+    returns = list(returns)
+    by_quarter = deadlines_by_quarter({r.period for r in returns})
+    texts = {}
+    for return_obj in returns:
+        deadline = pick(by_quarter.get(return_obj.period, {}), return_obj.target_set_id)
+        if return_obj.submitted_on_time is False:
+            texts[return_obj.pk] = (f"late (due {return_obj.submitted_due:%-d %b %Y})", True)
+        elif return_obj.submitted_on_time:
+            texts[return_obj.pk] = (f"on time (due {return_obj.submitted_due:%-d %b %Y})", False)
+        elif deadline is None:
+            texts[return_obj.pk] = ("none set", False)
+        else:
+            submitted = return_obj.status not in NOT_SUBMITTED
+            overdue = is_overdue(status=return_obj.status, due=deadline.due, today=today)
+            texts[return_obj.pk] = (
+                deadline_words(deadline.due, today, submitted=submitted),
+                overdue,
+            )
+    return texts
