@@ -259,6 +259,11 @@ class ReturnLine(models.Model):
     def outside_scope(self) -> bool:
         return self.scope == LineScope.OUTSIDE
 
+    @property
+    def stands_in(self) -> bool:
+        """No value for the rule to rate: the sub-region's own R, A or G stands for the line."""
+        return bool(self.manual_rating) and self.computed_rating not in MANUAL_RATINGS
+
 
 class Transition(models.Model):
     """A step of a return's sign-off, with who, when and why."""

@@ -58,8 +58,8 @@ def lines_of(target) -> list[ReturnLine]:
 def grid_letter(html: str, name: str) -> str:
     """The letter the grid shows in the cell whose hidden text names ``name``."""
     found = re.search(
-        r">(\w+)<span class=\"visually-hidden\"> \([^)]*\): all fields and history of "
-        + re.escape(name),
+        r'cell__rag-text">(\w+)</span><span class="visually-hidden"> \(<span class="cell__rag-'
+        r'label">[^<]*</span>\): edit every field of ' + re.escape(name),
         html,
     )
     assert found, name

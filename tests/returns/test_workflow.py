@@ -16,7 +16,7 @@ from authorities.roles import DIRECTOR, PROGRAMME_MANAGER
 from returns import services, workflow
 from returns.errors import StepRefused
 from returns.models import EDITABLE_STATUSES, Return, ReturnStatus, Transition
-from returns.views import allowed_transitions
+from returns.signoff_views import allowed_transitions
 from returns.workflow import Actor, Role, Status
 from tests.factories import make_user
 from tests.returns.test_services import line_of, make_world, open_
