@@ -165,7 +165,9 @@ def refresh(
             year=quarter.year,
             quarter=quarter.quarter,
             sub_region__region_id=region_id,
-        ).values("id", "sub_region_id", "status")
+        )
+        .order_by()
+        .values("id", "sub_region_id", "status")
     }
     stale = Overall.objects.filter(
         target__in=[target.pk for target in targets],
@@ -187,13 +189,17 @@ def refresh(
     return_ids = [place.return_id for place in places if place.return_id]
     reported = {
         (row["return_obj_id"], row["target_id"]): (row["rating"], row["reason"])
-        for row in ReportedRating.objects.filter(
-            return_obj_id__in=return_ids, target__in=targets
-        ).values("return_obj_id", "target_id", "rating", "reason")
+        for row in ReportedRating.objects.filter(return_obj_id__in=return_ids, target__in=targets)
+        .order_by()
+        .values("return_obj_id", "target_id", "rating", "reason")
     }
+    # No ordering (the models' default ones join other tables to sort): every aggregate below
+    # is a count, a sum or a worst, the same in any order, and the engine names no authority.
     lines: dict[tuple[int, int], list[dict]] = defaultdict(list)  # (target, return) → lines
-    for line in ReturnLine.objects.filter(return_obj_id__in=return_ids, target__in=targets).values(
-        *_LINE_FIELDS
+    for line in (
+        ReturnLine.objects.filter(return_obj_id__in=return_ids, target__in=targets)
+        .order_by()
+        .values(*_LINE_FIELDS)
     ):
         # The engine's view of the stored rating, made once for both bases.
         line["rated"] = stored_rating(line)
@@ -202,6 +208,7 @@ def refresh(
         Authority.objects.active()
         .filter(sub_region__region_id=region_id)
         .annotate(leads_laa=Exists(LAAArea.objects.filter(lead_authority=OuterRef("pk"))))
+        .order_by()
         .values("id", "kind", "sub_region_id", "leads_laa")
     )
     rows = [
