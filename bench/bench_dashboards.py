@@ -443,6 +443,26 @@ CPU time of the process, the same runs:
 
 Queries are counted with the user's own query (a real request adds the session's: the pages'
 tests assert those totals).
+
+Where the time goes. No builder rates anything any more: the pages read the stored overall
+ratings (one row per target, sub-region or region, quarter and basis) and, for a sub-region, a
+target or an authority, the stored lines they show; so a page costs the same at 10× the data as
+at 1×, within the noise of a shared machine (before issue 9 the overview took 7.7× and the
+comparison 8.9× as long with 10× the lines, then 10 regions against 1). Profiling the pages at
+national scale (cProfile, the queries captured) found and fixed, in the read path: overall rows
+read for every quarter of the year instead of the quarter asked for; the models' default
+orderings, joining four tables to sort rows the selectors sort themselves; the comparison's
+pairing of each line with the earlier quarter's in a correlated subquery (three quarters of the
+page); two JSON columns decoded for every cell and read by almost nothing; django-tables2
+sorting the target page's 460 rows by comparisons through accessors. What remains between a page
+and its render is the work every request does before its builder (the user's permissions, the
+filters' options and form: 4 queries and a django-filter form, the set's targets with their
+measures' levels and the rule in words), then one stored row read and one dataclass built per
+cell shown: 1,404 cells on the overview (26 targets × 45 sub-regions and 9 regions), 2,392 on
+the comparison (both quarters, each with its explanation and counts, which the JSON API serves
+from the same dataclasses). Reading and building a cell costs about as much as rendering it; the
+small pages (a sub-region, an authority) are held back by the per-request work rather than by
+their data.
 """
 
 
