@@ -4,7 +4,7 @@
 #                with the task worker beside the web server
 #   make test    lint, then the whole pytest suite on SQLite and again on a throwaway PostgreSQL 15
 #   make lint    ruff check + ruff format --check
-#   make bench   benchmarks (make bench-load: the load benchmark alone)
+#   make bench   benchmarks into docs/benchmarks.md (make bench-load: the load benchmark alone)
 #   make clean   remove caches and build output (distclean: also .venv and the local database)
 #
 # Everything is idempotent and quick when already installed: Debian packages are checked with
@@ -136,10 +136,15 @@ test-postgres: deps-test
 	PYTHON=$(VENV_PY) scripts/with-postgres.sh $(PYTEST) $(PYTEST_ARGS)
 
 # Each script replaces its own section of docs/benchmarks.md, with ratios measured in the run.
+# The national data (and its 10× copy) is built once, by bench_dashboards.py, in a temporary
+# directory the re-rating and papers benchmarks reuse; it is removed at the end, whatever happens.
 bench: system-test $(BENCH_STAMP)
 	$(VENV_PY) bench/bench_import.py
-	$(VENV_PY) bench/bench_dashboards.py
-	$(VENV_PY) bench/bench_papers.py
+	data=$$(mktemp -d "$${TMPDIR:-/tmp}/riep-bench-data.XXXXXX"); \
+	  trap 'rm -rf "$$data"' EXIT; \
+	  $(VENV_PY) bench/bench_dashboards.py --keep "$$data"; \
+	  $(VENV_PY) bench/bench_rerating.py --databases "$$data"; \
+	  $(VENV_PY) bench/bench_papers.py --databases "$$data"
 	$(MAKE) --no-print-directory bench-load
 
 # gunicorn (production settings) under locust, on a throwaway PostgreSQL cluster of its own.

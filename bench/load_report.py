@@ -6,6 +6,17 @@ import math
 import statistics
 
 SECTION = "## The dashboards under load"
+#: The same benchmark's run of 2026-11-30 before issue 9 (the pages rated every line they
+#: showed, every time): kept for comparison.
+BEFORE = {
+    "date": "2026-11-30",
+    "commit": "b11f778",
+    "rps": 2.1,
+    "p50_ms": 9123,
+    "p95_ms": 12659,
+    "ratio": 257.6,
+    "errors": 0,
+}
 ALL_PAGES = "The four pages together"
 BASELINE, DASHBOARDS = "baseline", "dashboards"  # the two windows, in this order
 
@@ -65,6 +76,7 @@ def section(f: dict) -> str:
         )
     windows = measured["windows"]
     sign_ins = sorted(measured["sign_in_ms"])
+    together = next(entry for entry in rows if entry["name"] == ALL_PAGES)
     return f"""{SECTION}
 
 `bench/bench_load.py`, {f["date"]}: {f["machine"]}, {f["nproc"]} CPUs (nproc), Python
@@ -97,6 +109,12 @@ against the cheapest request this stack serves, at the same concurrency.
 | request | requests | per second | p50 | p95 | p95 / static p95 |
 | --- | ---: | ---: | ---: | ---: | ---: |
 {chr(10).join(table)}
+
+Before issue 9 (the same benchmark, {BEFORE["date"]}, commit {BEFORE["commit"]}, when every page
+rated every line it showed), the four pages together answered **{BEFORE["rps"]} pages/s, p50
+{BEFORE["p50_ms"]:,} ms, p95 {BEFORE["p95_ms"]:,} ms, {BEFORE["ratio"]:.0f}× the static file's
+p95**, {BEFORE["errors"]} errors; now **{together["rps"]:.1f} pages/s, p50 {_ms(together["p50"])},
+p95 {_ms(together["p95"])}, {together["ratio"]:.1f}×**.
 
 Errors: **0** (any response but a 200, a failed request or a failed sign-in fails the benchmark).
 Requests per second are those answered in each window: the pages' rows over the pages' window,

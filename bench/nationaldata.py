@@ -167,3 +167,171 @@ def add_returns() -> int:
         lines += len(batch)
     rebuild()
     return lines
+
+
+# ------------------------------------------------------------------ more data the pages do not show
+
+COPY_MAP = "bench_copy_map"  # a scratch table: (kind, old id, new id) of the copy being made
+
+
+def add_set_copies(copies: int) -> dict:
+    """Add ``copies`` copies of every target set, each with every return, line and stored
+    overall rating of the set it copies: with 9 copies of the reference data's 3 sets, the
+    database holds 10× the target sets, returns, lines and overall rows, and a page about one
+    set (the 2008 strategy) shows exactly what it showed before (the sets' list in the filter
+    aside). Returns what was added and how long it took.
+
+    The sets, themes, targets and returns are created through the ORM; the lines and overall
+    rows are copied in SQL (INSERT … SELECT through a map of old to new ids), with their stored
+    ratings: a copied target has the same rule as the one it copies, so the engine would rate
+    each copied line, and rebuild each copied overall row, exactly as the original is stored.
+    ``check_copies`` proves it on a sample.
+    """
+    from django.db import connection
+
+    from returns.models import Overall, Return, ReturnLine
+    from targets.models import Target, TargetSet, Theme
+
+    start = time.perf_counter()
+    sets = list(TargetSet.objects.order_by("pk"))
+    themes = list(Theme.objects.order_by("pk"))
+    targets = list(Target.objects.order_by("pk"))
+    returns = list(Return.objects.order_by("pk"))
+    quote = connection.ops.quote_name
+    line_columns = [f.column for f in ReturnLine._meta.concrete_fields if not f.primary_key]
+    overall_columns = [f.column for f in Overall._meta.concrete_fields if not f.primary_key]
+    mapped = {"return_id": "r", "target_id": "t", "target_set_id": "s"}
+
+    def select(columns: list[str], table: str) -> str:
+        names = ", ".join(quote(column) for column in columns)
+        values = ", ".join(
+            f"{mapped[column]}.new_id" if column in mapped else f"x.{quote(column)}"
+            for column in columns
+        )
+        joins = " ".join(
+            f"JOIN {COPY_MAP} {alias} ON {alias}.kind = '{alias}' "
+            f"AND {alias}.old_id = x.{quote(column)}"
+            for column, alias in mapped.items()
+            if column in columns
+        )
+        return f"INSERT INTO {quote(table)} ({names}) SELECT {values} FROM {quote(table)} x {joins}"  # noqa: S608
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {COPY_MAP} (kind varchar(1) NOT NULL, old_id bigint NOT NULL, "
+            "new_id bigint NOT NULL, PRIMARY KEY (kind, old_id))"
+        )
+    lines = overall = 0
+    for number in range(1, copies + 1):
+        new_sets = TargetSet.objects.bulk_create(
+            TargetSet(
+                slug=f"{target_set.slug}-copy-{number}",
+                title=f"{target_set.title} (copy {number})",
+                status=target_set.status,
+                in_force_from=target_set.in_force_from,
+                in_force_to=target_set.in_force_to,
+                source_paper=target_set.source_paper,
+                description=target_set.description,
+                order=1000 + 10 * number + target_set.order,
+                ranked_by_paper=target_set.ranked_by_paper,
+            )
+            for target_set in sets
+        )
+        set_of = {old.pk: new.pk for old, new in zip(sets, new_sets, strict=True)}
+        new_themes = Theme.objects.bulk_create(
+            Theme(target_set_id=set_of[theme.target_set_id], name=theme.name, order=theme.order)
+            for theme in themes
+        )
+        theme_of = {old.pk: new.pk for old, new in zip(themes, new_themes, strict=True)}
+        new_targets = []
+        for target in targets:
+            copy = Target(
+                **{
+                    field.attname: getattr(target, field.attname)
+                    for field in Target._meta.concrete_fields
+                    if not field.primary_key
+                }
+            )
+            copy.target_set_id = set_of[target.target_set_id]
+            copy.theme_id = theme_of[target.theme_id]
+            copy.code = f"{target.code}-copy-{number}"
+            new_targets.append(copy)
+        new_targets = Target.objects.bulk_create(new_targets)
+        new_returns = Return.objects.bulk_create(
+            Return(
+                sub_region_id=old.sub_region_id,
+                target_set_id=set_of[old.target_set_id],
+                year=old.year,
+                quarter=old.quarter,
+                status=old.status,
+                version=old.version,
+            )
+            for old in returns
+        )
+        pairs = [("s", old, new) for old, new in set_of.items()]
+        pairs += [("t", old.pk, new.pk) for old, new in zip(targets, new_targets, strict=True)]
+        pairs += [("r", old.pk, new.pk) for old, new in zip(returns, new_returns, strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {COPY_MAP}")  # noqa: S608 - our own table
+            cursor.executemany(
+                f"INSERT INTO {COPY_MAP} (kind, old_id, new_id) VALUES (%s, %s, %s)",  # noqa: S608
+                pairs,
+            )
+            cursor.execute(select(line_columns, ReturnLine._meta.db_table))
+            lines += cursor.rowcount
+            cursor.execute(select(overall_columns, Overall._meta.db_table))
+            overall += cursor.rowcount
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {COPY_MAP}")
+    return {
+        "copies": copies,
+        "target_sets": TargetSet.objects.count(),
+        "returns": Return.objects.count(),
+        "lines": ReturnLine.objects.count(),
+        "overall": Overall.objects.count(),
+        "lines_added": lines,
+        "overall_added": overall,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def check_copies(*, sample: int = 2000) -> dict:
+    """Prove on a sample that the copies hold what the services would have stored: ``sample``
+    copied lines re-rated by the engine (returns.rating.rate) give their stored ratings, and
+    a copied set's overall rows for one quarter and region, recomputed by returns.overall.refresh,
+    equal the copied rows. Raises AssertionError otherwise."""
+    from returns.models import RATED_LINE_FIELDS, Overall, ReturnLine
+    from returns.overall import refresh
+    from returns.periods import Quarter
+    from returns.rating import rate
+    from targets.models import TargetSet, rating_rule
+
+    copied = TargetSet.objects.filter(slug__contains="-copy-").order_by("pk").first()
+    lines = list(
+        ReturnLine.objects.filter(return_obj__target_set=copied)
+        .select_related("target__measure")
+        .prefetch_related("target__measure__levels")
+        .order_by("pk")[:sample]
+    )
+    rules: dict[int, object] = {}
+    for line in lines:
+        stored = {name: getattr(line, name) for name in RATED_LINE_FIELDS}
+        if line.target_id not in rules:
+            rules[line.target_id] = rating_rule(line.target)
+        rate(line, rules[line.target_id])
+        assert {name: getattr(line, name) for name in RATED_LINE_FIELDS} == stored, line.pk
+    last = Quarter(*LAST)
+    region_id = copied.returns.values_list("sub_region__region_id", flat=True).first()
+    fields = [f.attname for f in Overall._meta.concrete_fields if not f.primary_key]
+    where = {"target_set": copied, "year": last.year, "quarter": last.quarter, "region": region_id}
+
+    def rows() -> list[tuple]:
+        return sorted(
+            tuple(str(value) for value in row)
+            for row in Overall.objects.filter(**where).values_list(*fields)
+        )
+
+    before = rows()
+    refresh(target_set_id=copied.pk, quarter=last, region_id=region_id)
+    assert rows() == before, "a copied slice's overall rows differ from a refresh's"
+    return {"lines": len(lines), "overall_rows": len(before), "target_set": copied.slug}

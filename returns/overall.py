@@ -24,7 +24,9 @@ What a row rests on
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
@@ -38,7 +40,7 @@ from .models import Basis, LineState, Overall, ReportedRating, Return, ReturnLin
 from .periods import Quarter
 from .rating import missing_rating, stored_rating
 
-__all__ = ["STATE_KEYS", "rebuild", "refresh", "refresh_return"]
+__all__ = ["STATE_KEYS", "deferred", "rebuild", "refresh", "refresh_return"]
 
 #: What ``Overall.states`` counts, for completeness: each line's state, and the missing ones.
 STATE_KEYS = ("value", "met", "not_met", "awaiting", "not_applicable", "missing", "outside")
@@ -72,6 +74,53 @@ class _Place:
         return basis == Basis.ALL or self.status == ReturnStatus.APPROVED
 
 
+#: The refreshes asked for inside ``deferred()``: (set, year, quarter, region) → target ids
+#: (None: every target of the set). None outside such a block.
+_PENDING: ContextVar[dict[tuple[int, int, int, int], set[int] | None] | None] = ContextVar(
+    "overall_refreshes_pending", default=None
+)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Within the block, each refresh asked for is noted, and run once at the block's end.
+
+    For a bulk write that goes through the services return by return (an import): each
+    service refreshes the region's rows its return's lines rest on, and each refresh reads
+    every line of the region's returns, so writing a region's returns one by one would read
+    its lines once per return and service. Deferred, each region's rows are recomputed once,
+    from the lines as they finally are. Use it inside the writer's transaction, so that the
+    rows are still written in the same transaction as the lines; if the block raises, nothing
+    is refreshed (the transaction rolls back). Nested blocks run their refreshes at the end
+    of the outermost one."""
+    if _PENDING.get() is not None:
+        yield
+        return
+    pending: dict[tuple[int, int, int, int], set[int] | None] = {}
+    token = _PENDING.set(pending)
+    try:
+        yield
+    finally:
+        _PENDING.reset(token)
+    for (target_set_id, year, quarter, region_id), target_ids in pending.items():
+        refresh(
+            target_set_id=target_set_id,
+            quarter=Quarter(year, quarter),
+            region_id=region_id,
+            target_ids=target_ids,
+        )
+
+
+def _defer(
+    pending: dict, *, target_set_id: int, quarter: Quarter, region_id: int, target_ids
+) -> None:
+    key = (target_set_id, quarter.year, quarter.quarter, region_id)
+    if target_ids is None or (key in pending and pending[key] is None):
+        pending[key] = None
+    else:
+        pending.setdefault(key, set()).update(target_ids)
+
+
 def refresh_return(return_obj: Return, *, target_ids: Iterable[int] | None = None) -> int:
     """Refresh the rows a return's lines rest on (its targets, or ``target_ids``)."""
     return refresh(
@@ -92,7 +141,18 @@ def refresh(
     """Recompute the rows of ``target_ids`` (every target of the set when None) for one quarter
     and region, both bases; returns how many rows were written. A handful of queries whatever
     the number of targets: the targets, the sub-regions, the returns, the sub-regions' own
-    ratings, the lines, the authorities, then one delete and one insert."""
+    ratings, the lines, the authorities, then one delete and one insert. Inside ``deferred()``
+    it is only noted (and returns 0), and runs at the block's end."""
+    pending = _PENDING.get()
+    if pending is not None:
+        _defer(
+            pending,
+            target_set_id=target_set_id,
+            quarter=quarter,
+            region_id=region_id,
+            target_ids=target_ids,
+        )
+        return 0
     targets = Target.objects.filter(target_set_id=target_set_id)
     if target_ids is not None:
         targets = targets.filter(pk__in=set(target_ids))
@@ -105,7 +165,9 @@ def refresh(
             year=quarter.year,
             quarter=quarter.quarter,
             sub_region__region_id=region_id,
-        ).values("id", "sub_region_id", "status")
+        )
+        .order_by()
+        .values("id", "sub_region_id", "status")
     }
     stale = Overall.objects.filter(
         target__in=[target.pk for target in targets],
@@ -127,19 +189,26 @@ def refresh(
     return_ids = [place.return_id for place in places if place.return_id]
     reported = {
         (row["return_obj_id"], row["target_id"]): (row["rating"], row["reason"])
-        for row in ReportedRating.objects.filter(
-            return_obj_id__in=return_ids, target__in=targets
-        ).values("return_obj_id", "target_id", "rating", "reason")
+        for row in ReportedRating.objects.filter(return_obj_id__in=return_ids, target__in=targets)
+        .order_by()
+        .values("return_obj_id", "target_id", "rating", "reason")
     }
+    # No ordering (the models' default ones join other tables to sort): every aggregate below
+    # is a count, a sum or a worst, the same in any order, and the engine names no authority.
     lines: dict[tuple[int, int], list[dict]] = defaultdict(list)  # (target, return) → lines
-    for line in ReturnLine.objects.filter(return_obj_id__in=return_ids, target__in=targets).values(
-        *_LINE_FIELDS
+    for line in (
+        ReturnLine.objects.filter(return_obj_id__in=return_ids, target__in=targets)
+        .order_by()
+        .values(*_LINE_FIELDS)
     ):
+        # The engine's view of the stored rating, made once for both bases.
+        line["rated"] = stored_rating(line)
         lines[(line["target_id"], line["return_obj_id"])].append(line)
     authorities = list(
         Authority.objects.active()
         .filter(sub_region__region_id=region_id)
         .annotate(leads_laa=Exists(LAAArea.objects.filter(lead_authority=OuterRef("pk"))))
+        .order_by()
         .values("id", "kind", "sub_region_id", "leads_laa")
     )
     rows = [
@@ -182,7 +251,7 @@ def _target_rows(
         included = place.included(basis)
         statuses[place.status or "none"] += 1
         found = lines.get((target.pk, place.return_id), []) if included else []
-        rated = [stored_rating(line) for line in found]
+        rated = [line["rated"] for line in found]
         present = {line["authority_id"] for line in found}
         missing = [
             missing_rating()

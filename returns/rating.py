@@ -38,12 +38,22 @@ def rate(line: ReturnLine, rule: RatingRule) -> LineRating:
     """Rate ``line`` by ``rule`` and store the result on it (not saved): the mark against
     tolerance, the computed and effective rating, whether it counts, the explanation."""
     result = computed_rating(rule, line_input(line))
-    line.status = result.status.value if result.status else ""
-    line.computed_rating = result.computed.value
-    line.effective_rating = result.effective.value
-    line.counted = result.counted
-    line.explanation = result.explanation
+    for name, value in rated_fields(result).items():
+        setattr(line, name, value)
     return result
+
+
+def rated_fields(result: LineRating) -> dict[str, Any]:
+    """The stored fields of a line rated ``result`` (``RATED_LINE_FIELDS``): what ``rate``
+    stores, for callers that rate a line's values without a model instance (an import's
+    plan: ``rated_fields(computed_rating(rule, line_input(values)))``)."""
+    return {
+        "status": result.status.value if result.status else "",
+        "computed_rating": result.computed.value,
+        "effective_rating": result.effective.value,
+        "counted": result.counted,
+        "explanation": result.explanation,
+    }
 
 
 def stored_rating(row: Mapping[str, Any], *, authority: str = "") -> LineRating:
@@ -65,4 +75,4 @@ def missing_rating(*, authority: str = "") -> LineRating:
     )
 
 
-__all__ = ["line_input", "missing_rating", "rate", "stored_rating"]
+__all__ = ["line_input", "missing_rating", "rate", "rated_fields", "stored_rating"]

@@ -197,8 +197,11 @@ def _rerate(target: Target, *, actor, reason: str, changes, leads: set[int]) -> 
 def _refresh_slices(target: Target) -> None:
     """Refresh the stored overall ratings of the target in every quarter and region with a
     return of its set."""
+    # No ordering: the default one (by sub-region) would be selected too, and DISTINCT would
+    # then give each quarter and region once per sub-region (5 refreshes of each slice).
     slices = (
         Return.objects.filter(target_set_id=target.target_set_id)
+        .order_by()
         .values_list("year", "quarter", "sub_region__region_id")
         .distinct()
     )

@@ -7,6 +7,10 @@ asks the one visibility rule (returns.access), and reads a bounded number of row
 overall rows, a sub-region's or a target's lines for a quarter, a target's rows for the
 quarters of a trend; never the lines of every quarter.
 
+The models' default orderings join other tables (an overall row's sorts by its set, region,
+sub-region and target); the selectors sort what they return themselves, so their queries ask
+for no order (``order_by()``): neither the joins nor the sort.
+
 Bases: ``basis`` is "approved" (approved returns only) or "all" (draft and submitted too).
 For the "approved" basis, lines of returns that are not approved are not read.
 
@@ -17,13 +21,15 @@ the user may not read; the "region" of such a user is their own sub-region, said
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.functions import Cast
 
 from authorities.models import Authority, AuthorityKind, LAAArea, Region, SubRegion
 from targets.models import Target, TargetSet, rating_rule
@@ -100,6 +106,36 @@ class SubRegionRef:
         return basis == Basis.ALL or self.return_status == ReturnStatus.APPROVED
 
 
+class StoredCounts(Mapping):
+    """A stored JSON object of counts (``Overall.states``, ``Overall.returns``), decoded on
+    first use: a dashboard reads one per cell and most pages never look at them (completeness
+    reads the states of the sub-regions shown; nothing reads the returns), and decoding them
+    all was a third of the overview's and the comparison's reading of their overall rows."""
+
+    __slots__ = ("_decoded", "_text")
+
+    def __init__(self, text: str | None) -> None:
+        self._text = text
+        self._decoded: dict[str, int] | None = None
+
+    def _counts(self) -> dict[str, int]:
+        if self._decoded is None:
+            self._decoded = json.loads(self._text) if self._text else {}
+        return self._decoded
+
+    def __getitem__(self, key: str) -> int:
+        return self._counts()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._counts())
+
+    def __len__(self) -> int:
+        return len(self._counts())
+
+    def __repr__(self) -> str:
+        return repr(self._counts())
+
+
 @dataclass(frozen=True)
 class StoredOverall:
     """A stored overall rating as readers see it (see returns.models.Overall)."""
@@ -107,8 +143,8 @@ class StoredOverall:
     rating: Rating | None
     explanation: str
     counts: dict[str, int]
-    states: dict[str, int]
-    returns: dict[str, int]
+    states: Mapping[str, int]
+    returns: Mapping[str, int]
     relevant: int = 0
     known: int = 0
     value: Decimal | None = None
@@ -140,8 +176,8 @@ class StoredOverall:
             rating=Rating(rating) if rating else None,
             explanation=get("explanation"),
             counts=get("counts"),
-            states=get("states"),
-            returns=get("returns"),
+            states=_counts_of(row, "states"),
+            returns=_counts_of(row, "returns"),
             relevant=get("relevant"),
             known=get("known"),
             value=get("value"),
@@ -173,6 +209,19 @@ class StoredOverall:
         return cls(rating=Rating.GREY, explanation=text, counts={}, states={}, returns={}, who=who)
 
 
+def _counts_of(row: Overall | dict, name: str) -> Mapping[str, int]:
+    """A row's ``states`` or ``returns``: decoded already (a model instance), or the JSON text
+    ``ratings_over`` reads (``<name>_text``), decoded when first used."""
+    if isinstance(row, dict):
+        if f"{name}_text" in row:
+            return StoredCounts(row[f"{name}_text"])
+        return row[name]
+    return getattr(row, name)
+
+
+#: The JSON columns ratings_over reads as text, to decode only when used (``StoredCounts``).
+_LAZY = {f"{name}_text": Cast(name, output_field=TextField()) for name in ("states", "returns")}
+
 _OVERALL_FIELDS = (
     "target_id",
     "sub_region_id",
@@ -181,8 +230,6 @@ _OVERALL_FIELDS = (
     "explanation",
     "value",
     "counts",
-    "states",
-    "returns",
     "relevant",
     "known",
     "reported_rating",
@@ -451,11 +498,15 @@ def ratings_over(
     whole, note = _whole(visibility, all_visible)
     regions = _regions(shown)
     wanted = set(quarters)
-    years = sorted({quarter.year for quarter in wanted})
+    in_quarters = _in_quarters(wanted)
     returns: dict[Quarter, dict[int, dict]] = defaultdict(dict)
-    for row in Return.objects.filter(
-        target_set=target_set, year__in=years, sub_region__in=[sr.pk for sr in shown]
-    ).values("id", "sub_region_id", "status", "version", "year", "quarter"):
+    for row in (
+        Return.objects.filter(
+            in_quarters, target_set=target_set, sub_region__in=[sr.pk for sr in shown]
+        )
+        .order_by()
+        .values("id", "sub_region_id", "status", "version", "year", "quarter")
+    ):
         period = Quarter(row["year"], row["quarter"])
         if period in wanted:
             returns[period][row["sub_region_id"]] = row
@@ -467,9 +518,9 @@ def ratings_over(
         if whole:
             wanted_rows |= Q(sub_region__isnull=True, region__in=list(region_names))
         overall = Overall.objects.filter(
-            target__in=[target.pk for target in targets], basis=basis, year__in=years
+            in_quarters, target__in=[target.pk for target in targets], basis=basis
         ).filter(wanted_rows)
-        for row in overall.values("year", "quarter", *_OVERALL_FIELDS):
+        for row in overall.order_by().values("year", "quarter", *_OVERALL_FIELDS, **_LAZY):
             period = Quarter(row["year"], row["quarter"])
             if period not in wanted:
                 continue
@@ -492,6 +543,18 @@ def ratings_over(
     }
 
 
+def _in_quarters(quarters: Iterable[Quarter]) -> Q:
+    """Rows of exactly these quarters: a year's other quarters are not read (reading every
+    quarter of the years made a quarter's page read up to four quarters' overall rows)."""
+    by_year: dict[int, set[int]] = defaultdict(set)
+    for quarter in quarters:
+        by_year[quarter.year].add(quarter.quarter)
+    condition = Q(pk__in=[])  # no quarter: no row
+    for year, numbers in sorted(by_year.items()):
+        condition |= Q(year=year, quarter__in=sorted(numbers))
+    return condition
+
+
 def _ref(sub_region: SubRegion, returned: dict) -> SubRegionRef:
     return SubRegionRef(
         pk=sub_region.pk,
@@ -510,6 +573,7 @@ def _authorities(sub_region_ids: Sequence[int]) -> list[dict]:
         Authority.objects.active()
         .filter(sub_region__in=sub_region_ids)
         .annotate(leads_laa=Exists(LAAArea.objects.filter(lead_authority=OuterRef("pk"))))
+        .order_by()
         .values("id", "slug", "name", "short_name", "kind", "sub_region_id", "leads_laa")
     )
 
@@ -538,7 +602,7 @@ def quarter_lines(
         )
         if kind:
             lines = lines.filter(authority__kind=kind)
-        for line in lines.values(*_LINE_FIELDS):
+        for line in lines.order_by().values(*_LINE_FIELDS):
             ref = included[line["return_obj_id"]]
             by_target[line["target_id"]][ref.slug].append(_row_from_line(line, ref.slug))
             present.add((line["target_id"], line["authority_id"]))
@@ -596,9 +660,11 @@ def authority_lines(
         return {}, {}
     wanted = set(quarters)
     own: dict[Quarter, dict] = {}
-    for row in Return.objects.filter(
-        target_set=target_set, sub_region_id=authority.sub_region_id
-    ).values("id", "status", "year", "quarter", "version"):
+    for row in (
+        Return.objects.filter(target_set=target_set, sub_region_id=authority.sub_region_id)
+        .order_by()
+        .values("id", "status", "year", "quarter", "version")
+    ):
         period = Quarter(row["year"], row["quarter"])
         if period in wanted:
             own[period] = row
@@ -609,9 +675,8 @@ def authority_lines(
     ]
     lines: dict[tuple[int, Quarter], LineRow] = {}
     slug = authority.sub_region.slug
-    for line in ReturnLine.objects.filter(return_obj__in=included, authority=authority).values(
-        *_LINE_FIELDS, "return_obj__year", "return_obj__quarter"
-    ):
+    lines_of = ReturnLine.objects.filter(return_obj__in=included, authority=authority).order_by()
+    for line in lines_of.values(*_LINE_FIELDS, "return_obj__year", "return_obj__quarter"):
         period = Quarter(line["return_obj__year"], line["return_obj__quarter"])
         lines[(line["target_id"], period)] = _row_from_line(line, slug)
     return lines, own
@@ -625,7 +690,11 @@ def line_movements(
     sub_region_ids: Iterable[int] | None = None,
 ) -> dict[int, dict[str, int]]:
     """Per target, how many authorities' ratings improved, got worse or stayed the same R, A
-    or G between two quarters (one aggregate query; rows bounded by the targets)."""
+    or G between two quarters (one query: the two quarters' counted R, A and G lines of the
+    sub-regions shown, paired here by authority and target; rows bounded by those lines).
+
+    (Pairing each later line with its earlier one in SQL, a subquery per line, cost the
+    comparison page most of its time at national scale: docs/benchmarks.md.)"""
     ids = set(sub_region_ids) if sub_region_ids is not None else None
 
     def returns_of(ratings: QuarterRatings) -> list[int]:
@@ -639,29 +708,29 @@ def line_movements(
     result: dict[int, dict[str, int]] = defaultdict(lambda: {"improved": 0, "worse": 0, "same": 0})
     if not before_ids or not after_ids:
         return result
-    before = ReturnLine.objects.filter(
-        return_obj__in=before_ids,
-        authority=OuterRef("authority"),
-        target=OuterRef("target"),
-        counted=True,
-    )
     rank = {"R": 0, "A": 1, "G": 2}
-    lines = ReturnLine.objects.filter(return_obj__in=after_ids, counted=True)
+    lines = ReturnLine.objects.filter(
+        return_obj__in=[*before_ids, *after_ids], counted=True, effective_rating__in=list(rank)
+    )
     if kind:
         lines = lines.filter(authority__kind=kind)
-    pairs = (
-        lines.filter(effective_rating__in=list(rank))
-        .annotate(
-            before=before.values("effective_rating")[:1],
-        )
-        .filter(before__in=list(rank))
-        .values("target_id", "effective_rating", "before")
-        .annotate(count=Count("id"))
-    )
-    for row in pairs:
-        moved = rank[row["effective_rating"]] - rank[row["before"]]
+    later_ids = set(after_ids)
+    before: dict[tuple[int, int], str] = {}
+    after: list[tuple[int, int, str]] = []
+    for return_id, authority_id, target_id, rating in lines.order_by(
+        "return_obj_id", "id"
+    ).values_list("return_obj_id", "authority_id", "target_id", "effective_rating"):
+        if return_id in later_ids:
+            after.append((authority_id, target_id, rating))
+        else:
+            before.setdefault((authority_id, target_id), rating)
+    for authority_id, target_id, rating in after:
+        earlier_rating = before.get((authority_id, target_id))
+        if earlier_rating is None:
+            continue
+        moved = rank[rating] - rank[earlier_rating]
         key = "improved" if moved > 0 else "worse" if moved < 0 else "same"
-        result[row["target_id"]][key] += row["count"]
+        result[target_id][key] += 1
     return result
 
 

@@ -14,11 +14,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from targets.models import level_labels, rating_rule
+from targets.rating import computed_rating
 from targets.rules import format_value
 
-from .. import services
-from ..models import LineScope, LineState, ReturnLine
-from ..rating import rate
+from .. import overall, services
+from ..models import LineScope, LineState
+from ..rating import line_input, rated_fields
 from .reading import MAX_BYTES, MAX_ROWS, ImportFileError, read_table
 from .report import ImportReport, PlannedChange, ReturnOutcome, RowError
 from .validation import NEW_LINE_DEFAULTS, Reference, ReturnKey, ValidatedRow, validate
@@ -96,11 +97,15 @@ def _differs(rows: Sequence[ValidatedRow], reference: Reference) -> dict[int, _D
 
 
 def _plan(
-    *, rows: Sequence[ValidatedRow], reference: Reference
+    *,
+    rows: Sequence[ValidatedRow],
+    reference: Reference,
+    diffs: Mapping[int, _Diff] | None = None,
 ) -> tuple[list[ReturnOutcome], list[PlannedChange]]:
     """What applying the rows would do (a dry run): per return, whether it would be created
-    and how many lines would change or stay as they are, and each change. Nothing is written."""
-    diffs = _differs(rows, reference)
+    and how many lines would change or stay as they are, and each change. Nothing is written.
+    ``diffs``: the rows' ``_differs`` when the caller has them already."""
+    diffs = _differs(rows, reference) if diffs is None else diffs
     outcomes, changes = [], []
     for key, group in _grouped(rows).items():
         outcome = _outcome(group[0], created=key not in reference.returns)
@@ -150,15 +155,10 @@ def _shown(values: Mapping[str, Any], row: ValidatedRow) -> str:
 
 
 def _rated(values: Mapping[str, Any], row: ValidatedRow, rule) -> dict[str, Any]:
-    """The rated fields a line with these editable values gets (``returns.rating.rate``)."""
-    line = ReturnLine(
-        authority=row.authority,
-        target=row.target,
-        scope=LineScope.OUTSIDE if row.outside else LineScope.IN,
-        **values,
-    )
-    rate(line, rule)
-    return {name: getattr(line, name) for name in services.RATED_FIELDS}
+    """The rated fields a line with these editable values gets: the engine's rating, as
+    ``returns.rating.rate`` stores it (without making a model instance per row)."""
+    scope = LineScope.OUTSIDE if row.outside else LineScope.IN
+    return rated_fields(computed_rating(rule, line_input({**values, "scope": scope})))
 
 
 Progress = Callable[[str, int], None]
@@ -188,10 +188,12 @@ def _apply(
     file costs little. A return changed by someone else since it was validated (its version
     moved) is refused (StaleReturn), and the whole import with it.
     """
-    outcomes, changes = _plan(rows=rows, reference=reference)
-    diffs = _differs(rows, reference)
+    diffs = _differs(rows, reference)  # every line rated in memory once, for both uses
+    outcomes, changes = _plan(rows=rows, reference=reference, diffs=diffs)
     groups = _grouped(rows)
-    with transaction.atomic():
+    # Each region's overall ratings are recomputed once, at the end, in the same transaction
+    # (not once per return and service: each refresh reads the whole region's lines).
+    with transaction.atomic(), overall.deferred():
         for done, ((key, group), outcome) in enumerate(zip(groups.items(), outcomes, strict=True)):
             progress(
                 f"Writing return {done + 1} of {len(groups)}: {outcome.sub_region}, "

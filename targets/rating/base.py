@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary. The values equal the choices of targets.models and returns.models (a test keeps
@@ -298,8 +299,11 @@ class LineRating:
     def manual(self) -> Rating | None:
         return self.line.manual
 
-    @property
+    @cached_property
     def effective(self) -> Rating:
+        # Worked out once per line: an overall rating asks each line for it several times
+        # (counts, known, worst...), and a region's refresh aggregates thousands of lines.
+        # The instance is frozen, so the cached value cannot go stale.
         return effective_rating(self.computed, self.manual, state=self.line.state)
 
     @property

@@ -7,6 +7,7 @@ them (95%, £1,038k, 20 days, level 3 (Performing well), yes).
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from .base import (
     AMBER_MARGIN_ORIGIN,
@@ -132,6 +133,14 @@ def amber_words(rule: RatingRule, *, reference: str = "the target") -> str:
 
 def rule_parameters(rule: RatingRule, target: Decimal | None = None) -> dict[str, str]:
     """The parameters a rating used, as strings, for display and audit."""
+    # Worked out once per rule and target (every line of a target shares them; an import
+    # rates thousands), and copied, so that no caller shares the cached dict.
+    return dict(_parameters(rule, target, None if target is None else str(target)))
+
+
+@lru_cache(maxsize=1024)
+def _parameters(rule: RatingRule, target: Decimal | None, _exactly: str | None) -> dict[str, str]:
+    # ``_exactly`` keeps apart targets that are equal but written differently (95, 95.0000).
     params = {
         "rule": str(rule.kind),
         "measure_kind": str(rule.measure_kind),
