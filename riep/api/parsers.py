@@ -5,8 +5,9 @@ raised RecursionError, which DRF does not catch, and the API answered 500 (issue
 bodies the API takes are three levels deep (``{"lines": [{...}]}``), so a body nested deeper
 than ``MAX_DEPTH`` is refused with a 400 before any parser sees it, by a linear scan that stops
 at the first level too many. A body larger than Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (the
-limit Django puts on forms) is refused with a 413 without being read whole: DRF reads the
-stream itself, past that limit. Only JSON is taken (the document says so): a form or a
+limit Django puts on forms) is refused with a 413 after reading one byte more than the limit.
+(Not a subclass of DRF's JSONParser: DRF hands those Django's ``request.body``, whose own check
+of that limit answers with an HTML 400.) Only JSON is taken, as the document says: a form or a
 multipart body is a 415.
 """
 
@@ -15,9 +16,10 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from rest_framework import status
+from rest_framework import renderers, status
 from rest_framework.exceptions import APIException, ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser
+from rest_framework.settings import api_settings
 from rest_framework.utils import json
 
 #: Levels of arrays and objects a body may hold; the API's own bodies need three.
@@ -48,7 +50,11 @@ def nesting_depth_exceeds(data: bytes, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-class BoundedJSONParser(JSONParser):
+class BoundedJSONParser(BaseParser):
+    media_type = "application/json"
+    renderer_class = renderers.JSONRenderer
+    strict = api_settings.STRICT_JSON
+
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         # One byte over the limit is enough to know; DRF gives no stream for an empty body.

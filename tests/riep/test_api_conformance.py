@@ -113,3 +113,17 @@ def test_the_document_tested_is_the_one_served(client, db):
     assert served.status_code == 200
     assert served.json() == DOCUMENT
     assert len(DOCUMENT["paths"]) == 13
+
+
+def test_every_operation_documents_the_errors_it_may_answer():
+    for path, operations in DOCUMENT["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"401", "403"} <= codes, (method, path)
+            if "{" in path:
+                assert "404" in codes, (method, path)
+            if method in ("post", "patch"):
+                assert {"400", "409", "413", "415"} <= codes, (method, path)
+                assert list(operation["requestBody"]["content"]) == ["application/json"]
+            if any(param["in"] == "query" for param in operation.get("parameters", [])):
+                assert "400" in codes, (method, path)
