@@ -214,6 +214,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "riep.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
+# The admin shows each object's history (old → new) but reverts nothing from it: a revert would
+# save an old record whole, bypassing the rule page and the escalation checks (issue 12).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 # The OpenAPI document (/api/v1/openapi.json) is served to signed-in users only unless this is on.
 API_SCHEMA_PUBLIC = env_bool("DJANGO_API_SCHEMA_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
