@@ -29,7 +29,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 
 #: The kinds of record kept, in the order the filter offers them: model, the field that names
 #: a record (None: named from its links), and what the page calls it.
@@ -163,11 +163,11 @@ def recent_changes(
         found = _changes(each, records)
         if field_name:
             needle = field_name.strip().lower()
-            found = [
-                change
-                for change in found
-                if any(needle in (fc.name.lower(), fc.label.lower()) for fc in change.fields)
-            ]
+            for change in found:  # only the field asked for
+                change.fields = [
+                    fc for fc in change.fields if needle in (fc.name.lower(), fc.label.lower())
+                ]
+            found = [change for change in found if change.fields]
         changes.extend(found)
     changes.sort(key=lambda change: (change.at, change.record.history_id), reverse=True)
     page = changes[offset : offset + limit]
@@ -379,7 +379,8 @@ def _text(value: Any, model_field, names: dict[int, str] | None) -> str:
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, datetime.datetime):
-        return value.isoformat(sep=" ", timespec="minutes")
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return local.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
