@@ -25,12 +25,16 @@ Who may do what (the same rules as the pages: every write goes through returns.s
   own sub-region: 403 otherwise (Board members, the Director, administrators; or ``POST
   returns/`` naming another sub-region).
 
-Status codes of the writes (chosen)
------------------------------------
-* 400 — the query or the body is not valid: ``{"detail": all the messages, "errors":
-  {parameter or field: [messages]}}``. ``PATCH lines`` answers ``{"detail": ..., "lines":
-  [{"index": i, "authority": ..., "target": ..., "errors": {field: [message, ...]}}],
-  "errors": {...}}``: one entry per line at fault (as sent), and nothing is saved.
+Status codes (chosen; every one is in the OpenAPI document, riep/api/schema.py)
+-------------------------------------------------------------------------------
+* 400 — the query or the body is not valid (malformed, empty, given twice, out of its
+  bounds: riep/api/parameters.py): ``{"detail": all the messages, "errors": {parameter or
+  field: [messages]}}``. ``PATCH lines`` answers ``{"detail": ..., "lines": [{"index": i,
+  "authority": ..., "target": ..., "errors": {field: [message, ...]}}], "errors": {...}}``:
+  one entry per line at fault (as sent), and nothing is saved.
+* 404 — a well-formed slug that names nothing (``?target_set=nope``, a ``sub_region`` of no
+  such slug), with the same body naming what exists; or no such return, or not one you may
+  see.
 * 409 ``{"code": "stale", "detail", "status", "version", "changed": [lines]}`` — the return
   changed since ``version`` (someone else saved meanwhile); ``changed`` are the lines they
   changed, ``version`` the one to send once the caller has reviewed them. Checked before the
