@@ -193,9 +193,10 @@ class StrictQueryMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        # HEAD runs the GET handler (Django's View), so it reads the same query.
         self.query = (
             read_query(request.query_params, self.query_parameters)
-            if request.method == "GET"
+            if request.method in ("GET", "HEAD")
             else {}
         )
 

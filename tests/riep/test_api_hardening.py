@@ -184,3 +184,15 @@ def test_the_comparison_of_a_quarter_with_itself_is_answered(pm):
     body = pm.get("/api/v1/dashboards/compare/", query).json()
 
     assert (body["period"], body["against"]) == ("2009/10 Q3", "2009/10 Q3")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"target_set": "stretch-targets", "period": "2009/10 Q3"}, {"target_set": "no pe"}],
+)
+def test_head_reads_the_query_as_get_does(pm, query):
+    get = pm.get("/api/v1/ratings/", query)
+    head = pm.head("/api/v1/ratings/", query)
+
+    assert head.status_code == get.status_code
+    assert get.status_code in (200, 400)
