@@ -1,6 +1,29 @@
+"""Admin for the region, its sub-regions, LAA areas, authorities, aliases and memberships.
+
+Every admin of a kept model shows its history (``HistoryAdmin``): each change field by field,
+old → new, who and when.
+"""
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Authority, AuthorityAlias, LAAArea, Membership, Region, SubRegion
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """The object's "History" page: every change, field by field (old → new), who, when and
+    why (django-simple-history). Read-only: nothing is reverted from the history. Its revert
+    form would save the old record whole, the fields read-only here (a target's rule, a
+    user's roles and superuser status) included, and it only asks for view permission."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            raise PermissionDenied("The history is read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class AuthorityAliasInline(admin.TabularInline):
@@ -10,20 +33,20 @@ class AuthorityAliasInline(admin.TabularInline):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(HistoryAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
 
 
 @admin.register(SubRegion)
-class SubRegionAdmin(admin.ModelAdmin):
+class SubRegionAdmin(HistoryAdmin):
     list_display = ["name", "region", "order"]
     list_filter = ["region"]
     search_fields = ["name"]
 
 
 @admin.register(LAAArea)
-class LAAAreaAdmin(admin.ModelAdmin):
+class LAAAreaAdmin(HistoryAdmin):
     list_display = ["name", "sub_region", "lead_authority"]
     list_filter = ["sub_region"]
     search_fields = ["name"]
@@ -31,7 +54,7 @@ class LAAAreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Authority)
-class AuthorityAdmin(admin.ModelAdmin):
+class AuthorityAdmin(HistoryAdmin):
     list_display = ["name", "short_name", "kind", "sub_region", "laa_area", "gss_code", "active"]
     list_filter = ["sub_region", "kind", "laa_area", "active"]
     search_fields = ["name", "short_name", "gss_code", "aliases__alias"]
@@ -41,7 +64,7 @@ class AuthorityAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuthorityAlias)
-class AuthorityAliasAdmin(admin.ModelAdmin):
+class AuthorityAliasAdmin(HistoryAdmin):
     list_display = ["alias", "authority", "sub_region"]
     list_filter = ["sub_region"]
     search_fields = ["alias", "authority__name"]
@@ -49,7 +72,7 @@ class AuthorityAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ["user", "sub_region"]
     list_filter = ["sub_region"]
     search_fields = ["user__username", "user__email"]

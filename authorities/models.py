@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from .names import normalise_name
 
@@ -13,6 +14,8 @@ class Region(models.Model):
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100, unique=True)
+    # Every change of the reference data kept with its old and new values (issue 12).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -28,6 +31,7 @@ class SubRegion(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=100)
     order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["region", "order", "name"]
@@ -58,6 +62,7 @@ class LAAArea(models.Model):
         blank=True,
         help_text="The county or unitary council that answers for this LAA.",
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["sub_region", "name"]
@@ -109,6 +114,7 @@ class Authority(models.Model):
     source = models.CharField(max_length=200, blank=True, help_text="Paper and table cited.")
 
     objects = AuthorityQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["sub_region__order", "kind", "name"]
@@ -151,6 +157,7 @@ class AuthorityAlias(models.Model):
         related_name="aliases",
         help_text="Only within this sub-region's returns; empty for everywhere.",
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["alias"]
@@ -180,6 +187,8 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
     )
     sub_region = models.ForeignKey(SubRegion, on_delete=models.PROTECT, related_name="members")
+    # Who was bound to which sub-region, and when that changed (role membership).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["sub_region", "user__username"]

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from authorities.admin import HistoryAdmin
+
 from .models import AgendaItem, IssuedPaper, Meeting, Paper, PaperBuild, Section, WorkerHeartbeat
 from .worker import is_alive
 
@@ -15,7 +17,7 @@ class AgendaItemInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(HistoryAdmin):
     list_display = ["date", "body", "venue"]
     list_filter = ["body"]
     date_hierarchy = "date"
@@ -29,7 +31,7 @@ class SectionInline(admin.StackedInline):
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(HistoryAdmin):
     list_display = ["title", "agenda_item", "target_set", "period_label", "author_name"]
     list_select_related = ["agenda_item__meeting", "target_set"]
     search_fields = ["title", "agenda_item__title"]

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import dateformat
+from simple_history.models import HistoricalRecords
 
 from returns.periods import Quarter
 from targets.models import TargetSet
@@ -56,6 +57,8 @@ class Meeting(models.Model):
     starts_at = models.TimeField(null=True, blank=True)
     venue = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Every change kept with its old and new values, who and when (issue 12).
+    history = HistoricalRecords(excluded_fields=["created_at"])
 
     class Meta:
         ordering = ["-date", "body"]
@@ -81,6 +84,7 @@ class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=300)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["meeting", "number"]
@@ -109,6 +113,9 @@ class Paper(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The paper's details; its text is in its sections' history. The version is bumped by a
+    # compare-and-set update (no save), so it is not kept here.
+    history = HistoricalRecords(excluded_fields=["version", "created_at", "updated_at"])
 
     class Meta:
         ordering = ["-agenda_item__meeting__date", "agenda_item__number"]
@@ -159,6 +166,8 @@ class Section(models.Model):
     heading = models.CharField(max_length=200)
     body = models.TextField(blank=True, help_text="Plain text or Markdown.")
     order = models.PositiveSmallIntegerField(default=0)
+    # The text as it was before each save: who wrote what, when.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["paper", "order", "number", "id"]

@@ -91,6 +91,7 @@ def change_target_rule(
     if not changes:
         return None
     target.full_clean()
+    target._change_reason = reason[:100]  # the target's history says why, besides the re-rating
     target.save()
     return rerate_targets(targets=[target], actor=actor, reason=reason, changes=changes)[0]
 
@@ -108,6 +109,7 @@ def change_measure_rule(
     if not changes:
         return []
     measure.full_clean()
+    measure._change_reason = reason[:100]
     measure.save()
     changes = {f"measure {name}": change for name, change in changes.items()}
     targets = list(measure.targets.all())

@@ -12,7 +12,8 @@ Administrator (staff, not superuser) manages users, but:
   be a way to act as the Director.
 
 Django registers its own User and Group admins; this app, installed after django.contrib.auth,
-replaces them.
+replaces them. Both show their history (roles, staff and superuser status, permissions: who
+changed them, when, from what; riep/models.py), read-only (authorities.admin.HistoryAdmin).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+
+from authorities.admin import HistoryAdmin
 
 User = get_user_model()
 
@@ -56,7 +59,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(User)
-class RiepUserAdmin(UserAdmin):
+class RiepUserAdmin(HistoryAdmin, UserAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
@@ -86,7 +89,7 @@ class RiepUserAdmin(UserAdmin):
 
 
 @admin.register(Group)
-class RiepGroupAdmin(GroupAdmin):
+class RiepGroupAdmin(HistoryAdmin, GroupAdmin):
     """Roles are read by administrators and changed by superusers only."""
 
     def has_add_permission(self, request):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import health, views
+from . import audit_views, health, views
 
 admin.site.site_header = "East Midlands RIEP administration"
 admin.site.site_title = "RIEP administration"
@@ -17,5 +17,7 @@ urlpatterns = [
     path("papers/", include("reports.paper_urls")),
     path("dashboards/", include("reports.urls")),
     path("api/v1/", include("riep.api.urls")),
+    # Before the admin's own addresses; signed in through the admin, staff only.
+    path("admin/changes/", admin.site.admin_view(audit_views.changes), name="audit-changes"),
     path("admin/", admin.site.urls),
 ]

@@ -2,12 +2,15 @@
 
 A target's rule and a measure's rating fields are read-only here: changing them re-rates every
 line of the target in one recorded step, which only the rule page does (returns.rerating,
-linked from each change form). Wording, sources and lineage are edited here.
+linked from each change form). Wording, sources and lineage are edited here. Each object's
+"History" page lists every change, field by field (authorities.admin.HistoryAdmin).
 """
 
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+
+from authorities.admin import HistoryAdmin
 
 from .models import (
     MEASURE_RULE_FIELDS,
@@ -49,7 +52,7 @@ class LineageInline(admin.TabularInline):
 
 
 @admin.register(TargetSet)
-class TargetSetAdmin(admin.ModelAdmin):
+class TargetSetAdmin(HistoryAdmin):
     list_display = ["title", "slug", "status", "in_force_from", "in_force_to", "ranked_by_paper"]
     list_filter = ["status"]
     search_fields = ["title", "slug", "source_paper"]
@@ -78,7 +81,7 @@ class RulePageLinkMixin:
 
 
 @admin.register(Measure)
-class MeasureAdmin(RulePageLinkMixin, admin.ModelAdmin):
+class MeasureAdmin(RulePageLinkMixin, HistoryAdmin):
     list_display = ["name", "kind", "direction", "unit", "tolerance_kind", "tolerance"]
     list_filter = ["kind", "direction"]
     search_fields = ["name", "slug"]
@@ -92,7 +95,7 @@ class MeasureAdmin(RulePageLinkMixin, admin.ModelAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(RulePageLinkMixin, admin.ModelAdmin):
+class TargetAdmin(RulePageLinkMixin, HistoryAdmin):
     list_display = ["code", "target_set", "number", "title", "indicator", "rule", "is_placeholder"]
     list_filter = ["target_set", "rule", "is_placeholder", "scope", "measure__kind"]
     search_fields = ["code", "title", "text", "indicator"]
@@ -108,7 +111,7 @@ class TargetAdmin(RulePageLinkMixin, admin.ModelAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(HistoryAdmin):
     list_display = ["name", "target_set", "order"]
     list_filter = ["target_set"]
     search_fields = ["name"]

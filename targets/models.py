@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from authorities.models import AuthorityKind
 
@@ -53,6 +54,8 @@ class TargetSet(models.Model):
             "shown; otherwise targets are listed in the order printed."
         ),
     )
+    # Every change kept with its old and new values, who and when (issue 12).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["order", "slug"]
@@ -71,6 +74,7 @@ class Theme(models.Model):
     target_set = models.ForeignKey(TargetSet, on_delete=models.CASCADE, related_name="themes")
     name = models.CharField(max_length=150)
     order = models.PositiveSmallIntegerField(default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["target_set", "order", "name"]
@@ -127,6 +131,7 @@ class Measure(models.Model):
     )
     description = models.TextField(blank=True)
     source = models.CharField(max_length=300, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -149,6 +154,7 @@ class MeasureLevel(models.Model):
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="levels")
     value = models.SmallIntegerField()
     label = models.CharField(max_length=100)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["measure", "value"]
@@ -293,6 +299,8 @@ class Target(models.Model):
     source = models.CharField(max_length=300, help_text="Paper and section cited.")
 
     objects = TargetQuerySet.as_manager()
+    # Thresholds, tolerances and amber margins included: who changed what, when, from what.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["target_set", "theme__order", "priority"]
@@ -344,6 +352,8 @@ class TargetLineage(models.Model):
     basis = models.TextField(
         blank=True, help_text="The paper's words that state it, or why it is inferred."
     )
+    # A target's `replaces` links, as rows: added and removed links are kept.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["later", "earlier"]

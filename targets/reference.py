@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from authorities.models import AuthorityKind
 from authorities.reference import (
@@ -401,9 +402,13 @@ def _link_lineage(plan: _SetPlan) -> None:
             for link in TargetLineage.objects.filter(later=target)
         }
         if current != replaced:
+            # Deleted one by one (signals: history) and created with their history records.
             TargetLineage.objects.filter(later=target).delete()
-            TargetLineage.objects.bulk_create(
-                TargetLineage(later=target, earlier_id=pk, stated=stated, basis=basis)
-                for pk, (stated, basis) in replaced.items()
+            bulk_create_with_history(
+                [
+                    TargetLineage(later=target, earlier_id=pk, stated=stated, basis=basis)
+                    for pk, (stated, basis) in replaced.items()
+                ],
+                TargetLineage,
             )
             plan.summary.record("targets", target.code, UPDATED)

@@ -25,6 +25,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import capfirst
+from simple_history.utils import bulk_create_with_history
 
 from targets.models import TargetSet
 
@@ -206,7 +207,7 @@ def start_paper(
                 errors.setdefault(f"Section {row.number} / {name}", []).extend(messages)
     if errors:
         raise ValidationError(errors)
-    Section.objects.bulk_create(rows)
+    bulk_create_with_history(rows, Section, default_user=author)
     _record(actor=author, obj=paper, flag=ADDITION, message=[{"added": {}}])
     return paper
 
@@ -317,6 +318,8 @@ def save_sections(
             for name, messages in error.message_dict.items():
                 errors.setdefault(f"{edit.heading or 'New section'} / {name}", []).extend(messages)
             continue
+        if not (adding or fields):
+            continue  # unchanged: no write, no empty history record
         section.save()
         if adding:
             count += 1
@@ -346,4 +349,5 @@ def renumber(*, paper: Paper) -> None:
     """Number the paper's sections 1, 2, 3 ... in their order (and make the order the same)."""
     for position, section in enumerate(paper.sections.order_by("order", "number", "id"), 1):
         if (section.number, section.order) != (position, position):
-            Section.objects.filter(pk=section.pk).update(number=position, order=position)
+            section.number = section.order = position
+            section.save(update_fields=["number", "order"])  # kept in the section's history

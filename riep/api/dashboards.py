@@ -11,11 +11,15 @@ Endpoints (under /api/v1/, wired in riep/api/urls.py, documented in /api/v1/open
 Parameters are those of the pages' filters (reports.filters): ``target_set`` a slug,
 ``period`` and ``against`` quarters written "2009/10 Q3", ``theme`` a theme's id, ``sub_region``
 a slug, ``kind`` an authority kind, ``rating`` R, A, G, GREY or NA. Left out, the target set
-is the one of the newest return you may see and the quarter its newest quarter.
+is the one of the newest return you may see and the quarter its newest quarter. A theme of
+another target set is dropped (the pages' rule); ``against`` equal to ``period`` compares the
+quarter with itself (every movement "same": the request is well formed, and the document
+cannot say "two different quarters").
 
 Access is the pages': anonymous 401, signed in without a role 403; a programme manager sees
-their own sub-region only, and another sub-region (or its authority) is 404. Bad parameters
-are 400 ``{"detail": ..., "errors": {parameter: [messages]}}``.
+their own sub-region only, and another sub-region (or its authority) is 404, as is a target
+set, sub-region, target or authority of no such slug. Malformed parameters are 400
+``{"detail": ..., "errors": {parameter: [messages]}}`` (riep.api.parameters reads them).
 
 Ratings are "R", "A", "G", "GREY", "NA", or null where the returns alone cannot rate a target.
 Decimals are strings without trailing zeros, as in the rest of the API.
@@ -24,7 +28,7 @@ Decimals are strings without trailing zeros, as in the rest of the API.
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -44,6 +48,14 @@ from reports.dashboards import (
 from reports.filters import RATING_CHOICES, BadSelection, DashboardFilter, load_options
 from targets.models import Target
 
+from .parameters import (
+    BadRequest,
+    Param,
+    StrictQueryMixin,
+    UnknownName,
+    openapi_parameters,
+    path_slug,
+)
 from .permissions import HasRequiredPermission
 from .return_fields import (
     BasisField,
@@ -54,7 +66,6 @@ from .return_fields import (
     ReturnStatusField,
     _enum_component,
 )
-from .returns import _ERRORS, _bad_request
 
 VIEW_PERMISSION = "returns.view_return"
 
@@ -463,40 +474,47 @@ class DashboardComparisonSerializer(serializers.Serializer):
 # ---------------------------------------------------------------------------------------------
 
 
-def _parameter(name: str, description: str, **kwargs) -> OpenApiParameter:
-    return OpenApiParameter(name, str, description=description, **kwargs)
-
-
 PARAMETERS = {
-    "target_set": _parameter("target_set", "Target set slug, e.g. stretch-targets."),
-    "period": _parameter("period", 'Quarter, e.g. "2009/10 Q3" (default: the newest).'),
-    "against": _parameter("against", "The quarter compared with (default: the one before)."),
-    "basis": _parameter(
+    "target_set": Param("target_set", "slug", "Target set slug, e.g. stretch-targets."),
+    "period": Param("period", "quarter", 'Quarter, e.g. "2009/10 Q3" (default: the newest).'),
+    "against": Param("against", "quarter", "The quarter compared with (default: the one before)."),
+    "basis": Param(
         "basis",
+        "choice",
         "approved: approved returns only (the Board's default); all: draft and submitted too.",
-        enum=["approved", "all"],
+        choices=("approved", "all"),
     ),
-    "theme": OpenApiParameter("theme", int, description="A theme's id: its targets only."),
-    "sub_region": _parameter("sub_region", "Sub-region slug: its figures only."),
-    "kind": _parameter(
+    "theme": Param(
+        "theme", "integer", "A theme's id: its targets only (another set's: ignored).", minimum=1
+    ),
+    "sub_region": Param("sub_region", "slug", "Sub-region slug: its figures only."),
+    "kind": Param(
         "kind",
+        "choice",
         "An authority kind: ratings recomputed over those authorities only.",
-        enum=AuthorityKind.values,
+        choices=tuple(AuthorityKind.values),
     ),
-    "rating": _parameter(
-        "rating", "Keep what is so rated.", enum=[code for code, _ in RATING_CHOICES]
+    "rating": Param(
+        "rating", "choice", "Keep what is so rated.", choices=tuple(c for c, _ in RATING_CHOICES)
     ),
 }
+#: The filters' parameters whose well-formed value may name nothing the caller may see.
+_NAMING = {"target_set", "sub_region"}
 
 
-class DashboardAPIView(APIView):
+class DashboardAPIView(StrictQueryMixin, APIView):
     permission_classes = [HasRequiredPermission]
     required_permission = VIEW_PERMISSION
     fields: tuple[str, ...] = ()
+    not_found = "No target set or sub-region of that slug (or none you may see)."
 
-    def selection(self, request, target_set=None):
+    @property
+    def query_parameters(self) -> tuple[Param, ...]:
+        return tuple(PARAMETERS[name] for name in self.fields)
+
+    def selection(self, request, target_set=None, data=None):
         filterset = DashboardFilter(
-            request.query_params,
+            request.query_params if data is None else data,
             options=load_options(request.user),
             fields=self.fields,
             request=request,
@@ -506,16 +524,19 @@ class DashboardAPIView(APIView):
 
     def handle_exception(self, exc):
         if isinstance(exc, BadSelection):
-            return _bad_request(exc.errors)
+            # The parameters are well formed (read before): what the filters still refuse is
+            # a target set or sub-region of no such slug, or none the caller may see (and a
+            # theme, when the target set is unknown: a consequence, still a 404).
+            exc = UnknownName(exc.errors) if set(exc.errors) & _NAMING else BadRequest(exc.errors)
         if isinstance(exc, NotVisible | Http404):
             exc = NotFound()
         return super().handle_exception(exc)
 
 
-def _schema(fields, serializer, summary: str, description: str = ""):
+def _schema(fields, serializer, summary: str, description: str = "", path=()):
     return extend_schema(
-        parameters=[PARAMETERS[name] for name in fields],
-        responses={200: serializer, 400: _ERRORS},
+        parameters=[*path, *openapi_parameters(PARAMETERS[name] for name in fields)],
+        responses={200: serializer},
         summary=summary,
         description=description,
     )
@@ -546,7 +567,12 @@ class SubRegionAPI(DashboardAPIView):
 
     fields = ("target_set", "period", "basis", "theme", "kind", "rating")
 
-    @_schema(fields, DashboardSubRegionPageSerializer, "A sub-region's authorities × targets")
+    @_schema(
+        fields,
+        DashboardSubRegionPageSerializer,
+        "A sub-region's authorities × targets",
+        path=[path_slug("slug", "Sub-region slug, e.g. derbyshire.")],
+    )
     def get(self, request, slug: str):
         sub_region = SubRegion.objects.filter(slug=slug).first()
         if sub_region is None:
@@ -570,7 +596,12 @@ class TargetAPI(DashboardAPIView):
 
     fields = ("period", "basis", "sub_region", "kind", "rating")
 
-    @_schema(fields, DashboardTargetPageSerializer, "A target across authorities and quarters")
+    @_schema(
+        fields,
+        DashboardTargetPageSerializer,
+        "A target across authorities and quarters",
+        path=[path_slug("code", "The target's code, e.g. st-05.")],
+    )
     def get(self, request, code: str):
         try:
             target = target_for_page(code)
@@ -592,7 +623,12 @@ class AuthorityAPI(DashboardAPIView):
 
     fields = ("target_set", "period", "basis", "theme", "rating")
 
-    @_schema(fields, DashboardAuthorityPageSerializer, "An authority's targets, quarter by quarter")
+    @_schema(
+        fields,
+        DashboardAuthorityPageSerializer,
+        "An authority's targets, quarter by quarter",
+        path=[path_slug("slug", "Authority slug, e.g. amber-valley.")],
+    )
     def get(self, request, slug: str):
         try:
             authority = authority_for_page(slug)
@@ -625,7 +661,13 @@ class CompareAPI(DashboardAPIView):
 
     @_schema(fields, DashboardComparisonSerializer, "Compare two quarters")
     def get(self, request):
-        selection = self.selection(request)
+        # The filters refuse two equal quarters (the page asks for two different ones); the
+        # API compares the quarter with itself: read without `against`, then set it.
+        data = request.query_params.copy()
+        data.pop("against", None)
+        selection = self.selection(request, data=data)
+        if "against" in self.query:
+            selection.against = self.query["against"]
         comparison = build_comparison(
             user=request.user,
             target_set=selection.target_set,

@@ -86,7 +86,10 @@ class LooseValue(serializers.Field):
 
 
 @extend_schema_field(
-    {"oneOf": [{"type": "string"}, {"type": "integer"}], "description": 'e.g. "5" or a code.'}
+    {
+        "oneOf": [{"type": "string", "pattern": r"\S"}, {"type": "integer"}],
+        "description": 'e.g. "5" or a code.',
+    }
 )
 class TargetRef(serializers.Field):
     """Input only: a target's number (string or integer) or its code."""
@@ -94,6 +97,9 @@ class TargetRef(serializers.Field):
     default_error_messages = {"invalid": "Name the target by its number or its code."}
 
     def to_internal_value(self, data):
+        # JSON Schema counts 5.0 as an integer: so does the API.
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)
         if isinstance(data, bool) or not isinstance(data, int | str) or not str(data).strip():
             self.fail("invalid")
         return str(data).strip()

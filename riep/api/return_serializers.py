@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from authorities.models import SubRegion
 from returns.models import Return, ReturnLine, Transition
 from returns.periods import Quarter
-from targets.models import TargetSet
+from returns.upload_limits import MAX_TEXT_CHARS
 
+from .parameters import MAX_INT, QUARTER_PATTERN, SLUG_PATTERN, read_quarter
 from .return_fields import (
     BasisField,
     ComparisonStatusField,
@@ -137,20 +138,37 @@ class ReturnDetailSerializer(ReturnSerializer):
         read_only_fields = fields
 
 
-class ReturnOpenSerializer(serializers.Serializer):
-    """Open (or find) a sub-region's return for a target set and quarter."""
+def _slug_field(help_text: str) -> serializers.CharField:
+    # Not trimmed: " derbyshire" is not what the document's pattern allows.
+    return serializers.CharField(
+        trim_whitespace=False,
+        help_text=help_text,
+        validators=[RegexValidator(SLUG_PATTERN, 'Not a slug (letters, digits, "-" and "_").')],
+    )
 
-    sub_region = serializers.SlugRelatedField(
-        slug_field="slug", queryset=SubRegion.objects.all(), help_text="e.g. derbyshire"
+
+def _text_field(**kwargs) -> serializers.CharField:
+    """A comment or a reason: at most MAX_TEXT_CHARS characters, as in an imported file."""
+    return serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, max_length=MAX_TEXT_CHARS, **kwargs
     )
-    target_set = serializers.SlugRelatedField(
-        slug_field="slug", queryset=TargetSet.objects.all(), help_text="e.g. stretch-targets"
+
+
+class ReturnOpenSerializer(serializers.Serializer):
+    """Open (or find) a sub-region's return for a target set and quarter (404: no sub-region
+    or target set of that slug)."""
+
+    sub_region = _slug_field("e.g. derbyshire")
+    target_set = _slug_field("e.g. stretch-targets")
+    period = serializers.CharField(
+        trim_whitespace=False,
+        help_text='A financial-year quarter, e.g. "2009/10 Q3".',
+        validators=[RegexValidator(QUARTER_PATTERN, 'Write the quarter like "2009/10 Q3".')],
     )
-    period = serializers.CharField(help_text='A financial-year quarter, e.g. "2009/10 Q3".')
 
     def validate_period(self, value: str) -> Quarter:
         try:
-            return Quarter.parse(value)
+            return read_quarter(value)
         except ValueError as error:
             raise serializers.ValidationError(str(error)) from error
 
@@ -158,35 +176,47 @@ class ReturnOpenSerializer(serializers.Serializer):
 class LineChangeSerializer(serializers.Serializer):
     """One line to change; only the fields given change (see the module's docstring)."""
 
-    authority = serializers.CharField(help_text='Slug or name: "amber-valley", "Amber Valley BC"')
+    authority = serializers.CharField(
+        help_text='Slug or name: "amber-valley", "Amber Valley BC"',
+        validators=[RegexValidator(r"\S", "Name the authority.")],
+    )
     target = TargetRef()
     actual = LooseValue()
     target_value = LooseValue()
     date_of_data = serializers.DateField(required=False, allow_null=True)
     state = LineStateField(required=False)
-    manual_rating = RatingField(required=False, allow_null=True, allow_blank=True)
-    manual_reason = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    state_reason = serializers.CharField(
-        required=False,
-        allow_null=True,
-        allow_blank=True,
-        help_text="Why the line is marked not_applicable (required then).",
-    )
-    comment = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    manual_rating = RatingField(required=False, allow_null=True)  # null clears it
+    manual_reason = _text_field()
+    state_reason = _text_field(help_text="Why the line is marked not_applicable (required then).")
+    comment = _text_field()
     source = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, max_length=300
     )
 
 
+#: Lines one PATCH may change: more than a whole return holds (51 authorities × 26 targets).
+MAX_LINES = 2000
+
+
 class LinesPatchSerializer(serializers.Serializer):
     version = serializers.IntegerField(
-        min_value=1, help_text="The return's version the changes are based on (from GET)."
+        min_value=1,
+        max_value=MAX_INT,
+        help_text="The return's version the changes are based on (from GET).",
     )
-    lines = LineChangeSerializer(many=True, allow_empty=False)
+    # A ListField, not many=True: its length bounds are validators the document shows.
+    lines = serializers.ListField(
+        child=LineChangeSerializer(),
+        min_length=1,
+        max_length=MAX_LINES,
+        help_text=f"1 to {MAX_LINES} lines (a return has at most 51 authorities × 26 targets).",
+    )
 
 
 class SubmitSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_TEXT_CHARS
+    )
 
 
 class LinesUpdatedSerializer(serializers.Serializer):
@@ -199,7 +229,9 @@ class LinesUpdatedSerializer(serializers.Serializer):
 
 
 class LineErrorSerializer(serializers.Serializer):
-    index = serializers.IntegerField(help_text="Position of the line in the request.")
+    index = serializers.IntegerField(
+        help_text="Position of the line in the request (-1: not tied to one line)."
+    )
     authority = serializers.CharField()
     target = serializers.CharField()
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
@@ -207,15 +239,22 @@ class LineErrorSerializer(serializers.Serializer):
 
 class LinesInvalidSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    lines = LineErrorSerializer(many=True)
+    lines = LineErrorSerializer(
+        many=True, required=False, help_text="The lines at fault (absent: the body as a whole)."
+    )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
+        required=False,
         help_text="Errors not tied to one line (e.g. the version).",
     )
 
 
 class ConflictSerializer(serializers.Serializer):
-    code = serializers.ChoiceField(choices=["stale", "locked", "step_refused"])
+    code = serializers.ChoiceField(
+        choices=["stale", "locked", "step_refused"],
+        required=False,
+        help_text="Absent when the database was busy: nothing was saved; try again.",
+    )
     detail = serializers.CharField()
     status = ReturnStatusField(required=False)
     version = serializers.IntegerField(required=False, help_text="The return's current version.")

@@ -25,12 +25,16 @@ Who may do what (the same rules as the pages: every write goes through returns.s
   own sub-region: 403 otherwise (Board members, the Director, administrators; or ``POST
   returns/`` naming another sub-region).
 
-Status codes of the writes (chosen)
------------------------------------
-* 400 — the query or the body is not valid: ``{"detail": all the messages, "errors":
-  {parameter or field: [messages]}}``. ``PATCH lines`` answers ``{"detail": ..., "lines":
-  [{"index": i, "authority": ..., "target": ..., "errors": {field: [message, ...]}}],
-  "errors": {...}}``: one entry per line at fault (as sent), and nothing is saved.
+Status codes (chosen; every one is in the OpenAPI document, riep/api/schema.py)
+-------------------------------------------------------------------------------
+* 400 — the query or the body is not valid (malformed, empty, given twice, out of its
+  bounds: riep/api/parameters.py): ``{"detail": all the messages, "errors": {parameter or
+  field: [messages]}}``. ``PATCH lines`` answers ``{"detail": ..., "lines": [{"index": i,
+  "authority": ..., "target": ..., "errors": {field: [message, ...]}}], "errors": {...}}``:
+  one entry per line at fault (as sent), and nothing is saved.
+* 404 — a well-formed slug that names nothing (``?target_set=nope``, a ``sub_region`` of no
+  such slug), with the same body naming what exists; or no such return, or not one you may
+  see.
 * 409 ``{"code": "stale", "detail", "status", "version", "changed": [lines]}`` — the return
   changed since ``version`` (someone else saved meanwhile); ``changed`` are the lines they
   changed, ``version`` the one to send once the caller has reviewed them. Checked before the
@@ -74,13 +78,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
@@ -93,11 +92,17 @@ from returns import services
 from returns.errors import InvalidLines, ReturnLocked, StaleReturn, StepRefused
 from returns.models import Basis, LineState, Return, ReturnLine, Transition
 from returns.naming import TargetNames, find_authority
-from returns.periods import Quarter
 from returns.selectors import QuarterRatings, quarter_lines, quarter_ratings
 from returns.values import parse_value
 from targets.models import Target, TargetSet, level_labels
 
+from .parameters import (
+    Param,
+    StrictQueryMixin,
+    UnknownName,
+    openapi_parameters,
+    path_id,
+)
 from .permissions import HasRequiredPermission
 from .return_serializers import (
     ConflictSerializer,
@@ -112,6 +117,7 @@ from .return_serializers import (
     SubmitSerializer,
     line_scope,
 )
+from .schema import error
 
 API_CHANNEL = "api"
 VIEW_PERMISSION = "returns.view_return"
@@ -201,16 +207,6 @@ class ReturnsPermission(HasRequiredPermission):
         return request.user.has_perm(EDIT_PERMISSION)
 
 
-def _period_param(errors: dict[str, list[str]], value: str | None) -> Quarter | None:
-    if value is None:
-        return None
-    try:
-        return Quarter.parse(value)
-    except ValueError as error:
-        errors.setdefault("period", []).append(str(error))
-        return None
-
-
 def _bad_request(errors: Mapping[str, list[str]]) -> Response:
     """400 ``{"detail": every message, "errors": {parameter or field: [messages]}}``."""
     detail = " ".join(f"{message}" for messages in errors.values() for message in messages)
@@ -250,18 +246,30 @@ def _refused(error: ReturnLocked | StaleReturn | StepRefused, return_id: int) ->
     return Response(body, status=status.HTTP_409_CONFLICT)
 
 
-_RETURN_PARAMETERS = [
-    OpenApiParameter("target_set", str, description="Target set slug, e.g. stretch-targets."),
-    OpenApiParameter("period", str, description='Financial-year quarter, e.g. "2009/10 Q3".'),
-    OpenApiParameter("sub_region", str, description="Sub-region slug, e.g. derbyshire."),
-]
-_ERRORS = inline_serializer(
-    "ErrorResponse",
-    fields={
-        "detail": serializers.CharField(),
-        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-    },
+_RETURN_PARAMETERS = (
+    Param("target_set", "slug", "Target set slug, e.g. stretch-targets."),
+    Param("period", "quarter", 'Financial-year quarter, e.g. "2009/10 Q3".'),
+    Param("sub_region", "slug", "Sub-region slug, e.g. derbyshire."),
 )
+_RATINGS_PARAMETERS = (
+    Param("target_set", "slug", "Target set slug, e.g. stretch-targets.", required=True),
+    Param("period", "quarter", 'Financial-year quarter, e.g. "2009/10 Q3".', required=True),
+    Param(
+        "basis",
+        "choice",
+        "approved (approved returns only) or all; by default the Board sees approved returns, "
+        "the Director and programme managers all of them.",
+        choices=tuple(Basis.values),
+    ),
+)
+
+
+def _named(model, slug: str, parameter: str, what: str):
+    """The ``model`` of that slug, or 404 naming those that exist."""
+    found = model.objects.filter(slug=slug).first()
+    if found is None:
+        raise UnknownName({parameter: [f'No {what} "{slug}"; the {what}s are: {_known(model)}.']})
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,56 +277,38 @@ _ERRORS = inline_serializer(
 # ---------------------------------------------------------------------------------------------
 
 
-class ReturnListCreate(generics.ListCreateAPIView):
+class ReturnListCreate(StrictQueryMixin, generics.ListCreateAPIView):
     """The returns the caller may see; a programme manager opens their sub-region's return."""
 
     permission_classes = [ReturnsPermission]
     required_permission = VIEW_PERMISSION
     serializer_class = ReturnSerializer
+    query_parameters = _RETURN_PARAMETERS
+    not_found = "No target set or sub-region of that slug."
 
     def get_queryset(self):
         queryset = _visible_returns(self.request.user).order_by(
             "-year", "-quarter", "target_set__order", "sub_region__order"
         )
-        filters = getattr(self, "filters", {})
-        if "target_set" in filters:
-            queryset = queryset.filter(target_set__slug=filters["target_set"])
-        if "sub_region" in filters:
-            queryset = queryset.filter(sub_region__slug=filters["sub_region"])
-        if "period" in filters:
-            queryset = queryset.for_quarter(filters["period"])
+        query = getattr(self, "query", {})
+        if "target_set" in query:
+            queryset = queryset.filter(target_set__slug=query["target_set"])
+        if "sub_region" in query:
+            queryset = queryset.filter(sub_region__slug=query["sub_region"])
+        if "period" in query:
+            queryset = queryset.for_quarter(query["period"])
         return queryset
 
-    def read_filters(self, params) -> dict[str, list[str]]:
-        """Check the query's filters into ``self.filters``; the errors, by parameter."""
-        errors: dict[str, list[str]] = {}
-        self.filters: dict[str, Any] = {}
-        if (slug := params.get("target_set")) is not None:
-            if not TargetSet.objects.filter(slug=slug).exists():
-                errors["target_set"] = [
-                    f'No target set "{slug}"; the target sets are: {_known(TargetSet)}.'
-                ]
-            self.filters["target_set"] = slug
-        if (slug := params.get("sub_region")) is not None:
-            if not SubRegion.objects.filter(slug=slug).exists():
-                errors["sub_region"] = [
-                    f'No sub-region "{slug}"; the sub-regions are: {_known(SubRegion)}.'
-                ]
-            self.filters["sub_region"] = slug
-        quarter = _period_param(errors, params.get("period"))
-        if quarter is not None:
-            self.filters["period"] = quarter
-        return errors
-
     @extend_schema(
-        parameters=_RETURN_PARAMETERS,
-        responses={200: ReturnSerializer(many=True), 400: _ERRORS},
+        parameters=openapi_parameters(_RETURN_PARAMETERS),
+        responses={200: ReturnSerializer(many=True)},
         summary="List the returns you may see",
     )
     def get(self, request, *args, **kwargs):
-        errors = self.read_filters(request.query_params)
-        if errors:
-            return _bad_request(errors)
+        if "target_set" in self.query:
+            _named(TargetSet, self.query["target_set"], "target_set", "target set")
+        if "sub_region" in self.query:
+            _named(SubRegion, self.query["sub_region"], "sub_region", "sub-region")
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
@@ -326,8 +316,8 @@ class ReturnListCreate(generics.ListCreateAPIView):
         responses={
             201: ReturnDetailSerializer,
             200: OpenApiResponse(ReturnDetailSerializer, description="It already existed."),
-            400: _ERRORS,
-            403: OpenApiResponse(description="Not the programme manager of this sub-region."),
+            403: error("Not the programme manager of this sub-region."),
+            404: error("No sub-region or target set of that slug."),
         },
         summary="Open a sub-region's return for a quarter (programme managers)",
     )
@@ -335,11 +325,14 @@ class ReturnListCreate(generics.ListCreateAPIView):
         data = ReturnOpenSerializer(data=request.data)
         if not data.is_valid():
             return _bad_request(data.errors)
+        values = data.validated_data
+        sub_region = _named(SubRegion, values["sub_region"], "sub_region", "sub-region")
+        target_set = _named(TargetSet, values["target_set"], "target_set", "target set")
         try:
             return_obj, created = services.open_return(
-                sub_region=data.validated_data["sub_region"],
-                target_set=data.validated_data["target_set"],
-                quarter=data.validated_data["period"],
+                sub_region=sub_region,
+                target_set=target_set,
+                quarter=values["period"],
                 actor=request.user,
             )
         except DjangoPermissionDenied as error:
@@ -357,6 +350,11 @@ class ReturnDetail(generics.RetrieveAPIView):
     permission_classes = [ReturnsPermission]
     required_permission = VIEW_PERMISSION
     serializer_class = ReturnDetailSerializer
+    not_found = "No such return, or you may not see it."
+
+    @extend_schema(parameters=[path_id()])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         return _detail_queryset(self.request.user)
@@ -370,15 +368,17 @@ class ReturnLinesUpdate(APIView):
 
     @extend_schema(
         request=LinesPatchSerializer,
+        parameters=[path_id()],
         responses={
             200: LinesUpdatedSerializer,
             400: LinesInvalidSerializer,
-            403: OpenApiResponse(description="Not the programme manager of this sub-region."),
-            404: OpenApiResponse(description="No such return, or you may not see it."),
+            403: error("Not the programme manager of this sub-region."),
+            404: error("No such return, or you may not see it."),
             409: OpenApiResponse(
                 ConflictSerializer,
                 description='"stale": changed since your version (with the lines changed); '
-                '"locked": submitted or approved.',
+                '"locked": submitted or approved; without a code: the database was busy, '
+                "nothing was saved, try again.",
             ),
         },
         summary="Change lines of a return (programme managers)",
@@ -438,11 +438,15 @@ class ReturnSubmit(APIView):
 
     @extend_schema(
         request=SubmitSerializer,
+        parameters=[path_id()],
         responses={
             200: ReturnDetailSerializer,
-            403: OpenApiResponse(description="Not the programme manager of this sub-region."),
-            404: OpenApiResponse(description="No such return, or you may not see it."),
-            409: OpenApiResponse(ConflictSerializer, description="Not a draft or returned."),
+            403: error("Not the programme manager of this sub-region."),
+            404: error("No such return, or you may not see it."),
+            409: OpenApiResponse(
+                ConflictSerializer,
+                description="Not a draft or returned; without a code: the database was busy.",
+            ),
         },
         summary="Submit a return for sign-off (programme managers)",
     )
@@ -463,58 +467,24 @@ class ReturnSubmit(APIView):
         return Response(ReturnDetailSerializer(detail).data)
 
 
-class RatingsView(APIView):
+class RatingsView(StrictQueryMixin, APIView):
     """The overall rating of every target of a set for a quarter, for what you may see."""
 
     permission_classes = [HasRequiredPermission]
     required_permission = VIEW_PERMISSION
+    query_parameters = _RATINGS_PARAMETERS
+    not_found = "No target set of that slug."
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "target_set", str, required=True, description="Target set slug (stretch-targets)."
-            ),
-            OpenApiParameter(
-                "period", str, required=True, description='Quarter, e.g. "2009/10 Q3".'
-            ),
-            OpenApiParameter(
-                "basis",
-                str,
-                enum=Basis.values,
-                description="approved (approved returns only) or all; by default the Board "
-                "sees approved returns, the Director and programme managers all of them.",
-            ),
-        ],
-        responses={200: RatingsSerializer, 400: _ERRORS},
+        parameters=openapi_parameters(_RATINGS_PARAMETERS),
+        responses={200: RatingsSerializer},
         summary="Overall ratings per target, for the region and each sub-region you may see",
     )
     def get(self, request):
-        params = request.query_params
-        errors: dict[str, list[str]] = {}
-        target_set = None
-        slug = params.get("target_set")
-        if not slug:
-            errors["target_set"] = [
-                f"Give the target set: ?target_set=<slug>, one of {_known(TargetSet)}."
-            ]
-        else:
-            target_set = TargetSet.objects.filter(slug=slug).first()
-            if target_set is None:
-                errors["target_set"] = [
-                    f'No target set "{slug}"; the target sets are: {_known(TargetSet)}.'
-                ]
-        quarter = None
-        if not params.get("period"):
-            errors["period"] = ['Give the quarter: ?period=2009/10 Q3 (written "2009/10 Q3").']
-        else:
-            quarter = _period_param(errors, params["period"])
-        basis = params.get("basis") or default_basis(request.user)
-        if basis not in Basis.values:
-            errors["basis"] = [f'No basis "{basis}": give approved or all.']
-        if errors or target_set is None or quarter is None:
-            return _bad_request(errors)
+        target_set = _named(TargetSet, self.query["target_set"], "target_set", "target set")
+        basis = self.query.get("basis") or default_basis(request.user)
         ratings = quarter_ratings(
-            user=request.user, target_set=target_set, quarter=quarter, basis=basis
+            user=request.user, target_set=target_set, quarter=self.query["period"], basis=basis
         )
         return Response(RatingsSerializer(ratings_payload(ratings)).data)
 
@@ -526,20 +496,39 @@ class RatingsView(APIView):
 _CLEARABLE_TEXT = ("manual_reason", "state_reason", "comment", "source")
 
 
+def _messages(value) -> list[str]:
+    """DRF's nested errors (dicts and lists of messages), as a flat list of messages."""
+    if isinstance(value, dict):
+        return [message for item in value.values() for message in _messages(item)]
+    if isinstance(value, list):
+        return [message for item in value for message in _messages(item)]
+    return [str(value)]
+
+
 def _invalid_body(errors) -> Response:
+    """400 for a body the serializer refused: each line at fault by its index, the rest (the
+    version; "lines" not a list, or empty) by field."""
     line_errors = []
     other = {}
     for name, messages in errors.items():
-        if name == "lines" and isinstance(messages, list):
-            for index, item in enumerate(messages):
-                if item:
-                    line_errors.append(
-                        {"index": index, "authority": "", "target": "", "errors": item}
-                    )
-            if not line_errors:
-                other[name] = messages
-        else:
-            other[name] = messages
+        if name == "lines":
+            # One entry per line as a list, or a dict by index; or the list's own errors.
+            entries = (
+                dict(enumerate(messages))
+                if isinstance(messages, list)
+                else messages
+                if isinstance(messages, dict)
+                else {}
+            )
+            found = [
+                {"index": int(index), "authority": "", "target": "", "errors": item}
+                for index, item in entries.items()
+                if str(index).isdigit() and isinstance(item, dict) and item
+            ]
+            if found:
+                line_errors.extend(found)
+                continue
+        other[name] = _messages(messages)
     return Response(
         {
             "detail": "The request is not valid; nothing was saved.",

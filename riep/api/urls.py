@@ -1,19 +1,20 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularJSONAPIView
+from django.urls import path, re_path, register_converter
 
-from . import dashboards, returns, views
+from . import dashboards, document, returns, views
+from .parameters import IdConverter
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
-    # JSON, as the name says (SpectacularAPIView would answer YAML by default).
-    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("openapi.json", document.OpenAPIDocument.as_view(), name="openapi"),
     path("authorities/", views.AuthorityList.as_view(), name="api-authorities"),
     path("target-sets/", views.TargetSetList.as_view(), name="api-target-sets"),
     path("target-sets/<slug:slug>/targets/", views.TargetList.as_view(), name="api-targets"),
     # Returns and ratings (riep/api/returns.py).
     path("returns/", returns.ReturnListCreate.as_view(), name="api-returns"),
-    path("returns/<int:pk>/", returns.ReturnDetail.as_view(), name="api-return"),
-    path("returns/<int:pk>/lines/", returns.ReturnLinesUpdate.as_view(), name="api-return-lines"),
-    path("returns/<int:pk>/submit/", returns.ReturnSubmit.as_view(), name="api-return-submit"),
+    path("returns/<id:pk>/", returns.ReturnDetail.as_view(), name="api-return"),
+    path("returns/<id:pk>/lines/", returns.ReturnLinesUpdate.as_view(), name="api-return-lines"),
+    path("returns/<id:pk>/submit/", returns.ReturnSubmit.as_view(), name="api-return-submit"),
     path("ratings/", returns.RatingsView.as_view(), name="api-ratings"),
     # Dashboards (riep/api/dashboards.py).
     path("dashboards/overview/", dashboards.OverviewAPI.as_view(), name="api-dashboard-overview"),
@@ -33,4 +34,6 @@ urlpatterns = [
         dashboards.AuthorityAPI.as_view(),
         name="api-dashboard-authority",
     ),
+    # Last: every other address under /api/v1/ is a 404 in JSON.
+    re_path(r"^", document.not_found, name="api-not-found"),
 ]

@@ -207,10 +207,18 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # JSON only, bounded in size and nesting depth (riep/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["riep.api.parsers.BoundedJSONParser"],
+    # drf-spectacular, with every error answer documented (riep/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "riep.api.schema.ApiAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "riep.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
+# The admin shows each object's history (old → new) but reverts nothing from it: a revert would
+# save an old record whole, bypassing the rule page and the escalation checks (issue 12).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# The OpenAPI document (/api/v1/openapi.json) is served to signed-in users only unless this is on.
+API_SCHEMA_PUBLIC = env_bool("DJANGO_API_SCHEMA_PUBLIC", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "East Midlands RIEP targets API",
     "DESCRIPTION": (
@@ -220,6 +228,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The API's one PATCH (a return's lines) reads its body whole, not as a partial update.
+    "COMPONENT_SPLIT_PATCH": False,
 }
 
 # Background work (Board paper PDFs, issues, large data exports): django-tasks with its database

@@ -157,17 +157,19 @@ def test_compare(board, world):
 
 
 @pytest.mark.parametrize(
-    ("params", "field"),
+    ("params", "field", "status"),
     [
-        ({"period": "Q3 2009"}, "period"),
-        ({"target_set": "nope"}, "target_set"),
-        ({"kind": "parish"}, "kind"),
+        ({"period": "Q3 2009"}, "period", 400),
+        ({"target_set": "no pe"}, "target_set", 400),
+        ({"kind": "parish"}, "kind", 400),
+        # Well formed, naming nothing: 404 (issue 12, schemathesis).
+        ({"target_set": "nope"}, "target_set", 404),
     ],
 )
-def test_bad_parameters_are_400(board, world, params, field):
+def test_bad_parameters_are_400_and_unknown_names_404(board, world, params, field, status):
     response = board.get(reverse("api-dashboard-overview"), params)
 
-    assert response.status_code == 400
+    assert response.status_code == status
     assert set(response.json()["errors"]) == {field}
     assert response.json()["detail"]
 
@@ -210,6 +212,7 @@ def test_a_token_works(client, world):
 
 
 def test_the_openapi_document_lists_the_dashboards(client, db):
+    client.force_login(make_user(None))  # the document needs sign-in (issue 12)
     document = json.loads(client.get("/api/v1/openapi.json").content)
 
     for path in (

@@ -542,17 +542,20 @@ def test_returns_filter_by_target_set_period_and_sub_region(client, world):
 
 
 @pytest.mark.parametrize(
-    ("params", "field"),
+    ("params", "field", "status"),
     [
-        ({"period": "Q3 2009"}, "period"),
-        ({"target_set": "nope"}, "target_set"),
-        ({"sub_region": "nope"}, "sub_region"),
+        ({"period": "Q3 2009"}, "period", 400),
+        ({"target_set": "no pe"}, "target_set", 400),
+        ({"sub_region": ""}, "sub_region", 400),
+        # Well formed, naming nothing: 404, naming what there is (issue 12, schemathesis).
+        ({"target_set": "nope"}, "target_set", 404),
+        ({"sub_region": "nope"}, "sub_region", 404),
     ],
 )
-def test_returns_bad_filters_are_400(client, world, params, field):
+def test_returns_bad_filters_are_400_and_unknown_names_404(client, world, params, field, status):
     response = sign_in(client, BOARD_MEMBER, world).get(reverse("api-returns"), params)
 
-    assert response.status_code == 400
+    assert response.status_code == status
     assert list(response.json()["errors"]) == [field]
     assert response.json()["detail"]
 
@@ -700,7 +703,7 @@ def test_the_ratings_document_has_exactly_the_documented_shape(client, world):
         ({"target_set": "stretch-targets"}, {"period"}),
         ({"target_set": "stretch-targets", "period": "2009 Q3"}, {"period"}),
         ({"target_set": "stretch-targets", "period": "2009/11 Q3"}, {"period"}),
-        ({"target_set": "nope", "period": PERIOD}, {"target_set"}),
+        ({"target_set": "no pe", "period": PERIOD}, {"target_set"}),
     ],
 )
 def test_ratings_need_a_known_target_set_and_a_quarter(client, world, params, fields):
@@ -712,7 +715,17 @@ def test_ratings_need_a_known_target_set_and_a_quarter(client, world, params, fi
     assert body["detail"]
 
 
+def test_ratings_of_an_unknown_target_set_are_404_naming_the_sets(client, world):
+    response = sign_in(client, BOARD_MEMBER, world).get(
+        reverse("api-ratings"), {"target_set": "nope", "period": PERIOD}
+    )
+
+    assert response.status_code == 404
+    assert response.json()["errors"]["target_set"][0].startswith('No target set "nope"')
+
+
 def test_the_openapi_document_lists_the_returns_and_ratings_endpoints(client, db):
+    client.force_login(make_user(None))  # the document needs sign-in (issue 12)
     document = json.loads(client.get("/api/v1/openapi.json").content)
 
     for path in (
@@ -746,8 +759,16 @@ def test_opening_a_return_checks_the_body(client, world):
     response = post(
         client,
         reverse("api-returns"),
-        {"sub_region": "derbyshire", "target_set": "nope", "period": "Q3"},
+        {"sub_region": "derbyshire", "target_set": "no pe", "period": "Q3"},
     )
 
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"target_set", "period"}
+    # Well formed, naming no target set: 404, naming the sets there are.
+    response = post(
+        client,
+        reverse("api-returns"),
+        {"sub_region": "derbyshire", "target_set": "nope", "period": PERIOD},
+    )
+    assert response.status_code == 404
+    assert response.json()["errors"]["target_set"][0].startswith('No target set "nope"')

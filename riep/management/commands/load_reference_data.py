@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from authorities.history import recorded_as
 from authorities.reference import FixtureError, load_authorities
 from returns import services
 from returns.rerating import rerate_targets
@@ -17,6 +18,8 @@ from targets.reference import load_measures, load_target_sets
 # The known sets in the order they were written; any other file in target_sets/ follows them.
 # Lineage is linked after all sets are written, so the order only decides the output's order.
 KNOWN_TARGET_SETS = ("strategy-2008.toml", "stretch-targets.toml", "revision-2009.toml")
+#: Why the reference data changed, in the history of every record a load writes.
+LOAD_REASON = "load_reference_data (the fixtures)"
 
 
 class Command(BaseCommand):
@@ -44,7 +47,7 @@ class Command(BaseCommand):
         try:
             # One transaction for everything: targets need the measures, and a half-loaded
             # reference (authorities without their targets) must never be left behind.
-            with transaction.atomic():
+            with transaction.atomic(), recorded_as(services.system_actor(), LOAD_REASON):
                 summaries = [
                     load_authorities(path=authorities_path),
                     load_measures(path=measures_path),
