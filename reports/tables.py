@@ -79,7 +79,7 @@ class LineTable(tables.Table):
         empty_text = "No authority matches these filters."
         order_by = ("authority",)
 
-    def __init__(self, data, *, caption: str, **kwargs):
+    def __init__(self, data, *, caption: str, query: str = "", **kwargs):
         rows = [
             {
                 "authority": line.authority,
@@ -93,10 +93,12 @@ class LineTable(tables.Table):
         ]
         super().__init__(rows, **kwargs)
         self.caption = caption
+        self.query = query  # the reader's choices, kept by the links (reports.filters)
 
     def render_authority(self, record):
         authority = record["authority"]
-        return format_html('<a href="{}">{}</a>', authority.url, authority.name)
+        url = f"{authority.url}?{self.query}" if self.query else authority.url
+        return format_html('<a href="{}">{}</a>', url, authority.name)
 
     def render_value(self, record):
         cell = record["cell"]
@@ -118,6 +120,14 @@ class LineTable(tables.Table):
                 '<span class="visually-hidden">: the rule gives {}</span></span>',
                 f"Rated by hand; the rule gives {cell.computed.label}",
                 cell.computed.label,
+            )
+        if cell.data.marked:
+            marker = format_html(
+                '{} <span class="{}">{}<span class="visually-hidden">: {}</span></span>',
+                marker,
+                cell.data.css,
+                cell.data.word,
+                cell.data.text,
             )
         return format_html(
             '<span class="{}">{}<span class="visually-hidden"> ({})</span></span>{}',
