@@ -26,7 +26,8 @@ class Change:
     before: Mark
     after: Mark
     movement: Movement
-    url: str  # where the rating is shown in full
+    url: str  # the page that shows the rating in full (the reader's query is added)
+    anchor: str = ""  # the target's column on that page, if any
     after_cell: OverallCell | None = None
 
 
@@ -37,7 +38,8 @@ class Message:
     where: str  # "the region", "Derbyshire", "district councils in the region"
     quarter: Quarter
     previous: Quarter
-    previous_has_returns: bool
+    previous_has_returns: bool  # any return made for the previous quarter
+    previous_counted: bool  # ... and counted on this basis (approved, unless all are read)
     red: list[TargetInfo]  # the targets rated Red where the page judges (region or sub-region)
     judged: list[Change]  # the judged rating's moves (region, or the chosen sub-region)
     changes: list[Change]  # every move, the judged ones first, then each sub-region's
@@ -67,6 +69,7 @@ def changes_between(
     wheres: Sequence[str],
     urls: Sequence[str],
     region_first: bool,
+    anchor: str = "",
 ) -> list[Change]:
     """The moves of one target's cells (region first when ``region_first``), R/A/G both times
     (a move from or to Grey, n/a or not rated is no news: it cannot be compared)."""
@@ -84,6 +87,7 @@ def changes_between(
                 after=now.mark,
                 movement=moved,
                 url=url,
+                anchor="" if region_first and index == 0 else anchor,
                 after_cell=now,
             )
         )

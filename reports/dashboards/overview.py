@@ -291,8 +291,9 @@ def build_overview(
             before=[judged_before],
             after=[judged],
             wheres=[columns[0].name if one else region_where],
-            urls=[(columns[0].url + "#target-" + info.code) if one else info.url],
+            urls=[columns[0].url if one else info.url],
             region_first=not one,
+            anchor=f"target-{info.code}",
         )
         judged_changes += moved
         not_comparable += not moved  # a move to or from Grey, n/a or not rated
@@ -303,8 +304,9 @@ def build_overview(
                 before=before_cells,
                 after=cells,
                 wheres=[column.name for column in columns],
-                urls=[f"{column.url}#target-{info.code}" for column in columns],
+                urls=[column.url for column in columns],
                 region_first=False,
+                anchor=f"target-{info.code}",
             )
 
     region_counts = Counts.of(row.region.mark for row in rows)
@@ -328,6 +330,7 @@ def build_overview(
         quarter=quarter,
         previous=previous,
         previous_has_returns=any(ref.has_return for ref in earlier.sub_regions),
+        previous_counted=any(ref.included(basis) for ref in earlier.sub_regions),
         red=[row.target for row, cell in judged_rows if cell.mark.code == "R"],
         judged=judged_changes,
         changes=changes,
