@@ -234,7 +234,8 @@ def test_the_overview_opens_with_the_message_chart_and_changes(client, world, bo
     assert "Targets by overall rating, 2009/10 Q3" in top
     changes = html.split('id="changes-title"')[1].split("</section>")[0]
     assert "Target 2, the region" in changes
-    assert "▼ worse" in changes and "▲ improved" in changes
+    assert "▼ worse" in changes
+    assert "▲ improved" in changes
     assert "(from Red to Amber)" in changes  # T1 North, in words
 
 

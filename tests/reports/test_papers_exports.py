@@ -112,7 +112,7 @@ def test_the_lines_sheet_keeps_numbers_as_numbers_and_neutralises_formulas(workb
         for cell in row:
             assert cell.data_type != "f"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:S13"
+    assert sheet.auto_filter.ref == "A1:T13"
 
 
 def test_the_key_sheet_says_what_the_ratings_mean(workbook):

@@ -107,9 +107,10 @@ class SmallWorld:
     system: object
 
 
-def make_small_world(*, body: str = "Prepared for the tests.") -> SmallWorld:
+def make_small_world(*, body: str = "Prepared for the tests.", basis: str = "all") -> SmallWorld:
     """2 sub-regions × 2 authorities × 3 percentage targets, with values, a manual rating and
-    comments; a meeting, an agenda item and a paper with two sections."""
+    comments (in draft returns); a meeting, an agenda item and a paper with two sections, on
+    every return (``basis``: its drafts are counted, and marked) unless told otherwise."""
     director = make_user(DIRECTOR, first_name="Chris", last_name="Allison")
     system = services.system_actor()
     sub_regions = [
@@ -173,6 +174,7 @@ def make_small_world(*, body: str = "Prepared for the tests.") -> SmallWorld:
         author=director,
         author_name="Chris Allison",
         author_title="Director EM IEP",
+        basis=basis,
     )
     Section.objects.create(
         paper=paper, number=1, order=1, heading="Purpose of the report", body=body
