@@ -253,6 +253,60 @@ def pdf_outline(content: bytes, tmp_path: Path) -> str:
     return xml[start:] if start >= 0 else ""
 
 
+@dataclass(frozen=True)
+class Word:
+    """A word of a PDF page and its box (points, from the top left), from pdftotext -bbox."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def overlaps(self, other: Word, tolerance: float = 0.5) -> bool:
+        return (
+            self.x0 < other.x1 - tolerance
+            and other.x0 < self.x1 - tolerance
+            and self.y0 < other.y1 - tolerance
+            and other.y0 < self.y1 - tolerance
+        )
+
+
+def pdf_words(content: bytes, tmp_path: Path) -> list[list[Word]]:
+    """Every page's words with their boxes (poppler's pdftotext -bbox)."""
+    import html
+    import re
+
+    path = tmp_path / "words.pdf"
+    path.write_bytes(content)
+    xhtml = subprocess.run(  # noqa: S603
+        ["pdftotext", "-bbox", str(path), "-"],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    word = re.compile(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+    )
+    return [
+        [
+            Word(html.unescape(text), float(x0), float(y0), float(x1), float(y1))
+            for x0, y0, x1, y1, text in word.findall(page)
+        ]
+        for page in xhtml.split("<page ")[1:]
+    ]
+
+
+def overlapping(words: list[Word]) -> list[tuple[str, str]]:
+    """The pairs of words whose boxes overlap (printed over each other)."""
+    return [
+        (first.text, second.text)
+        for index, first in enumerate(words)
+        for second in words[index + 1 :]
+        if first.overlaps(second)
+    ]
+
+
 def require(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
