@@ -117,9 +117,10 @@ class LineTable(tables.Table):
         if cell.overridden:
             marker = format_html(
                 ' <span class="hand" title="{}"><span aria-hidden="true">✎</span> by hand'
-                '<span class="visually-hidden">: the rule gives {}</span></span>',
-                f"Rated by hand; the rule gives {cell.computed.label}",
-                cell.computed.label,
+                '<span class="visually-hidden">: the sub-region rated it {} by hand</span></span>',
+                f"The sub-region rated it {cell.manual.label} by hand; the rule's "
+                f"{cell.computed.label} stands",
+                cell.manual.label,
             )
         if cell.data.marked:
             marker = format_html(
@@ -141,7 +142,9 @@ class LineTable(tables.Table):
         cell = record["cell"]
         parts = [cell.explanation]
         if cell.overridden:
-            parts.append(f"Rated {cell.mark.label} by hand: {cell.manual_reason}")
+            parts.append(
+                f"The sub-region rated it {cell.manual.label} by hand: {cell.manual_reason}"
+            )
         if cell.comment:
             parts.append(f"Comment: {cell.comment}")
         summary = format_html(
