@@ -321,7 +321,7 @@ def _data_text(data: dict) -> str:
     from .context import data_basis
 
     note = data_basis(data)
-    text = f"{note.basis_label}: the figures {note.rests_on}."
+    text = f"{note.basis_label}: the figures rest on {note.on}."
     if note.details:
         text += f" {note.details[0].upper()}{note.details[1:]}."
     return text
@@ -361,9 +361,17 @@ def _key_sheet(sheet, key: dict, styles) -> None:
 def _region_sheet(sheet, data: dict, styles) -> None:
     from openpyxl.utils import get_column_letter
 
+    from .context import UNAPPROVED_MARK, unapproved_slugs
+
+    marked = unapproved_slugs(data)
     region = "Region" if data["whole_region"] else "Shown"
     names = ["No.", "Target", "Indicator", "Theme", region]
-    names += [sub_region["name"] for sub_region in data["sub_regions"]]
+    names += [
+        f"{sub_region['name']} ({sub_region['return_status']}, not approved) {UNAPPROVED_MARK}"
+        if sub_region["slug"] in marked
+        else sub_region["name"]
+        for sub_region in data["sub_regions"]
+    ]
     _header(sheet, names, styles)
     for row, target in enumerate(data["targets"], start=2):
         sheet.cell(row=row, column=1, value=_text(target["number"]))
@@ -371,11 +379,13 @@ def _region_sheet(sheet, data: dict, styles) -> None:
         title.comment = _comment(f"{target['text']}\n\nRule: {target['rule_in_words']}")
         sheet.cell(row=row, column=3, value=_text(target["indicator"]))
         sheet.cell(row=row, column=4, value=_text(target["theme"]))
-        cell = _rating_cell(sheet, row, 5, target["region"]["rating"], styles)
+        dagger = UNAPPROVED_MARK if target["region"].get("unapproved") else ""
+        cell = _rating_cell(sheet, row, 5, target["region"]["rating"], styles, mark=dagger)
         cell.comment = _comment(target["region"]["explanation"])
         for offset, each in enumerate(target["sub_regions"]):
+            dagger = UNAPPROVED_MARK if each["slug"] in marked else ""
             cell = _rating_cell(
-                sheet, row, 6 + offset, each["rating"], styles, mark=_own_mark(each)
+                sheet, row, 6 + offset, each["rating"], styles, mark=_own_mark(each) + dagger
             )
             cell.comment = _comment(_overall_comment(each))
     last = get_column_letter(len(names))
@@ -463,7 +473,7 @@ def _sub_region_sheet(sheet, matrix, data: dict, lines: dict, styles) -> None:
                 column,
                 line["effective"],
                 styles,
-                mark=_line_mark(line),
+                mark=_line_mark(line) + ("†" if matrix.unapproved else ""),
             )
             text = _line_comment(line)
             if text:
@@ -482,7 +492,12 @@ def _sub_region_sheet(sheet, matrix, data: dict, lines: dict, styles) -> None:
     for column, target in enumerate(targets, start=3):
         overall = target["sub_regions"][index]
         cell = _rating_cell(
-            sheet, overall_row, column, overall["rating"], styles, mark=_own_mark(overall)
+            sheet,
+            overall_row,
+            column,
+            overall["rating"],
+            styles,
+            mark=_own_mark(overall) + ("†" if matrix.unapproved else ""),
         )
         cell.comment = _comment(_overall_comment(overall))
         if overall.get("reported"):
@@ -495,10 +510,11 @@ def _sub_region_sheet(sheet, matrix, data: dict, lines: dict, styles) -> None:
         row=own_row + 2,
         column=1,
         value=_text(
-            f"Return: {matrix.sub_region['return_status_label']}. * the sub-region's own rating "
-            "differs from the rule's, which counts (see the comment); ✎ the sub-region's own "
-            "rating stands for a line with no value; ⊘ outside the target's scope, never "
-            "counted; – no line: the target is not about the authority."
+            f"Return: {matrix.sub_region['return_status_label']}"
+            + (" (not yet approved: every rating is marked †)" if matrix.unapproved else "")
+            + ". * the sub-region's own rating differs from the rule's, which counts (see the "
+            "comment); ✎ the sub-region's own rating stands for a line with no value; ⊘ outside "
+            "the target's scope, never counted; – no line: the target is not about the authority."
         ),
     )
     _widths(sheet, {"A": 38, "B": 20})

@@ -21,7 +21,7 @@ from django.urls import reverse
 
 from reports.models import APPENDIX_KEYS, BuildStatus, IssuedPaper, PaperBuild
 from reports.papers.context import appendices, grouped
-from reports.papers.exports import render_csv
+from reports.papers.exports import render_csv, render_xlsx
 from reports.papers.forms import PaperForm
 from reports.papers.render import render_html
 from reports.papers.snapshot import build_snapshot, return_states, unapproved_counted
@@ -264,3 +264,17 @@ def test_the_csv_says_what_each_row_rests_on(small):
     missing = [row for row in rows if row["level"] == "authority" and not row["actual"]]
     assert {row["data_status"] for row in missing} <= {""}
     assert {row["data_status"] for row in rows if row["level"] == "region"} == {"draft"}
+
+
+def test_the_workbook_says_what_the_data_rests_on(small):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(
+        io.BytesIO(render_xlsx(build_snapshot(small.paper, user=small.director)))
+    )
+    paper = {row[0]: row[1] for row in workbook["Paper"].iter_rows(values_only=True) if row[0]}
+
+    assert paper["Data"].startswith(
+        "All returns, including those not yet approved (marked): the figures rest on 2 of"
+    )
+    assert "(draft) return" in paper["Data"]

@@ -245,6 +245,6 @@ def test_the_issued_workbook_is_the_frozen_data(fast_pdf, client, small, sync_bu
 
     content = client.get(reverse("papers:issued-xlsx", args=[issued.pk])).content
     workbook = load_workbook(io.BytesIO(content))
-    assert workbook["Northshire"]["C2"].value == "G"  # as issued; the line is Red now
+    assert workbook["Northshire"]["C2"].value == "G†"  # as issued (a draft); the line is Red now
     paper = {row[0]: row[1] for row in workbook["Paper"].iter_rows(values_only=True) if row[0]}
     assert paper["Status"] == "Issue 1"
