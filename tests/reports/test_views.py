@@ -311,3 +311,27 @@ def test_one_more_for_a_programme_manager(client, db, django_assert_num_queries)
         with django_assert_num_queries(count + 1):
             url = pages(world)[page_name] + "?basis=approved"
             assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "count"),
+    [
+        ("?basis=all", QUERIES["overview"]),
+        # A kind of authority: the quarter's and the previous quarter's lines of that kind are
+        # aggregated (lines and authorities, twice each).
+        ("?basis=all&kind=district&rating=A", QUERIES["overview"] + 4),
+    ],
+)
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_the_overview_on_every_return_and_by_kind_is_bounded_too(
+    client, db, django_assert_num_queries, query, count, size
+):
+    world = make_world(
+        extra_districts=40 if size == "large" else 0, extra_quarters=8 if size == "large" else 0
+    )
+    client.force_login(make_user(BOARD_MEMBER))
+
+    with django_assert_num_queries(count):
+        response = client.get(pages(world)["overview"] + query)
+
+    assert response.status_code == 200
