@@ -211,6 +211,8 @@ def trend_chart(
     for point in points:
         figures = ", ".join(f"{count} {_word(mark)}" for mark, count in point.counts.items if count)
         returns = "" if point.has_returns else " (no return)"
+        if point.overall.data.marked:
+            returns += f" ({point.overall.data.text})"
         described.append(
             f"{point.quarter}{returns}: {overall_label.lower()} {_word(point.overall.mark)}; "
             f"{figures or 'no ' + unit}"
@@ -242,6 +244,10 @@ def trend_chart(
         parts.append(_text(middle, base + 33, year, size=11, anchor="middle", fill=MUTED))
         if not point.has_returns:
             parts.append(_text(middle, base + 47, "no return", size=10, anchor="middle"))
+        elif point.overall.data.marked:
+            # Resting on a return not yet approved: said under the quarter, in words.
+            word = f"incl. {point.overall.data.word}"
+            parts.append(_text(middle, base + 47, word, size=10, anchor="middle"))
     parts.append(
         f'<line x1="{left}" y1="{base}" x2="{left + plot_width}" y2="{base}" '
         f'stroke="{INK}" stroke-width="1"/>'

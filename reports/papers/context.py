@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from authorities.models import AuthorityKind
 from returns.periods import Quarter
 
-from ..dashboards.status import Place, data_note
+from ..dashboards.status import UNAPPROVED, DataStatus, Place, data_note
 from ..models import APPENDIX_CHOICES
 from .key import RATING_LABELS, RATING_LETTERS, STATUS_SYMBOLS
 
@@ -342,9 +342,19 @@ def _point(entry: dict):
     return TrendPoint(
         quarter=Quarter.parse(entry["quarter"]),
         counts=counts,
-        overall=OverallCell(mark=Mark.of(entry["rating"]), explanation="", counts=counts),
+        overall=OverallCell(
+            mark=Mark.of(entry["rating"]),
+            explanation="",
+            counts=counts,
+            data=DataStatus(tuple(sorted((entry.get("unapproved") or {}).items(), key=_least))),
+        ),
         has_returns=entry["has_returns"],
     )
+
+
+def _least(item: tuple[str, int]) -> int:
+    """The least approved status first (draft, returned, submitted)."""
+    return UNAPPROVED.index(item[0]) if item[0] in UNAPPROVED else len(UNAPPROVED)
 
 
 def _trends(data: dict) -> tuple[list[dict], list[dict]]:

@@ -165,3 +165,28 @@ def test_ratings_chart_bars_share_one_scale():
         if rect.get("fill") == "url(#c-p-G)" and rect.get("height") != "12"
     ]
     assert widths[0] == pytest.approx(2 * widths[1])
+
+
+def test_a_trend_point_resting_on_a_return_not_yet_approved_says_so():
+    from reports.dashboards.status import DataStatus
+
+    marked = TrendPoint(
+        quarter=Quarter(2009, 3),
+        counts=Counts(amber=2),
+        overall=OverallCell(
+            mark=Mark.of("A"),
+            explanation="",
+            counts=Counts(),
+            data=DataStatus((("submitted", 1),)),
+        ),
+        has_returns=True,
+    )
+
+    root = parse(
+        trend_chart([point(Quarter(2009, 2), "G", green=2), marked], chart_id="t", title="T")
+    )
+
+    assert texts(root).count("incl. submitted") == 1
+    assert (
+        "2009/10 Q3 (rests on 1 submitted return, not yet approved)" in root.find(f"{SVG}desc").text
+    )
