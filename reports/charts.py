@@ -13,8 +13,9 @@ readable without colour, so it prints in greyscale and serves colour-blind reade
 
 ``distribution_chart(counts, ...)`` draws horizontal bars of how many lines (or targets) have
 each rating; ``trend_chart(points, ...)`` draws a stacked bar per quarter with the overall
-rating as a badge above it. Pattern ids are prefixed with ``chart_id``, so several charts can
-share a page.
+rating as a badge above it; ``ratings_chart(rows, ...)`` draws one stacked horizontal bar per
+row (the overview: the targets by rating for the region and each sub-region). Pattern ids
+are prefixed with ``chart_id``, so several charts can share a page.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from django.utils.safestring import SafeString, mark_safe
 from .dashboards import Counts, Mark
 from .dashboards.target import TrendPoint
 
-__all__ = ["STYLES", "distribution_chart", "trend_chart"]
+__all__ = ["STYLES", "distribution_chart", "ratings_chart", "trend_chart"]
 
 INK = "#1b1f24"
 MUTED = "#555d66"
@@ -210,6 +211,8 @@ def trend_chart(
     for point in points:
         figures = ", ".join(f"{count} {_word(mark)}" for mark, count in point.counts.items if count)
         returns = "" if point.has_returns else " (no return)"
+        if point.overall.data.marked:
+            returns += f" ({point.overall.data.text})"
         described.append(
             f"{point.quarter}{returns}: {overall_label.lower()} {_word(point.overall.mark)}; "
             f"{figures or 'no ' + unit}"
@@ -241,6 +244,10 @@ def trend_chart(
         parts.append(_text(middle, base + 33, year, size=11, anchor="middle", fill=MUTED))
         if not point.has_returns:
             parts.append(_text(middle, base + 47, "no return", size=10, anchor="middle"))
+        elif point.overall.data.marked:
+            # Resting on a return not yet approved: said under the quarter, in words.
+            word = f"incl. {point.overall.data.word}"
+            parts.append(_text(middle, base + 47, word, size=10, anchor="middle"))
     parts.append(
         f'<line x1="{left}" y1="{base}" x2="{left + plot_width}" y2="{base}" '
         f'stroke="{INK}" stroke-width="1"/>'
@@ -293,6 +300,104 @@ def _legend(chart_id: str, *, x: float, y: float) -> str:
         mark = Mark(code)
         word = _word(mark)
         text = word if word == mark.text else f"{mark.text} {word}"
+        parts.append(
+            f'<rect x="{x:g}" y="{y - 10:g}" width="14" height="12" '
+            f'fill="{_fill(chart_id, code)}" stroke="{INK}" stroke-width="1"/>'
+        )
+        parts.append(_text(x + 18, y, text, size=11))
+        x += 18 + 6.5 * len(text) + 14
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------------- ratings
+
+#: Left to right in a summary bar: what is met first, what cannot be rated last.
+ROW_STACK = ("G", "A", "R", "GREY", "NA", "none")
+
+
+def ratings_chart(
+    rows: Sequence[tuple[str, Counts] | tuple[str, Counts, str]],
+    *,
+    chart_id: str,
+    title: str,
+    description: str = "",
+    unit: str = "targets",
+) -> SafeString:
+    """One stacked horizontal bar per row (label, counts[, note]): each segment patterned,
+    with its letter and count inside when wide enough, and every non-zero count in letters
+    after the bar, so that nothing rests on colour. All bars share one scale (the largest
+    total). A row's note ("submitted") is printed under its label."""
+    label_width, bar_width, tail, row_height, top = 170, 260, 118, 36, 8
+    width = label_width + bar_width + tail
+    legend_height = 40
+    height = top + row_height * len(rows) + legend_height
+    most = max((row[1].total for row in rows), default=0) or 1
+    described = []
+    for row in rows:
+        label, counts, note = row[0], row[1], (row[2] if len(row) > 2 else "")
+        figures = ", ".join(f"{count} {_word(mark)}" for mark, count in counts.items if count)
+        described.append(f"{label}{f' ({note})' if note else ''}: {figures or 'none'}")
+    desc = f"{description} " if description else ""
+    desc += ("; ".join(described) + ".") if described else f"No {unit}."
+    parts = [_open(chart_id, width, height, title, desc), _defs(chart_id, list(ROW_STACK))]
+    for index, row in enumerate(rows):
+        label, counts, note = row[0], row[1], (row[2] if len(row) > 2 else "")
+        y = top + index * row_height
+        middle = y + row_height / 2
+        if note:
+            parts.append(_text(label_width - 8, middle - 2, _fit(label, 24), anchor="end"))
+            parts.append(
+                _text(label_width - 8, middle + 11, note, size=10, anchor="end", fill=MUTED)
+            )
+        else:
+            parts.append(_text(label_width - 8, middle + 4, _fit(label, 24), anchor="end"))
+        by_code = {mark.code: count for mark, count in counts.items}
+        x = float(label_width)
+        for code in ROW_STACK:
+            count = by_code.get(code, 0)
+            if not count:
+                continue
+            wide = bar_width * count / most
+            parts.append(
+                f'<rect x="{x:g}" y="{y + 5:g}" width="{wide:g}" height="{row_height - 10}" '
+                f'fill="{_fill(chart_id, code)}" stroke="{INK}" stroke-width="1"/>'
+            )
+            text = f"{Mark(code).text} {count}"
+            label_wide = 7 * len(text) + 6
+            if wide >= label_wide + 4:
+                parts.append(
+                    f'<rect x="{x + wide / 2 - label_wide / 2:g}" y="{middle - 8:g}" '
+                    f'width="{label_wide}" height="16" rx="3" fill="#ffffff" stroke="{INK}" '
+                    'stroke-width="0.5"/>'
+                )
+                parts.append(_text(x + wide / 2, middle + 4, text, size=11, anchor="middle"))
+            x += wide
+        summary = " ".join(f"{mark.text}{count}" for mark, count in counts.items if count)
+        parts.append(_text(label_width + bar_width + 6, middle + 4, summary or "none", size=11))
+    parts.append(
+        f'<line x1="{label_width}" y1="{top}" x2="{label_width}" '
+        f'y2="{top + row_height * len(rows)}" stroke="{INK}" stroke-width="1"/>'
+    )
+    legend_top = top + row_height * len(rows) + 18
+    parts.append(_row_legend(chart_id, x=8, y=legend_top, width=width))
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def _fit(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _row_legend(chart_id: str, *, x: float, y: float, width: float) -> str:
+    """The swatches and words of the ratings, on as many lines as the width needs."""
+    parts = []
+    start = x
+    for code in ROW_STACK:
+        mark = Mark(code)
+        word = _word(mark)
+        text = word if word == mark.text else f"{mark.text} {word}"
+        if x + 18 + 6.5 * len(text) > width:
+            x, y = start, y + 16
         parts.append(
             f'<rect x="{x:g}" y="{y - 10:g}" width="14" height="12" '
             f'fill="{_fill(chart_id, code)}" stroke="{INK}" stroke-width="1"/>'

@@ -14,10 +14,15 @@ manager is offered their own sub-region only.
 
 Defaults (chosen)
 -----------------
-* Target set: the one of the newest return the user may see; with no return at all, the first
-  adopted set (in the sets' order).
-* Quarter (``period``): the newest quarter with a return of that set the user may see; with
-  none, the quarter of today. Any well-formed quarter is accepted, with or without returns.
+* Target set: the one of the newest approved return; with none approved yet, the one of the
+  newest return the user may see; with no return at all, the first adopted set (in the sets'
+  order). A programme manager's draft of a new quarter never moves the Board's dashboards.
+* Quarter (``period``): the latest quarter with at least one approved return of that set; with
+  none approved yet, the newest with a return the user may see; with none, the quarter of
+  today. Any well-formed quarter is accepted, with or without returns.
+* Data (``basis``): ``default_basis(user)``: approved returns only for the Board (unless the
+  deployment's ``BOARD_SEES_UNAPPROVED``), every return, marked, for the Director, programme
+  managers and administrators.
 * Compared with (``against``, the comparison page): the quarter before ``period``.
 * A theme of another target set (left over when the set was changed in the form) is dropped
   with a note, rather than refused.
@@ -36,6 +41,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
+from django.utils.http import urlencode
 
 from authorities.models import AuthorityKind, SubRegion
 from returns.models import Basis, Return, ReturnLine, ReturnStatus
@@ -105,14 +111,16 @@ class DashboardOptions:
         return next((ts for ts in self.target_sets if ts.slug == slug), None)
 
     def default_set(self) -> TargetSet | None:
-        """The set of the newest return the user may see, else the first adopted set."""
-        newest: tuple[Quarter, int] | None = None
-        for position, target_set in enumerate(self.target_sets):
-            quarters = self.quarters_by_set.get(target_set.pk)
-            if quarters and (newest is None or quarters[0] > newest[0]):
-                newest = (quarters[0], position)
-        if newest is not None:
-            return self.target_sets[newest[1]]
+        """The set of the newest approved return; else of the newest return the user may see;
+        else the first adopted set."""
+        for by_set in (self.approved_by_set, self.quarters_by_set):
+            newest: tuple[Quarter, int] | None = None
+            for position, target_set in enumerate(self.target_sets):
+                quarters = by_set.get(target_set.pk)
+                if quarters and (newest is None or quarters[0] > newest[0]):
+                    newest = (quarters[0], position)
+            if newest is not None:
+                return self.target_sets[newest[1]]
         adopted = [ts for ts in self.target_sets if ts.status == TargetSetStatus.ADOPTED]
         return (adopted or self.target_sets or [None])[0]
 
@@ -224,6 +232,19 @@ class Selection:
     notes: list[str] = field(default_factory=list)
     has_returns: bool = True  # the user may see a return of this set for this quarter
     basis: str = Basis.ALL  # approved returns only, or all of them (marked)
+    #: Every filter the reader chose, as query parameters (see ``DashboardFilter.carried``).
+    carried: dict[str, str] = field(default_factory=dict)
+
+    def query(self, **changes: str | None) -> str:
+        """The query string that keeps everything the reader chose, with ``changes`` (a None
+        value drops a parameter): every link and drill-down between the dashboards uses it."""
+        params = dict(self.carried)
+        for key, value in changes.items():
+            if value:
+                params[key] = value
+            else:
+                params.pop(key, None)
+        return urlencode([(key, params[key]) for key in ALL_FIELDS if params.get(key)])
 
 
 def _option_label(quarter: Quarter, with_returns: set[Quarter]) -> str:
@@ -379,6 +400,17 @@ class DashboardFilter(django_filters.FilterSet):
             kind=data.get("kind") or None,
             rating=data.get("rating") or None,
         )
+        basis = data.get("basis") or Basis.ALL
+        chosen = {
+            "target_set": target_set.slug,
+            "period": quarter.label,
+            "against": against.label if against else "",
+            "basis": basis,
+            "theme": theme or "",
+            "sub_region": filters.sub_region or "",
+            "kind": filters.kind or "",
+            "rating": filters.rating or "",
+        }
         return Selection(
             target_set=target_set,
             quarter=quarter,
@@ -386,8 +418,26 @@ class DashboardFilter(django_filters.FilterSet):
             filters=filters,
             notes=list(self.notes),
             has_returns=quarter in set(self.options.quarters(target_set)),
-            basis=data.get("basis") or Basis.ALL,
+            basis=basis,
+            carried=self.carried(chosen),
         )
+
+    def carried(self, chosen: dict[str, str]) -> dict[str, str]:
+        """What the next page's links keep: this page's own filters as validated (defaults
+        filled in), and any other dashboard filter of the query string as it came (the
+        comparison's ``against`` on the overview, a theme on a target's page...), so that a
+        drill-down and the way back keep everything the reader chose. The next page
+        validates what it uses."""
+        given = getattr(self.request_user, "GET", None) or {}
+        carried = {}
+        for name in ALL_FIELDS:
+            if name in self.filters or (name == "target_set" and self.fixed_set is not None):
+                value = chosen.get(name) or ""
+            else:
+                value = (given.get(name) or "").strip()[:100]
+            if value:
+                carried[name] = value
+        return carried
 
 
 def _parse(text: str | None) -> Quarter | None:

@@ -31,11 +31,30 @@ from django.urls import reverse
 from django.utils import dateformat
 from simple_history.models import HistoricalRecords
 
+from returns.models import Basis
 from returns.periods import Quarter
 from targets.models import TargetSet
 
 #: The partnership's name as the papers print it.
 PARTNERSHIP = "East Midlands Improvement and Efficiency Partnership"
+
+#: The appendices a paper may carry, in the order they are printed (key, title).
+APPENDIX_CHOICES = (
+    ("region", "Regional overview: overall ratings by sub-regional partnership"),
+    ("srps", "The sub-regional partnerships' returns: ratings by authority"),
+    ("explanations", "Overall ratings explained"),
+    ("trends", "Trends"),
+    ("overrides", "Where the sub-regions' own ratings differ from the rule's"),
+    ("comments", "Comments in the returns"),
+    ("key", "Key to the ratings"),
+)
+APPENDIX_KEYS = tuple(key for key, _ in APPENDIX_CHOICES)
+
+
+def all_appendices() -> list[str]:
+    """A new paper carries every appendix (the Director may leave some out)."""
+    return list(APPENDIX_KEYS)
+
 
 DEFAULT_SECTIONS = (
     "Purpose of the report",
@@ -109,6 +128,18 @@ class Paper(models.Model):
     )
     author_name = models.CharField(max_length=150, help_text="As signed: Chris Allison.")
     author_title = models.CharField(max_length=150, default="Director EM IEP")
+    basis = models.CharField(
+        "Returns the paper rests on",
+        max_length=10,
+        choices=Basis.choices,
+        default=Basis.APPROVED,
+        help_text="Approved returns only (the default), or submitted and draft ones too: the "
+        "paper then says so on its first page and marks every figure they touch.",
+    )
+    appendices = models.JSONField(
+        default=all_appendices,
+        help_text="The appendices the paper carries, by key (reports.models.APPENDIX_CHOICES).",
+    )
     # Bumped by every save of the text, so that a save based on an older version is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -133,6 +164,17 @@ class Paper(models.Model):
         return reverse("papers:paper", args=[self.pk])
 
     def clean(self) -> None:
+        chosen = self.appendices
+        if not isinstance(chosen, list) or not chosen:
+            raise ValidationError({"appendices": "Choose at least one appendix."})
+        unknown = [key for key in chosen if key not in APPENDIX_KEYS]
+        if unknown:
+            known = ", ".join(APPENDIX_KEYS)
+            raise ValidationError(
+                {"appendices": f"No appendix {', '.join(map(str, unknown))}; they are: {known}."}
+            )
+        # Always in the printed order, each once.
+        self.appendices = [key for key in APPENDIX_KEYS if key in chosen]
         if self.year is None or self.quarter is None:
             return  # the form says what is missing
         try:

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 from . import worker
 from .markdown import numbered_paragraphs
 from .models import (
+    APPENDIX_CHOICES,
     AgendaItem,
     BuildKind,
     BuildStatus,
@@ -39,7 +40,12 @@ from .papers import background, exports, services
 from .papers.forms import AgendaItemForm, MeetingForm, PaperForm, SectionFormSet, VersionForm
 from .papers.issuing import restatements
 from .papers.render import render_html
-from .papers.snapshot import build_snapshot
+from .papers.snapshot import (
+    build_snapshot,
+    current_return_states,
+    return_states,
+    unapproved_counted,
+)
 
 COMPOSE = "reports.change_paper"
 ISSUE = "reports.issue_paper"
@@ -91,6 +97,8 @@ def _paper_details(form: PaperForm) -> dict:
         "quarter": data["period"].quarter,
         "author_name": data["author_name"],
         "author_title": data["author_title"],
+        "basis": data["basis"],
+        "appendices": data["appendices"],
     }
 
 
@@ -323,6 +331,9 @@ class PaperView(LoginRequiredMixin, View):
                 "builds": recent,
                 "pending_issue": background.pending_issue(paper),
                 "can_issue": request.user.has_perm(ISSUE),
+                "appendix_titles": [
+                    (key, title) for key, title in APPENDIX_CHOICES if key in paper.appendices
+                ],
             },
         )
 
@@ -476,22 +487,49 @@ class StartBuildView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
 
 class IssueView(StartBuildView):
-    """GET: what issuing means; POST: issue (freeze the PDF and the data)."""
+    """GET: what issuing means, and the state of every return the paper rests on; POST: issue
+    (freeze the PDF and the data). Issuing with a return not yet approved needs the Director's
+    explicit confirmation (a checkbox): without it nothing is issued and the page says why."""
 
     permission_required = ISSUE
     kind = BuildKind.ISSUE
 
-    def get(self, request, pk):
-        paper = _paper(pk)
+    def _page(self, request, paper, *, error: str = "", status: int = 200):
+        states = current_return_states(paper, user=request.user)
+        latest = paper.latest_issue()
         return render(
             request,
             "reports/papers/issue_confirm.html",
             {
                 "paper": paper,
-                "next_number": (paper.latest_issue().number if paper.latest_issue() else 0) + 1,
+                "next_number": (latest.number if latest else 0) + 1,
                 "pending_issue": background.pending_issue(paper),
+                "states": states,
+                "unapproved": unapproved_counted(states),
+                "left_out": [state for state in states if state["status"] and not state["counted"]],
+                "error": error,
             },
+            status=status,
         )
+
+    def get(self, request, pk):
+        return self._page(request, _paper(pk))
+
+    def post(self, request, pk):
+        paper = _paper(pk)
+        try:
+            build = background.start_build(
+                paper,
+                user=request.user,
+                kind=self.kind,
+                confirm_unapproved=request.POST.get("confirm_unapproved") == "yes",
+            )
+        except background.IssueInProgress as error:
+            messages.error(request, str(error))
+            return redirect(paper)
+        except background.UnapprovedNotConfirmed as error:
+            return self._page(request, paper, error=str(error), status=400)
+        return redirect(build)
 
 
 # --------------------------------------------------------------------------- builds
@@ -605,6 +643,8 @@ class IssuedView(LoginRequiredMixin, View):
         issued = _issued(request, pk)
         paper = issued.paper
         later = paper.issues.filter(number__gt=issued.number).defer("pdf", "snapshot")
+        issue = issued.snapshot.get("issue") or {}
+        states = issue.get("returns") or return_states(issued.snapshot["data"])
         return render(
             request,
             "reports/papers/issued_detail.html",
@@ -612,6 +652,9 @@ class IssuedView(LoginRequiredMixin, View):
                 "issued": issued,
                 "paper": paper,
                 "snapshot": issued.snapshot,
+                "states": states,
+                "unapproved": unapproved_counted(states),
+                "confirmed": issue.get("unapproved_confirmed", False),
                 "restated": restatements(issued, user=request.user),
                 "later": list(later),
                 "composer": request.user.has_perm(COMPOSE),

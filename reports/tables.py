@@ -79,7 +79,7 @@ class LineTable(tables.Table):
         empty_text = "No authority matches these filters."
         order_by = ("authority",)
 
-    def __init__(self, data, *, caption: str, **kwargs):
+    def __init__(self, data, *, caption: str, query: str = "", **kwargs):
         rows = [
             {
                 "authority": line.authority,
@@ -97,10 +97,12 @@ class LineTable(tables.Table):
         rows.sort(key=lambda row: row["authority"].sort_key)
         super().__init__(rows, **kwargs)
         self.caption = caption
+        self.query = query  # the reader's choices, kept by the links (reports.filters)
 
     def render_authority(self, record):
         authority = record["authority"]
-        return format_html('<a href="{}">{}</a>', authority.url, authority.name)
+        url = f"{authority.url}?{self.query}" if self.query else authority.url
+        return format_html('<a href="{}">{}</a>', url, authority.name)
 
     def render_value(self, record):
         cell = record["cell"]
@@ -119,9 +121,18 @@ class LineTable(tables.Table):
         if cell.overridden:
             marker = format_html(
                 ' <span class="hand" title="{}"><span aria-hidden="true">✎</span> by hand'
-                '<span class="visually-hidden">: the rule gives {}</span></span>',
-                f"Rated by hand; the rule gives {cell.computed.label}",
-                cell.computed.label,
+                '<span class="visually-hidden">: the sub-region rated it {} by hand</span></span>',
+                f"The sub-region rated it {cell.manual.label} by hand; the rule's "
+                f"{cell.computed.label} stands",
+                cell.manual.label,
+            )
+        if cell.data.marked:
+            marker = format_html(
+                '{} <span class="{}">{}<span class="visually-hidden">: {}</span></span>',
+                marker,
+                cell.data.css,
+                cell.data.word,
+                cell.data.text,
             )
         return format_html(
             '<span class="{}">{}<span class="visually-hidden"> ({})</span></span>{}',
@@ -135,7 +146,9 @@ class LineTable(tables.Table):
         cell = record["cell"]
         parts = [cell.explanation]
         if cell.overridden:
-            parts.append(f"Rated {cell.mark.label} by hand: {cell.manual_reason}")
+            parts.append(
+                f"The sub-region rated it {cell.manual.label} by hand: {cell.manual_reason}"
+            )
         if cell.comment:
             parts.append(f"Comment: {cell.comment}")
         summary = format_html(

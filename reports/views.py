@@ -19,11 +19,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views import View
 from django_tables2 import RequestConfig
 
 from authorities.models import Authority, SubRegion
+from returns.models import Basis
 from targets.models import Target
 
 from . import charts
@@ -90,6 +90,9 @@ class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, View):
             "filter": self.filterset,
             "selection": selection,
             "notes": selection.notes,
+            "query": selection.query(),
+            "basis_links": basis_links(selection),
+            "chosen": chosen_words(self.filterset),
             **self.get_data(request, selection, **kwargs),
         }
         return self.template_name, context
@@ -103,15 +106,38 @@ class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     @staticmethod
     def query(selection: Selection, **extra) -> str:
-        """The query string that keeps the set, the quarter and the data basis (for links
-        between pages: every drill-down keeps what the reader chose)."""
-        params = {
-            "target_set": selection.target_set.slug,
-            "period": selection.quarter.label,
-            "basis": selection.basis,
+        """The query string that keeps everything the reader chose (``Selection.query``)."""
+        return selection.query(**extra)
+
+
+def basis_links(selection: Selection) -> list[dict[str, Any]]:
+    """The switch between approved returns only and every return (marked): links to this
+    page with the other basis and every other choice kept."""
+    return [
+        {
+            "label": label,
+            "query": selection.query(basis=value),
+            "current": selection.basis == value,
         }
-        params.update({key: value for key, value in extra.items() if value})
-        return urlencode(params)
+        for value, label in (
+            (Basis.APPROVED, "Approved returns only"),
+            (Basis.ALL, "Include submitted and draft returns"),
+        )
+    ]
+
+
+def chosen_words(filterset: DashboardFilter) -> str:
+    """What the filters are set to, in words ("2009/10 Q3 · 12 stretch targets"), shown on
+    the folded filters of a phone."""
+    form = filterset.form
+    words = []
+    for name, field in form.fields.items():
+        value = form.data.get(name)
+        if name == "basis" or not value:
+            continue
+        choices = getattr(field, "choices", None) or getattr(field.widget, "choices", ())
+        words.append(str(dict(choices).get(value, value)))
+    return " · ".join(words)
 
 
 class OverviewView(DashboardView):
@@ -129,9 +155,9 @@ class OverviewView(DashboardView):
         )
         return {
             "overview": overview,
-            "query": self.query(selection),
             "compare_query": self.query(selection, against=selection.quarter.previous().label),
             "api_url": reverse("api-dashboard-overview") + "?" + self.query(selection),
+            "summary_chart": overview_chart(overview),
         }
 
 
@@ -156,7 +182,6 @@ class SubRegionView(DashboardView):
             raise Http404("You may not see this sub-region's returns.") from error
         return {
             "view": view,
-            "query": self.query(selection),
             "api_url": reverse("api-dashboard-sub-region", args=[slug])
             + "?"
             + self.query(selection),
@@ -189,6 +214,7 @@ class TargetView(DashboardView):
             view.lines,
             caption=f"{view.target.label}: every authority's value against its target in "
             f"{view.quarter}, {view.scope}",
+            query=self.query(selection),
         )
         # A region has about 50 authorities: one page. Nationally, pages of 100 rows keep the
         # page fast (tables2 costs about 2 ms a row; docs/benchmarks.md).
@@ -208,15 +234,16 @@ class TargetView(DashboardView):
                 "Region" if view.whole_region and not selection.filters.sub_region else "Overall"
             ),
         )
-        query = urlencode({"period": selection.quarter.label, "basis": selection.basis})
+        api_query = self.query(selection, target_set=None, theme=None, against=None)
         return {
             "view": view,
             "table": table,
             "distribution_chart": distribution,
             "trend_chart": trend,
-            "query": query,
-            "set_query": self.query(selection),
-            "api_url": reverse("api-dashboard-target", args=[code]) + "?" + query,
+            # Targets of other sets: the quarter and the data basis follow, not the set's own
+            # choices (a theme of this set means nothing there).
+            "lineage_query": self.query(selection, target_set=None, theme=None),
+            "api_url": reverse("api-dashboard-target", args=[code]) + "?" + api_query,
         }
 
 
@@ -241,11 +268,11 @@ class AuthorityView(DashboardView):
             )
         except NotVisible as error:
             raise Http404("You may not see this authority's returns.") from error
-        query = self.query(selection)
         return {
             "view": view,
-            "query": query,
-            "api_url": reverse("api-dashboard-authority", args=[slug]) + "?" + query,
+            "api_url": reverse("api-dashboard-authority", args=[slug])
+            + "?"
+            + self.query(selection),
         }
 
 
@@ -273,9 +300,33 @@ class CompareView(DashboardView):
             filters=selection.filters,
             basis=selection.basis,
         )
-        query = self.query(selection, against=selection.against.label)
         return {
             "comparison": comparison,
-            "query": self.query(selection),
-            "api_url": reverse("api-dashboard-compare") + "?" + query,
+            "api_url": reverse("api-dashboard-compare") + "?" + self.query(selection),
         }
+
+
+def overview_chart(overview) -> str:
+    """The overview's summary chart: the targets by rating, for the region and each
+    sub-region (a column resting on a return not yet approved says so in its label)."""
+    rows = []
+    if overview.whole_region:
+        data = overview.region_data
+        rows.append(
+            (
+                overview.region_label,
+                overview.region_counts,
+                f"incl. {data.word}" if data.marked else "",
+            )
+        )
+    for column, counts in zip(overview.columns, overview.column_counts, strict=True):
+        data = column.data(overview.basis)
+        rows.append((column.name, counts, data.word))
+    basis = "approved returns only" if overview.basis == "approved" else "all returns"
+    return charts.ratings_chart(
+        rows,
+        chart_id="summary",
+        title=f"Targets by overall rating, {overview.quarter}",
+        description=f"{overview.target_set.title}, {overview.quarter}, on {basis}. "
+        "One bar per column of the table: how many targets are rated each way.",
+    )

@@ -52,7 +52,7 @@ def test_asking_for_background_work_starts_no_thread(client, transactional_db, s
     before = threading.active_count()
 
     client.post(reverse("papers:pdf", args=[small.paper.pk]))
-    client.post(reverse("papers:issue", args=[small.paper.pk]))
+    client.post(reverse("papers:issue", args=[small.paper.pk]), {"confirm_unapproved": "yes"})
     client.post(reverse("papers:xlsx", args=[small.paper.pk]))
 
     assert threading.active_count() == before

@@ -34,6 +34,7 @@ from .cells import (
     path,
     target_infos,
 )
+from .status import DataStatus
 from .target import quarter_range
 
 __all__ = ["AuthorityTargetRow", "AuthorityView", "authority_for_page", "build_authority"]
@@ -125,7 +126,8 @@ def build_authority(
             returned = own.get(quarter)
             where = f"target {target.number}, {quarter}"
             if row is not None:
-                cells.append(line_cell(row, info, line_url, where))
+                data = DataStatus.of_statuses([returned["status"] if returned else None], basis)
+                cells.append(line_cell(row, info, line_url, where, data))
             elif not applies:
                 cells.append(
                     empty_cell("does_not_apply", info, does_not_apply(info, authority.kind), where)

@@ -19,6 +19,8 @@ from targets.rating import Rating
 from targets.rules import KIND_LABELS, format_value
 from targets.vocabulary import STATES, mark, rating
 
+from .status import APPROVED_ONLY, DataStatus, Place
+
 KIND_ORDER = {kind: index for index, kind in enumerate(AuthorityKind.values)}
 
 
@@ -329,6 +331,14 @@ class SubRegionInfo:
     def approved(self) -> bool:
         return self.return_status == ReturnStatus.APPROVED
 
+    @property
+    def place(self) -> Place:
+        return Place(name=self.name, status=self.return_status)
+
+    def data(self, basis: str) -> DataStatus:
+        """What this sub-region's figures rest on, on ``basis``."""
+        return DataStatus.of_statuses([self.return_status], basis)
+
     @classmethod
     def of(cls, ref: SubRegionRef, url: Callable[..., str]) -> SubRegionInfo:
         return cls(
@@ -371,6 +381,7 @@ class LineCell:
     where: str = ""  # "Amber Valley, target 5" (for screen readers)
     outside_scope: bool = False
     state_reason: str = ""
+    data: DataStatus = APPROVED_ONLY  # the return the line is in, when not yet approved
 
     @property
     def overridden(self) -> bool:
@@ -410,6 +421,7 @@ def line_cell(
     target: TargetInfo,
     line_url: Callable[..., str],
     where: str = "",
+    data: DataStatus = APPROVED_ONLY,
 ) -> LineCell:
     rated = row.rating
     target_value = row.target_value if row.target_value is not None else target.threshold
@@ -438,6 +450,7 @@ def line_cell(
         where=where,
         outside_scope=row.outside_scope,
         state_reason=row.state_reason,
+        data=data if row.line_id else APPROVED_ONLY,
     )
 
 
@@ -489,9 +502,14 @@ class OverallCell:
     thin: bool = False  # rests on fewer than half of its relevant authorities
     relevant: int = 0
     known: int = 0
+    data: DataStatus = APPROVED_ONLY  # the returns not yet approved it rests on
 
     @classmethod
-    def of(cls, result: StoredOverall, *, url: str = "", where: str = "") -> OverallCell:
+    def of(
+        cls, result: StoredOverall, *, basis: str, url: str = "", where: str = ""
+    ) -> OverallCell:
+        """``basis``: what the rating was read on; on "all", a rating resting on a return not
+        yet approved is marked (``data``)."""
         return cls(
             mark=Mark.of(result.rating),
             explanation=result.explanation,
@@ -505,11 +523,25 @@ class OverallCell:
             thin=result.thin,
             relevant=result.relevant,
             known=result.known,
+            data=DataStatus.of(result.returns, basis),
         )
 
     @property
+    def shows_thin(self) -> bool:
+        """A Red, Amber or Green resting on fewer than half of its relevant authorities (a
+        Grey already says it is not known)."""
+        return self.thin and self.mark.is_rag
+
+    @property
+    def thin_short(self) -> str:
+        """ "3/9": what the cell prints beside its mark."""
+        return f"{self.known}/{self.relevant}" if self.shows_thin else ""
+
+    @property
     def thin_text(self) -> str:
-        return f"rests on {self.known} of {self.relevant} authorities" if self.thin else ""
+        if not self.shows_thin:
+            return ""
+        return f"rests on only {self.known} of {self.relevant} relevant authorities"
 
 
 # ------------------------------------------------------------------------------- filters

@@ -26,6 +26,7 @@ from .cells import (
     where_words,
 )
 from .overview import kind_overalls
+from .status import DataNote, data_note
 
 __all__ = ["CompareCell", "CompareRow", "Comparison", "build_comparison"]
 
@@ -64,6 +65,8 @@ class Comparison:
     scope_note: str
     filters: Filters
     region_label: str = "Region"
+    data: DataNote | None = None  # what the later quarter's figures rest on
+    data_before: DataNote | None = None  # ... and the earlier quarter's
 
     @property
     def rows(self) -> list[CompareRow]:
@@ -121,14 +124,14 @@ def build_comparison(
         subs_before, region_before = _results(before, target, filters, kind_before)
         cells = [
             CompareCell(
-                before=OverallCell.of(subs_before[column.slug], where=column.name),
-                after=OverallCell.of(subs_after[column.slug], where=column.name),
+                before=OverallCell.of(subs_before[column.slug], basis=basis, where=column.name),
+                after=OverallCell.of(subs_after[column.slug], basis=basis, where=column.name),
             )
             for column in columns
         ]
         region = CompareCell(
-            before=OverallCell.of(region_before, where=region_where),
-            after=OverallCell.of(region_after, where=region_where),
+            before=OverallCell.of(region_before, basis=basis, where=region_where),
+            after=OverallCell.of(region_after, basis=basis, where=region_where),
         )
         judged = cells[0] if filters.sub_region and cells else region
         if filters.rating and judged.after.mark.code != filters.rating:
@@ -176,4 +179,13 @@ def build_comparison(
         scope_note=after.scope_note,
         filters=filters,
         region_label=region_label,
+        data=data_note([column.place for column in columns], basis),
+        data_before=data_note(
+            [
+                SubRegionInfo.of(ref, sub_region_url).place
+                for ref in before.sub_regions
+                if ref.slug in slugs
+            ],
+            basis,
+        ),
     )

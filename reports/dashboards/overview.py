@@ -15,7 +15,7 @@ from returns.selectors import (
     StoredOverall,
     overall_over,
     quarter_lines,
-    quarter_ratings,
+    ratings_over,
 )
 from targets.models import TargetSet
 from targets.rating import Rating
@@ -35,6 +35,8 @@ from .cells import (
     target_infos,
     where_words,
 )
+from .message import Change, Message, changes_between
+from .status import APPROVED_ONLY, DataNote, DataStatus, data_note
 
 __all__ = [
     "Completeness",
@@ -106,6 +108,8 @@ class Overview:
     scope_note: str
     filters: Filters
     region_label: str = "Region"
+    message: Message | None = None
+    region_data: DataStatus = APPROVED_ONLY  # what the region column rests on
 
     @property
     def rows(self) -> list[TargetRow]:
@@ -131,15 +135,23 @@ def kind_overalls(
     (key None) for the region: aggregated from the quarter's stored line ratings."""
     lines = quarter_lines(refs=ratings.sub_regions, targets=targets, basis=ratings.basis, kind=kind)
     result: dict[tuple[int, str | None], StoredOverall] = {}
+    # What each rating rests on, as the stored rows say it (a status per sub-region).
+    statuses = {ref.slug: ref.return_status or "none" for ref in ratings.sub_regions}
+    everyone: dict[str, int] = {}
+    for status in statuses.values():
+        everyone[status] = everyone.get(status, 0) + 1
     for target in targets:
         per = lines[target.pk]
         applies = not target.applies_to or kind in target.applies_to
         for ref in ratings.sub_regions:
-            result[(target.pk, ref.slug)] = _kind_overall(
-                target, per[ref.slug], applies, ref.name, kind
+            result[(target.pk, ref.slug)] = replace(
+                _kind_overall(target, per[ref.slug], applies, ref.name, kind),
+                returns={statuses[ref.slug]: 1},
             )
         everything = [row for rows in per.values() for row in rows]
-        region = _kind_overall(target, everything, applies, "the region", kind)
+        region = replace(
+            _kind_overall(target, everything, applies, "the region", kind), returns=everyone
+        )
         if ratings.scope_note:
             region = replace(region, explanation=f"{ratings.scope_note} {region.explanation}")
         result[(target.pk, None)] = region
@@ -203,54 +215,99 @@ def build_overview(
     basis: str = Basis.ALL,
 ) -> Overview:
     """The regional overview from the stored overall ratings (a handful of queries whatever
-    the data's size; with a kind filter, the quarter's lines of that kind are aggregated)."""
+    the data's size; with a kind filter, the quarter's lines of that kind are aggregated), with
+    its opening message: the Red targets, the moves since the previous quarter (its stored
+    ratings are read in the same queries) and what the figures rest on."""
     filters = filters or Filters()
-    ratings = quarter_ratings(user=user, target_set=target_set, quarter=quarter, basis=basis)
+    previous = quarter.previous()
+    both = ratings_over(user=user, target_set=target_set, quarters=[previous, quarter], basis=basis)
+    ratings, earlier = both[quarter], both[previous]
     sub_region_url = path("reports:sub-region", "slug")
     all_columns = [SubRegionInfo.of(ref, sub_region_url) for ref in ratings.sub_regions]
     refs = {ref.slug: ref for ref in ratings.sub_regions}
+    earlier_refs = {ref.slug: ref for ref in earlier.sub_regions}
     columns = [c for c in all_columns if not filters.sub_region or c.slug == filters.sub_region]
     infos = target_infos(ratings.targets, target_set)
-    by_kind = (
-        kind_overalls(ratings, kind=filters.kind, targets=ratings.targets) if filters.kind else None
-    )
+    by_kind = by_kind_before = None
+    if filters.kind:
+        by_kind = kind_overalls(ratings, kind=filters.kind, targets=ratings.targets)
+        by_kind_before = kind_overalls(earlier, kind=filters.kind, targets=ratings.targets)
     regions: list[RegionRef] = ratings.regions
     region_where = "the region" if ratings.whole else "what you may see"
 
     rows: list[TargetRow] = []
+    changes: list[Change] = []
+    judged_changes: list[Change] = []
+    not_comparable = 0
     for target, info in zip(ratings.targets, infos, strict=True):
         if filters.theme and target.theme_id != filters.theme:
             continue
 
-        def sub_region_result(slug: str, target=target) -> StoredOverall:
-            if by_kind is not None:
-                return by_kind[(target.pk, slug)]
-            return ratings.sub_region(target.pk, refs[slug])
+        def sub_region_result(slug: str, source=ratings, kinds=by_kind, target=target):
+            if kinds is not None:
+                return kinds[(target.pk, slug)]
+            ref = refs[slug] if source is ratings else earlier_refs[slug]
+            return source.sub_region(target.pk, ref)
 
-        def region_result(region: RegionRef, target=target) -> StoredOverall:
-            if by_kind is not None:
-                return by_kind[(target.pk, None)]
-            return ratings.region(target.pk, region)
+        def region_result(region: RegionRef, source=ratings, kinds=by_kind, target=target):
+            if kinds is not None:
+                return kinds[(target.pk, None)]
+            return source.region(target.pk, region)
 
         cells = [
-            OverallCell.of(sub_region_result(column.slug), url=column.url, where=column.name)
+            OverallCell.of(
+                sub_region_result(column.slug), basis=basis, url=column.url, where=column.name
+            )
             for column in columns
         ]
         region_cells = [
             OverallCell.of(
                 region_result(region),
+                basis=basis,
                 url=info.url,
                 where=region.name if len(regions) > 1 else region_where,
             )
             for region in regions
-        ] or [OverallCell.of(StoredOverall.none_made(who=region_where), url=info.url)]
-        if filters.rating:
-            judged = cells[0] if filters.sub_region and cells else region_cells[0]
-            if judged.mark.code != filters.rating:
-                continue
+        ] or [OverallCell.of(StoredOverall.none_made(who=region_where), basis=basis, url=info.url)]
+        one = bool(filters.sub_region and cells)
+        judged = cells[0] if one else region_cells[0]
+        if filters.rating and judged.mark.code != filters.rating:
+            continue
         rows.append(
             TargetRow(target=info, region=region_cells[0], cells=cells, regions=region_cells)
         )
+        before_cells = [
+            OverallCell.of(sub_region_result(column.slug, earlier, by_kind_before), basis=basis)
+            for column in columns
+        ]
+        before_region = (
+            OverallCell.of(region_result(regions[0], earlier, by_kind_before), basis=basis)
+            if regions
+            else OverallCell.of(StoredOverall.none_made(who=region_where), basis=basis)
+        )
+        judged_before = before_cells[0] if one else before_region
+        moved = changes_between(
+            target=info,
+            before=[judged_before],
+            after=[judged],
+            wheres=[columns[0].name if one else region_where],
+            urls=[columns[0].url if one else info.url],
+            region_first=not one,
+            anchor=f"target-{info.code}",
+        )
+        judged_changes += moved
+        not_comparable += not moved  # a move to or from Grey, n/a or not rated
+        changes += moved
+        if not one:
+            changes += changes_between(
+                target=info,
+                before=before_cells,
+                after=cells,
+                wheres=[column.name for column in columns],
+                urls=[column.url for column in columns],
+                region_first=False,
+                anchor=f"target-{info.code}",
+            )
 
     region_counts = Counts.of(row.region.mark for row in rows)
     column_counts = [
@@ -266,6 +323,22 @@ def build_overview(
     region_label = "Region" if ratings.whole else "Over what you may see"
     if filters.kind:
         region_label += f" ({filters.kind_label} only)"
+    note: DataNote = data_note([column.place for column in columns], basis)
+    judged_rows = [(row, row.cells[0] if one_column else row.region) for row in rows]
+    message = Message(
+        where=where,
+        quarter=quarter,
+        previous=previous,
+        previous_has_returns=any(ref.has_return for ref in earlier.sub_regions),
+        previous_counted=any(ref.included(basis) for ref in earlier.sub_regions),
+        red=[row.target for row, cell in judged_rows if cell.mark.code == "R"],
+        judged=judged_changes,
+        changes=changes,
+        not_comparable=not_comparable,
+        data=note,
+        lines=total.lines,
+        values=total.values,
+    )
     return Overview(
         target_set=SetInfo.of(target_set),
         quarter=quarter,
@@ -284,4 +357,6 @@ def build_overview(
         scope_note=ratings.scope_note,
         filters=filters,
         region_label=region_label,
+        message=message,
+        region_data=DataStatus.of_statuses([column.return_status for column in columns], basis),
     )

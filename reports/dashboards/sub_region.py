@@ -34,6 +34,7 @@ from .cells import (
     where_words,
 )
 from .overview import Completeness, completeness_of, kind_overalls
+from .status import DataNote, DataStatus, data_note
 
 __all__ = ["AuthorityRow", "SubRegionView", "build_sub_region"]
 
@@ -66,6 +67,8 @@ class SubRegionView:
     headline: str
     filters: Filters
     return_url: str  # the return's page, "" when there is no return
+    data: DataNote | None = None  # what the page's figures rest on
+    line_data: DataStatus | None = None  # the mark of every line (its return's status)
 
     @property
     def overridden(self) -> int:
@@ -129,6 +132,7 @@ def build_sub_region(
     if filters.kind:
         ordered = [authority for authority in ordered if authority.kind == filters.kind]
 
+    line_data = info.data(basis)
     table: list[AuthorityRow] = []
     for authority in ordered:
         cells = []
@@ -139,7 +143,7 @@ def build_sub_region(
                 why = does_not_apply(target, authority.kind)
                 cells.append(empty_cell("does_not_apply", target, why, where))
             else:
-                cells.append(line_cell(row, target, line_url, where))
+                cells.append(line_cell(row, target, line_url, where, line_data))
         if filters.rating and not any(cell.mark.code == filters.rating for cell in cells):
             continue
         table.append(AuthorityRow(authority=authority, cells=cells))
@@ -152,7 +156,9 @@ def build_sub_region(
             if by_kind is not None
             else ratings.sub_region(target.pk, ref)
         )
-        overall.append(OverallCell.of(result, url=info_.url, where=f"target {info_.number}"))
+        overall.append(
+            OverallCell.of(result, basis=basis, url=info_.url, where=f"target {info_.number}")
+        )
     target_counts = Counts.of(cell.mark for cell in overall)
     line_counts = Counts.of(
         cell.mark
@@ -179,4 +185,6 @@ def build_sub_region(
         headline=headline(target_counts, where=where, quarter=quarter),
         filters=filters,
         return_url=reverse("returns:detail", args=[ref.return_id]) if ref.return_id else "",
+        data=data_note([info.place], basis),
+        line_data=line_data,
     )

@@ -39,6 +39,7 @@ from .cells import (
     where_words,
 )
 from .overview import kind_overalls
+from .status import DataNote, data_note
 
 __all__ = [
     "MAX_QUARTERS",
@@ -114,6 +115,7 @@ class TargetView:
     whole_region: bool
     scope_note: str
     filters: Filters
+    data: DataNote | None = None  # what the quarter's figures rest on
 
 
 def target_for_page(code: str) -> Target:
@@ -275,13 +277,16 @@ def build_target(
     lines = []
     for slug, rows in rows_by_slug.items():
         for row in rows:
-            cell = line_cell(row, info, line_url, row.authority_short_name)
+            cell = line_cell(row, info, line_url, row.authority_short_name, infos[slug].data(basis))
             if filters.rating and cell.mark.code != filters.rating:
                 continue
             lines.append(_authority_line(row, cell, infos[slug].name, authority_url))
     overall, subs = _scoped(current, target, filters)
     sub_regions = [
-        (infos[ref.slug], OverallCell.of(subs[ref.slug], url=infos[ref.slug].url, where=ref.name))
+        (
+            infos[ref.slug],
+            OverallCell.of(subs[ref.slug], basis=basis, url=infos[ref.slug].url, where=ref.name),
+        )
         for ref in refs
     ]
     trend = []
@@ -291,7 +296,7 @@ def build_target(
             TrendPoint(
                 quarter=point_quarter,
                 counts=Counts.of_lines(point_overall.counts),
-                overall=OverallCell.of(point_overall),
+                overall=OverallCell.of(point_overall, basis=basis),
                 has_returns=any(ref.has_return for ref in point.sub_regions),
             )
         )
@@ -303,7 +308,7 @@ def build_target(
         quarter=quarter,
         basis=basis,
         lines=lines,
-        overall=OverallCell.of(overall),
+        overall=OverallCell.of(overall, basis=basis),
         sub_regions=sub_regions,
         distribution=distribution,
         trend=trend,
@@ -317,6 +322,7 @@ def build_target(
         whole_region=current.whole,
         scope_note=current.scope_note,
         filters=filters,
+        data=data_note([infos[ref.slug].place for ref in refs], basis),
     )
 
 

@@ -45,7 +45,7 @@ from .. import worker
 from ..models import BuildKind, BuildStatus, IssuedPaper, Paper, PaperBuild, WorkerHeartbeat
 from ..tasks import make_paper_file
 from . import builds
-from .snapshot import build_snapshot
+from .snapshot import build_snapshot, return_states, unapproved_counted
 
 __all__ = [
     "IssueInProgress",
@@ -62,6 +62,19 @@ UNFINISHED = (BuildStatus.QUEUED, BuildStatus.RUNNING)
 
 class IssueInProgress(Exception):
     """An issue of this paper is already being built."""
+
+
+class UnapprovedNotConfirmed(Exception):
+    """The paper would be issued with returns not yet approved, and the Director has not
+    confirmed it: nothing was issued. ``returns`` are those returns (name, status...)."""
+
+    def __init__(self, returns: list[dict]):
+        self.returns = returns
+        names = ", ".join(f"{state['name']} ({state['status_label'].lower()})" for state in returns)
+        super().__init__(
+            f"This issue would include returns not yet approved: {names}. Confirm that you "
+            "mean to issue it with them, or change the paper to approved returns only."
+        )
 
 
 def _record(build: PaperBuild, *, inline: bool) -> PaperBuild:
@@ -85,11 +98,15 @@ def start_build(
     kind: str = BuildKind.PDF,
     now: datetime | None = None,
     inline: bool = False,
+    confirm_unapproved: bool = False,
 ) -> PaperBuild:
     """Take the snapshot now and have the PDF made by the worker (or now, when ``inline``).
 
-    For an issue, the snapshot carries the next issue number; raises IssueInProgress when an
-    issue of the paper is already being built by a live worker or waiting for one.
+    For an issue, the snapshot carries the next issue number and records the return of each
+    sub-region it rests on, its state and version (``issue["returns"]``); raises
+    IssueInProgress when an issue of the paper is already being built by a live worker or
+    waiting for one, and UnapprovedNotConfirmed when it would count a return not yet approved
+    and ``confirm_unapproved`` is not given (then nothing is recorded).
     """
     issue_number = None
     issue = None
@@ -102,6 +119,14 @@ def start_build(
             "issued_by": user.get_full_name() or user.get_username(),
         }
     snapshot = build_snapshot(paper, user=user, issue=issue, now=now)
+    if issue is not None:
+        unapproved = unapproved_counted(snapshot["data"])
+        if unapproved and not confirm_unapproved:
+            raise UnapprovedNotConfirmed(unapproved)
+        snapshot["issue"] = issue | {
+            "returns": return_states(snapshot["data"]),
+            "unapproved_confirmed": bool(unapproved),
+        }
     build = PaperBuild(
         paper=paper,
         kind=kind,

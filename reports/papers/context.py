@@ -2,6 +2,12 @@
 
 Pure functions of the snapshot (no database), shared by the HTML preview and the PDF; Excel
 and CSV read the same structures (``appendices``) so every format shows the same rows.
+
+* Only the appendices the paper carries are printed, numbered 1, 2, 3 ... in their order
+  (``Paper.appendices``; every one for a snapshot that does not say).
+* A figure resting on a return not yet approved is marked † (the paper's first page says which
+  returns, and each appendix they touch says so at its top).
+* Repeated identical reasons and comments are grouped: the text once, then its lines.
 """
 
 from __future__ import annotations
@@ -15,9 +21,18 @@ from django.utils.safestring import mark_safe
 from authorities.models import AuthorityKind
 from returns.periods import Quarter
 
+from ..dashboards.status import UNAPPROVED, DataStatus, Place, data_note
+from ..models import APPENDIX_CHOICES
 from .key import RATING_LABELS, RATING_LETTERS, STATUS_SYMBOLS
 
 __all__ = ["Appendix", "Cell", "appendices", "paper_context"]
+
+#: The mark of a figure resting on a return not yet approved (see the key and the first page).
+UNAPPROVED_MARK = "†"
+UNAPPROVED_MEANING = (
+    "Rests on a return not yet approved (submitted or draft), counted because the paper "
+    "includes them: see its first page."
+)
 
 _KIND_LABELS = dict(AuthorityKind.choices)
 
@@ -51,14 +66,17 @@ def cell(
     overridden: bool = False,
     by_hand: bool = False,
     outside: bool = False,
+    unapproved: bool = False,
     title: str = "",
 ) -> Cell:
     """A printed rating, marked * where the sub-region's own rating differs from the rule's,
     ✎ where its own rating stands for want of a value, ⊘ where it lies outside the target's
-    scope (see the key)."""
+    scope, † where it rests on a return not yet approved (see the key)."""
+    dagger = UNAPPROVED_MARK if unapproved else ""
     if rating is None:
-        return Cell(code="NONE", letter="not rated", label="Not rated", title=title)
+        return Cell(code="NONE", letter="not rated", label="Not rated", mark=dagger, title=title)
     mark = ("*" if overridden else "") + ("✎" if by_hand else "") + ("⊘" if outside else "")
+    mark += dagger
     return Cell(
         code=rating,
         letter=RATING_LETTERS.get(rating, rating),
@@ -73,6 +91,8 @@ class Appendix:
     number: int
     title: str
     anchor: str
+    key: str = ""
+    touched: bool = False  # shows figures resting on a return not yet approved
 
 
 @dataclass
@@ -83,6 +103,7 @@ class Matrix:
     anchor: str
     targets: list[dict]
     label: str = ""  # "2a", "2b" ... within the appendix
+    unapproved: bool = False  # the sub-region's return is counted though not yet approved
     rows: list[dict] = field(default_factory=list)  # {"name", "kind", "cells": [Cell | None]}
     overall: list[Cell] = field(default_factory=list)
     own: list[Cell | None] = field(default_factory=list)  # the sub-region's own overall row
@@ -100,15 +121,48 @@ def _sub_region_names(data: dict) -> dict[str, str]:
     return {sub_region["slug"]: sub_region["name"] for sub_region in data["sub_regions"]}
 
 
+def _counted(sub_region: dict, basis: str) -> bool:
+    """Whether the data counts the sub-region's return (older snapshots do not say)."""
+    if "counted" in sub_region:
+        return bool(sub_region["counted"])
+    status = sub_region["return_status"]
+    return bool(status) and (basis == "all" or status == "approved")
+
+
+def unapproved_slugs(data: dict) -> set[str]:
+    """The sub-regions whose return is counted though not yet approved."""
+    basis = data.get("basis", "all")
+    return {
+        sub_region["slug"]
+        for sub_region in data["sub_regions"]
+        if _counted(sub_region, basis) and sub_region["return_status"] != "approved"
+    }
+
+
+def data_basis(data: dict):
+    """What the paper's figures rest on (reports.dashboards.status.DataNote)."""
+    places = [Place(each["name"], each["return_status"]) for each in data["sub_regions"]]
+    return data_note(places, data.get("basis", "all"))
+
+
 def _region_rows(data: dict) -> list[dict]:
+    marked = unapproved_slugs(data)
     rows = []
     for target in data["targets"]:
         rows.append(
             {
                 "target": target,
-                "region": cell(target["region"]["rating"], title=target["region"]["explanation"]),
+                "region": cell(
+                    target["region"]["rating"],
+                    title=target["region"]["explanation"],
+                    unapproved=bool(target["region"].get("unapproved")),
+                ),
                 "cells": [
-                    cell(each["rating"], title=each["explanation"])
+                    cell(
+                        each["rating"],
+                        title=each["explanation"],
+                        unapproved=each["slug"] in marked,
+                    )
                     for each in target["sub_regions"]
                 ],
                 "own": [
@@ -139,8 +193,10 @@ def _matrices(data: dict) -> list[Matrix]:
         )
         row["by_target"][line["target_id"]] = line
     kind_order = {kind: index for index, kind in enumerate(AuthorityKind.values)}
+    marked = unapproved_slugs(data)
     matrices = []
     for index, sub_region in enumerate(data["sub_regions"]):
+        unapproved = sub_region["slug"] in marked
         rows = sorted(
             by_sub_region.get(sub_region["slug"], {}).values(),
             key=lambda row: (kind_order.get(row["kind_code"], 99), row["name"]),
@@ -149,6 +205,7 @@ def _matrices(data: dict) -> list[Matrix]:
             sub_region=sub_region,
             anchor=f"srp-{sub_region['slug']}",
             targets=targets,
+            unapproved=unapproved,
         )
         for row in rows:
             cells = []
@@ -163,6 +220,7 @@ def _matrices(data: dict) -> list[Matrix]:
                             overridden=line["overridden"],
                             by_hand=bool(line["manual"]) and line["computed"] in {"GREY", None},
                             outside=line.get("scope") == "outside",
+                            unapproved=unapproved,
                             title=line["explanation"],
                         )
                     )
@@ -170,7 +228,10 @@ def _matrices(data: dict) -> list[Matrix]:
                 {"name": row["short_name"], "full_name": row["name"], "kind": row["kind"]}
                 | {"cells": cells}
             )
-        matrix.overall = [cell(target["sub_regions"][index]["rating"]) for target in targets]
+        matrix.overall = [
+            cell(target["sub_regions"][index]["rating"], unapproved=unapproved)
+            for target in targets
+        ]
         matrix.own = [
             cell(each["reported"], overridden=each.get("differs", False))
             if (each := target["sub_regions"][index]).get("reported")
@@ -183,13 +244,17 @@ def _matrices(data: dict) -> list[Matrix]:
 
 def _explanations(data: dict) -> list[dict]:
     names = _sub_region_names(data)
+    marked = unapproved_slugs(data)
     items = []
     for target in data["targets"]:
         rows = [
             {
                 "name": "The region" if data["whole_region"] else "Sub-regions shown",
                 "region": True,
-                "cell": cell(target["region"]["rating"]),
+                "cell": cell(
+                    target["region"]["rating"],
+                    unapproved=bool(target["region"].get("unapproved")),
+                ),
                 "explanation": target["region"]["explanation"],
             }
         ]
@@ -197,7 +262,7 @@ def _explanations(data: dict) -> list[dict]:
             {
                 "name": names[each["slug"]],
                 "region": False,
-                "cell": cell(each["rating"]),
+                "cell": cell(each["rating"], unapproved=each["slug"] in marked),
                 "explanation": each["explanation"],
                 "own": cell(each["reported"], overridden=each.get("differs", False))
                 if each.get("reported")
@@ -213,6 +278,7 @@ def _explanations(data: dict) -> list[dict]:
 def _line_rows(data: dict, wanted) -> list[dict]:
     names = _sub_region_names(data)
     numbers = {target["id"]: target for target in data["targets"]}
+    marked = unapproved_slugs(data)
     rows = []
     for line in data["lines"]:
         if not wanted(line):
@@ -221,6 +287,8 @@ def _line_rows(data: dict, wanted) -> list[dict]:
         rows.append(
             {
                 "sub_region": names.get(line["sub_region"], line["sub_region"]),
+                "sub_region_slug": line["sub_region"],
+                "unapproved": line["sub_region"] in marked,
                 "authority": line["authority_short_name"],
                 "target": target,
                 "value": line["actual_text"] or "—",
@@ -239,6 +307,7 @@ def _line_rows(data: dict, wanted) -> list[dict]:
 def _own_differences(data: dict) -> list[dict]:
     """Every target where a sub-region's own overall rating differs from the computed one."""
     names = _sub_region_names(data)
+    marked = unapproved_slugs(data)
     rows = []
     for target in data["targets"]:
         for each in target["sub_regions"]:
@@ -247,6 +316,8 @@ def _own_differences(data: dict) -> list[dict]:
             rows.append(
                 {
                     "sub_region": names.get(each["slug"], each["slug"]),
+                    "sub_region_slug": each["slug"],
+                    "unapproved": each["slug"] in marked,
                     "target": target,
                     "computed": cell(each["rating"]),
                     "reported": cell(each["reported"]),
@@ -271,9 +342,19 @@ def _point(entry: dict):
     return TrendPoint(
         quarter=Quarter.parse(entry["quarter"]),
         counts=counts,
-        overall=OverallCell(mark=Mark.of(entry["rating"]), explanation="", counts=counts),
+        overall=OverallCell(
+            mark=Mark.of(entry["rating"]),
+            explanation="",
+            counts=counts,
+            data=DataStatus(tuple(sorted((entry.get("unapproved") or {}).items(), key=_least))),
+        ),
         has_returns=entry["has_returns"],
     )
+
+
+def _least(item: tuple[str, int]) -> int:
+    """The least approved status first (draft, returned, submitted)."""
+    return UNAPPROVED.index(item[0]) if item[0] in UNAPPROVED else len(UNAPPROVED)
 
 
 def _trends(data: dict) -> tuple[list[dict], list[dict]]:
@@ -297,44 +378,104 @@ def _trends(data: dict) -> tuple[list[dict], list[dict]]:
         for target in data["targets"]
     ]
     table = [
-        {"target": target, "cells": [cell(entry["rating"]) for entry in target["trend"]["region"]]}
+        {
+            "target": target,
+            "cells": [
+                cell(entry["rating"], unapproved=bool(entry.get("unapproved")))
+                for entry in target["trend"]["region"]
+            ],
+        }
         for target in data["targets"]
     ]
     return charts, table
 
 
-APPENDICES = (
-    ("region", "Regional overview: overall ratings by sub-regional partnership"),
-    ("srps", "The sub-regional partnerships' returns: ratings by authority"),
-    ("explanations", "Overall ratings explained"),
-    ("trends", "Trends"),
-    ("overrides", "Where the sub-regions' own ratings differ from the rule's"),
-    ("comments", "Comments in the returns"),
-    ("key", "Key to the ratings"),
-)
+def grouped(rows: list[dict], by: str, order: list[str] | None = None) -> list[dict]:
+    """Rows sharing a sub-region and the same ``by`` text (a reason, a comment), together:
+    the text once, then its rows; the sub-regions in ``order`` (their slugs), each one's
+    texts in the order they first appear."""
+    groups: dict[tuple[str, str], dict] = {}
+    for row in rows:
+        text = (row.get(by) or "").strip()
+        key = (row["sub_region"], text)
+        if key not in groups:
+            groups[key] = {
+                "sub_region": row["sub_region"],
+                "unapproved": row.get("unapproved", False),
+                "text": text,
+                "rows": [],
+            }
+        groups[key]["rows"].append(row)
+    position = {slug: index for index, slug in enumerate(order or [])}
+    firsts = {id(group): index for index, group in enumerate(groups.values())}
+    return sorted(
+        groups.values(),
+        key=lambda group: (
+            position.get(group["rows"][0].get("sub_region_slug", ""), len(position)),
+            firsts[id(group)],
+        ),
+    )
 
 
-def appendices(data: dict) -> dict:
-    """The appendices' rows, from the snapshot's data."""
+APPENDICES = APPENDIX_CHOICES
+
+
+def appendices(data: dict, chosen: list[str] | None = None) -> dict:
+    """The appendices' rows, from the snapshot's data; ``chosen``: the keys of the appendices
+    the paper carries (every one when None), numbered 1, 2, 3 ... in the printed order."""
+    keys = [name for name, _ in APPENDICES if chosen is None or name in chosen]
+    numbers = {name: index for index, name in enumerate(keys, start=1)}
     charts, trend_table = _trends(data)
-    numbers = {name: index for index, (name, _) in enumerate(APPENDICES, start=1)}
     matrices = _matrices(data)
     for index, matrix in enumerate(matrices):
         suffix = "abcdefghijklmnopqrstuvwxyz"[index] if len(matrices) <= 26 else f".{index + 1}"
-        matrix.label = f"{numbers['srps']}{suffix}"
+        matrix.label = f"{numbers.get('srps', '')}{suffix}"
+    overrides = _line_rows(data, lambda line: line["overridden"])
+    own_differences = _own_differences(data)
+    comments = _line_rows(data, lambda line: bool(line["comment"].strip()))
+    marked = unapproved_slugs(data)
+    order = [sub_region["slug"] for sub_region in data["sub_regions"]]
+    touched = {
+        "region": bool(marked),
+        "srps": any(matrix.unapproved for matrix in matrices),
+        "explanations": bool(marked),
+        "trends": any(
+            entry.get("unapproved")
+            for target in data["targets"]
+            for entry in target["trend"]["region"]
+        ),
+        "overrides": any(row["unapproved"] for row in overrides + own_differences),
+        "comments": any(row["unapproved"] for row in comments),
+        "key": False,
+    }
+    key = data["key"]
+    if marked or touched["trends"]:
+        key = key | {
+            "marks": [*key["marks"], {"mark": UNAPPROVED_MARK, "meaning": UNAPPROVED_MEANING}]
+        }
     return {
         "list": [
-            Appendix(number=index, title=title, anchor=f"appendix-{name}")
-            for index, (name, title) in enumerate(APPENDICES, start=1)
+            Appendix(
+                number=numbers[name],
+                title=title,
+                anchor=f"appendix-{name}",
+                key=name,
+                touched=touched[name],
+            )
+            for name, title in APPENDICES
+            if name in numbers
         ],
         "numbers": numbers,
+        "touched": touched,
         "region_rows": _region_rows(data),
         "matrices": matrices,
         "explanations": _explanations(data),
         "trend_charts": charts,
         "trend_table": trend_table,
-        "overrides": _line_rows(data, lambda line: line["overridden"]),
-        "own_differences": _own_differences(data),
+        "overrides": overrides,
+        "override_groups": grouped(overrides, "reason", order),
+        "own_differences": own_differences,
+        "own_difference_groups": grouped(own_differences, "reason", order),
         "own_ratings": sum(
             1
             for target in data["targets"]
@@ -345,11 +486,15 @@ def appendices(data: dict) -> dict:
             data, lambda line: bool(line["manual"]) and line["computed"] in {"GREY", None}
         ),
         "outside": _line_rows(data, lambda line: line.get("scope") == "outside"),
-        "comments": _line_rows(data, lambda line: bool(line["comment"].strip())),
-        "key": data["key"],
+        "comments": comments,
+        "comment_groups": grouped(comments, "comment", order),
+        "key": key,
         "missing_returns": [
             sub_region for sub_region in data["sub_regions"] if not sub_region["return_status"]
         ],
+        "data_basis": data_basis(data),
+        "unapproved_slugs": marked,
+        "unapproved_mark": UNAPPROVED_MARK,
     }
 
 
@@ -388,6 +533,6 @@ def paper_context(snapshot: dict, *, screen: bool = False, **extra) -> dict:
         "screen": screen,
         "partnership": "East Midlands Improvement and Efficiency Partnership",
     }
-    context.update(appendices(data))
+    context.update(appendices(data, paper.get("appendices")))
     context.update(extra)
     return context

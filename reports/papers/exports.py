@@ -14,6 +14,9 @@ On a sub-region's overall row, ``manual_rating`` and ``manual_reason`` hold the 
 overall rating and its reason, and ``overridden`` says "yes" where it differs from the computed
 one (which is ``computed_rating`` and ``effective_rating``: the computed one counts), as on a
 line.
+``data_status`` says what each row rests on: "approved", or the status of the return not yet
+approved it rests on ("submitted", "draft", "returned"); the "Paper" sheet says which returns
+the data rests on.
 
 Every text cell is neutralised with ``returns.exporting.neutralise`` (a leading quote before
 = + - @, tab or carriage return): a spreadsheet never reads an authority's comment as a
@@ -56,6 +59,7 @@ CSV_COLUMNS = (
     "explanation",
     "manual_reason",
     "comment",
+    "data_status",
 )
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -97,6 +101,9 @@ def csv_rows(snapshot: dict) -> Iterable[list]:
     region = "region" if data["whole_region"] else "sub-regions shown"
     for target in data["targets"]:
         yield _overall_row(region, "", target, target["region"], quarter)
+    status_of = {
+        sub_region["slug"]: sub_region["return_status"] for sub_region in data["sub_regions"]
+    }
     lines_by_sub_region: dict[str, list[dict]] = {}
     for line in data["lines"]:
         lines_by_sub_region.setdefault(line["sub_region"], []).append(line)
@@ -110,11 +117,30 @@ def csv_rows(snapshot: dict) -> Iterable[list]:
             key=lambda line: (line["authority_name"], _natural(line["target_number"])),
         )
         for line in lines:
-            yield _line_row(line, targets[line["target_id"]], names[slug], quarter)
+            row = _line_row(line, targets[line["target_id"]], names[slug], quarter)
+            row[-1] = _line_status(line, status_of.get(slug))
+            yield row
 
 
 def _natural(number: str) -> tuple:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", number))
+
+
+def _status(unapproved: dict | None) -> str:
+    """ "approved", or the least approved status of the returns not yet approved a figure
+    rests on."""
+    for status in ("draft", "returned", "submitted"):
+        if (unapproved or {}).get(status):
+            return status
+    return "approved"
+
+
+def _line_status(line: dict, status: str | None) -> str:
+    """The status of the return the line is in ("" without a line; older snapshots did not
+    record it on the line: their sub-region's return's)."""
+    if "return_status" in line:
+        return line["return_status"] or ""
+    return "" if line["state"] == "no_return" else (status or "")
 
 
 def _overall_row(level: str, sub_region: str, target: dict, overall: dict, quarter: str) -> list:
@@ -138,6 +164,7 @@ def _overall_row(level: str, sub_region: str, target: dict, overall: dict, quart
         overall["explanation"],
         overall.get("reported_reason", ""),
         "",
+        _status(overall.get("unapproved")),
     ]
 
 
@@ -162,6 +189,7 @@ def _line_row(line: dict, target: dict, sub_region: str, quarter: str) -> list:
         line["explanation"],
         line["manual_reason"],
         line["comment"],
+        "",
     ]
 
 
@@ -270,6 +298,7 @@ def _paper_sheet(sheet, snapshot: dict, parts: dict, sheet_names: list[str], sty
         ("Status", f"Issue {issue['number']}" if issue else "Draft (not issued)"),
         ("Data as at", built_at.strftime("%d %B %Y %H:%M")),
         ("Scope", data["scope_note"] or "The whole region."),
+        ("Data", _data_text(data)),
         ("Summary", data.get("headline", "")),
         ("Sheets", ", ".join(sheet_names)),
     ]
@@ -285,6 +314,17 @@ def _paper_sheet(sheet, snapshot: dict, parts: dict, sheet_names: list[str], sty
             value=_text(f"Appendix {appendix.number}: {appendix.title}"),
         )
     _widths(sheet, {"A": 26, "B": 90})
+
+
+def _data_text(data: dict) -> str:
+    """What the figures rest on, as the paper's first page says it."""
+    from .context import data_basis
+
+    note = data_basis(data)
+    text = f"{note.basis_label}: the figures rest on {note.on}."
+    if note.details:
+        text += f" {note.details[0].upper()}{note.details[1:]}."
+    return text
 
 
 def _key_sheet(sheet, key: dict, styles) -> None:
@@ -321,9 +361,17 @@ def _key_sheet(sheet, key: dict, styles) -> None:
 def _region_sheet(sheet, data: dict, styles) -> None:
     from openpyxl.utils import get_column_letter
 
+    from .context import UNAPPROVED_MARK, unapproved_slugs
+
+    marked = unapproved_slugs(data)
     region = "Region" if data["whole_region"] else "Shown"
     names = ["No.", "Target", "Indicator", "Theme", region]
-    names += [sub_region["name"] for sub_region in data["sub_regions"]]
+    names += [
+        f"{sub_region['name']} ({sub_region['return_status']}, not approved) {UNAPPROVED_MARK}"
+        if sub_region["slug"] in marked
+        else sub_region["name"]
+        for sub_region in data["sub_regions"]
+    ]
     _header(sheet, names, styles)
     for row, target in enumerate(data["targets"], start=2):
         sheet.cell(row=row, column=1, value=_text(target["number"]))
@@ -331,11 +379,13 @@ def _region_sheet(sheet, data: dict, styles) -> None:
         title.comment = _comment(f"{target['text']}\n\nRule: {target['rule_in_words']}")
         sheet.cell(row=row, column=3, value=_text(target["indicator"]))
         sheet.cell(row=row, column=4, value=_text(target["theme"]))
-        cell = _rating_cell(sheet, row, 5, target["region"]["rating"], styles)
+        dagger = UNAPPROVED_MARK if target["region"].get("unapproved") else ""
+        cell = _rating_cell(sheet, row, 5, target["region"]["rating"], styles, mark=dagger)
         cell.comment = _comment(target["region"]["explanation"])
         for offset, each in enumerate(target["sub_regions"]):
+            dagger = UNAPPROVED_MARK if each["slug"] in marked else ""
             cell = _rating_cell(
-                sheet, row, 6 + offset, each["rating"], styles, mark=_own_mark(each)
+                sheet, row, 6 + offset, each["rating"], styles, mark=_own_mark(each) + dagger
             )
             cell.comment = _comment(_overall_comment(each))
     last = get_column_letter(len(names))
@@ -423,7 +473,7 @@ def _sub_region_sheet(sheet, matrix, data: dict, lines: dict, styles) -> None:
                 column,
                 line["effective"],
                 styles,
-                mark=_line_mark(line),
+                mark=_line_mark(line) + ("†" if matrix.unapproved else ""),
             )
             text = _line_comment(line)
             if text:
@@ -442,7 +492,12 @@ def _sub_region_sheet(sheet, matrix, data: dict, lines: dict, styles) -> None:
     for column, target in enumerate(targets, start=3):
         overall = target["sub_regions"][index]
         cell = _rating_cell(
-            sheet, overall_row, column, overall["rating"], styles, mark=_own_mark(overall)
+            sheet,
+            overall_row,
+            column,
+            overall["rating"],
+            styles,
+            mark=_own_mark(overall) + ("†" if matrix.unapproved else ""),
         )
         cell.comment = _comment(_overall_comment(overall))
         if overall.get("reported"):
@@ -455,10 +510,11 @@ def _sub_region_sheet(sheet, matrix, data: dict, lines: dict, styles) -> None:
         row=own_row + 2,
         column=1,
         value=_text(
-            f"Return: {matrix.sub_region['return_status_label']}. * the sub-region's own rating "
-            "differs from the rule's, which counts (see the comment); ✎ the sub-region's own "
-            "rating stands for a line with no value; ⊘ outside the target's scope, never "
-            "counted; – no line: the target is not about the authority."
+            f"Return: {matrix.sub_region['return_status_label']}"
+            + (" (not yet approved: every rating is marked †)" if matrix.unapproved else "")
+            + ". * the sub-region's own rating differs from the rule's, which counts (see the "
+            "comment); ✎ the sub-region's own rating stands for a line with no value; ⊘ outside "
+            "the target's scope, never counted; – no line: the target is not about the authority."
         ),
     )
     _widths(sheet, {"A": 38, "B": 20})
@@ -492,7 +548,7 @@ def _lines_sheet(sheet, snapshot: dict, styles) -> None:
         "target_title": 40, "indicator": 10, "period": 11, "date_of_data": 12, "actual": 10,
         "target_value": 10, "status": 8, "computed_rating": 9, "manual_rating": 9,
         "effective_rating": 9, "overridden": 9, "explanation": 60, "manual_reason": 40,
-        "comment": 60,
+        "comment": 60, "data_status": 11,
     }  # fmt: skip
     for index, name in enumerate(CSV_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = widths[name]

@@ -8,7 +8,7 @@ from django.forms import inlineformset_factory
 from returns.periods import Quarter
 from targets.models import TargetSet, TargetSetStatus
 
-from ..models import AgendaItem, Meeting, Paper, Section
+from ..models import APPENDIX_CHOICES, AgendaItem, Meeting, Paper, Section, all_appendices
 
 
 class MeetingForm(forms.ModelForm):
@@ -42,24 +42,49 @@ class AgendaItemForm(forms.ModelForm):
 
 
 class PaperForm(forms.ModelForm):
-    """A paper's details; the quarter is written as the papers write it: 2009/10 Q3."""
+    """A paper's details; the quarter is written as the papers write it: 2009/10 Q3. The
+    Director chooses the returns it rests on (approved only, the default, or every return,
+    marked) and the appendices it carries."""
 
     period = forms.CharField(
         label="Quarter",
         help_text='The quarter of the returns, e.g. "2009/10 Q3".',
         max_length=20,
     )
+    appendices = forms.MultipleChoiceField(
+        label="Appendices",
+        choices=APPENDIX_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The appendices the paper carries, numbered in this order.",
+        error_messages={"required": "Choose at least one appendix."},
+    )
 
     class Meta:
         model = Paper
-        fields = ["title", "target_set", "author_name", "author_title"]
-        labels = {"author_name": "Signed by", "author_title": "Signatory's title"}
+        fields = ["title", "target_set", "author_name", "author_title", "basis"]
+        labels = {
+            "author_name": "Signed by",
+            "author_title": "Signatory's title",
+            "basis": "Returns the paper rests on",
+        }
+        widgets = {"basis": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target_set"].queryset = TargetSet.objects.exclude(
             status=TargetSetStatus.PROPOSED
         ).order_by("order", "slug")
+        self.fields["basis"].choices = [
+            ("approved", "Approved returns only (recommended)"),
+            (
+                "all",
+                "Include submitted and draft returns: the paper says so on its first page and "
+                "marks every figure they touch; issuing it asks you to confirm",
+            ),
+        ]
+        self.fields["appendices"].initial = (
+            list(self.instance.appendices) if self.instance.pk else all_appendices()
+        )
         if self.instance.pk:
             self.fields["period"].initial = self.instance.period.label
 

@@ -13,6 +13,10 @@ it), so a programme manager sees restatements of their own sub-region only, and 
 overall rating is compared only for a reader who sees the whole region. A change of a target's
 rule re-rates its lines in one recorded step (returns.rerating): each such re-rating since the
 issue is listed too, with who, when, why and how many lines it changed.
+
+Each restated figure shows its reasons: the reason its return was reopened or sent back since
+the issue (the sign-off's own comment, returns.models.Transition), and the line's comment.
+The current figures are read on the issue's own basis (approved returns only, or all).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from returns.models import Rerating, ReturnLine
+from returns.models import Basis, Rerating, ReturnLine, ReturnStatus, Transition
 from returns.periods import Quarter
 from targets.models import TargetSet
 
@@ -65,6 +69,16 @@ class Audit:
     channel: str
 
 
+@dataclass(frozen=True)
+class Reason:
+    """Why a return was opened again since the issue: its sign-off step and comment."""
+
+    step: str  # "Reopened", "Sent back"
+    when: datetime
+    who: str
+    text: str
+
+
 @dataclass
 class LineRestatement:
     sub_region: str
@@ -76,6 +90,7 @@ class LineRestatement:
     comment: str = ""
     gone: bool = False  # the line is no longer in the returns (or no longer visible)
     key: tuple[str, str, int] | None = None  # (sub-region slug, authority slug, target id)
+    reasons: list[Reason] = field(default_factory=list)  # its return reopened or sent back
 
 
 @dataclass
@@ -85,6 +100,7 @@ class OverallRestatement:
     reported: str
     now: str
     explanation: str
+    reasons: list[Reason] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -114,12 +130,17 @@ def _key(line: dict) -> tuple[str, str, int]:
     return (line["sub_region"], line["authority"], line["target_id"])
 
 
-def restatements(issued, *, user) -> Restatements:
-    """The figures of an issued paper restated since, as ``user`` may see them now."""
+def restatements(issued, *, user, basis: str | None = None) -> Restatements:
+    """The figures of an issued paper restated since, as ``user`` may see them now, on the
+    issue's own basis (or on ``basis``: "all" compares with every return)."""
     reported = issued.snapshot["data"]
     target_set = TargetSet.objects.get(slug=reported["target_set"]["slug"])
     quarter = Quarter.parse(reported["quarter"])
-    current = build_data(user=user, target_set=target_set, quarter=quarter, trend=False)
+    basis = basis or reported.get("basis", Basis.ALL)
+    current = build_data(
+        user=user, target_set=target_set, quarter=quarter, trend=False, basis=basis
+    )
+    why = _return_reasons(target_set=target_set, quarter=quarter, since=issued.issued_at)
     visible = {sub_region["slug"] for sub_region in current["sub_regions"]}
     names = {sub_region["slug"]: sub_region["name"] for sub_region in reported["sub_regions"]}
     numbers = {target["id"]: target["number"] for target in reported["targets"]}
@@ -139,6 +160,7 @@ def restatements(issued, *, user) -> Restatements:
                     target=numbers.get(line["target_id"], "?"),
                     changes=[],
                     gone=True,
+                    reasons=why.get(line["sub_region"], []),
                 )
             )
             continue
@@ -157,6 +179,7 @@ def restatements(issued, *, user) -> Restatements:
                     manual_reason=now.get("manual_reason", "") if now.get("manual") else "",
                     comment=now.get("comment", ""),
                     key=_key(line),
+                    reasons=why.get(line["sub_region"], []),
                 )
             )
     _attach_audit(changed, target_set=target_set, quarter=quarter, since=issued.issued_at)
@@ -193,6 +216,7 @@ def restatements(issued, *, user) -> Restatements:
                     reported=_overall_text(each["rating"]),
                     now=_overall_text(now_each["rating"]),
                     explanation=now_each["explanation"],
+                    reasons=why.get(each["slug"], []),
                 )
             )
     rules = [
@@ -213,6 +237,45 @@ def restatements(issued, *, user) -> Restatements:
     return Restatements(
         lines=changed, overall=overall, scope_note=current["scope_note"], rules=rules
     )
+
+
+#: The sign-off steps that open a return again, as the restatements name them.
+_STEPS = {
+    (ReturnStatus.APPROVED, ReturnStatus.DRAFT): "Reopened",
+    (ReturnStatus.SUBMITTED, ReturnStatus.RETURNED): "Sent back",
+}
+
+
+def _return_reasons(
+    *, target_set: TargetSet, quarter: Quarter, since: datetime
+) -> dict[str, list[Reason]]:
+    """By sub-region slug: each reopening or sending back of its return since the issue, with
+    the comment the step was taken with (one query)."""
+    found: dict[str, list[Reason]] = {}
+    steps = (
+        Transition.objects.filter(
+            return_obj__target_set=target_set,
+            return_obj__year=quarter.year,
+            return_obj__quarter=quarter.quarter,
+            at__gt=since,
+        )
+        .select_related("actor", "return_obj__sub_region")
+        .order_by("at", "id")
+    )
+    for step in steps:
+        name = _STEPS.get((step.from_status, step.to_status))
+        if name is None:
+            continue
+        actor = step.actor
+        found.setdefault(step.return_obj.sub_region.slug, []).append(
+            Reason(
+                step=name,
+                when=step.at,
+                who=actor.get_full_name() or actor.get_username(),
+                text=step.comment or "(no reason given)",
+            )
+        )
+    return found
 
 
 def _attach_audit(

@@ -27,9 +27,18 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from simple_history.utils import bulk_create_with_history
 
+from returns.models import Basis
 from targets.models import TargetSet
 
-from ..models import DEFAULT_SECTIONS, AgendaItem, Meeting, Paper, Section
+from ..models import (
+    APPENDIX_KEYS,
+    DEFAULT_SECTIONS,
+    AgendaItem,
+    Meeting,
+    Paper,
+    Section,
+    all_appendices,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -174,11 +183,15 @@ def start_paper(
     author_name: str,
     author_title: str = "Director EM IEP",
     sections: Sequence[tuple[str, str]] | None = None,
+    basis: str = Basis.APPROVED,
+    appendices: Sequence[str] | None = None,
 ) -> Paper:
     """The agenda item's "Report of the Director", with its sections numbered 1, 2, 3 ...
 
     ``sections`` are (heading, text) pairs; by default the usual headings
-    (``reports.models.DEFAULT_SECTIONS``) with no text yet. One paper per agenda item.
+    (``reports.models.DEFAULT_SECTIONS``) with no text yet. One paper per agenda item. It
+    rests on approved returns only unless ``basis`` is "all"; it carries every appendix unless
+    ``appendices`` (keys of ``reports.models.APPENDIX_CHOICES``) says which.
     """
     paper = Paper(
         agenda_item=agenda_item,
@@ -189,6 +202,8 @@ def start_paper(
         quarter=quarter,
         author_name=author_name,
         author_title=author_title,
+        basis=basis,
+        appendices=list(appendices) if appendices is not None else all_appendices(),
     )
     paper.full_clean()
     paper.save()
@@ -223,21 +238,28 @@ def update_paper(
     quarter: int,
     author_name: str,
     author_title: str,
+    basis: str | None = None,
+    appendices: Sequence[str] | None = None,
 ) -> Paper:
     """Change a paper's details (not its text: its version stays); nothing is written when
-    nothing changed."""
+    nothing changed. ``basis`` and ``appendices`` are left as they are when not given."""
     current = Paper.objects.select_for_update().get(pk=paper.pk)
-    changed = _assign(
-        current,
-        {
-            "title": title,
-            "target_set": target_set,
-            "year": year,
-            "quarter": quarter,
-            "author_name": author_name,
-            "author_title": author_title,
-        },
-    )
+    values: dict[str, Any] = {
+        "title": title,
+        "target_set": target_set,
+        "year": year,
+        "quarter": quarter,
+        "author_name": author_name,
+        "author_title": author_title,
+    }
+    if basis is not None:
+        values["basis"] = basis
+    if appendices is not None:
+        # In the printed order, so that the same choice is never seen as a change.
+        values["appendices"] = [key for key in APPENDIX_KEYS if key in appendices] + [
+            key for key in appendices if key not in APPENDIX_KEYS
+        ]
+    changed = _assign(current, values)
     if not changed:
         return current
     current.full_clean()

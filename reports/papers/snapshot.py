@@ -18,28 +18,32 @@ jsonb hands back exactly what was stored; anything ordered is a list, never a di
         "meeting": {"date": "2010-01-20", "starts_at": "10:00", "venue", "body", "heading"},
         "agenda_item": {"number": 8, "title"},
         "sections": [{"number": 1, "heading": "Purpose of the report",
-                      "paragraphs": [{"number": "1.1", "html": "<p>sanitised</p>"}]}]
+                      "paragraphs": [{"number": "1.1", "html": "<p>sanitised</p>"}]}],
+        "basis": "approved" | "all", "appendices": ["region", "srps", ...]
       },
       "data": {                                     # build_data(): no paper needed
-        "target_set": {"slug", "title"}, "quarter": "2009/10 Q3",
+        "target_set": {"slug", "title"}, "quarter": "2009/10 Q3", "basis": "approved",
         "whole_region": true, "scope_note": "", "headline": "Of 12 targets, ...",
         "sub_regions": [{"slug", "name", "return_status", "return_status_label", "headline",
+                         "return_version", "counted",   # counted: on the paper's basis
                          "completeness": {"lines", "values", "awaiting", "not_applicable",
                                           "missing"}}],      # status null: no return
         "trend_quarters": ["2009/10 Q1", "2009/10 Q2", "2009/10 Q3"],
         "targets": [{
           "id", "number", "code", "title", "text", "indicator", "theme",
           "rule_in_words", "parameters": {"tolerance": "2% relative", ...},
-          "region": {"rating": "R" | ... | null, "explanation", "counts": {...}, "value"},
-          "sub_regions": [{"slug", "rating", "explanation", "counts", "value"}],  # region order
-          "trend": {"region": [{"quarter", "rating", "counts", "has_returns"}],
+          "region": {"rating": "R" | ... | null, "explanation", "counts": {...}, "value",
+                     "unapproved": {"submitted": 1}},    # returns not yet approved it rests on
+          "sub_regions": [{"slug", "rating", "explanation", "counts", "value", "unapproved"}],
+          "trend": {"region": [{"quarter", "rating", "counts", "has_returns", "unapproved"}],
                     "sub_regions": {"<slug>": ["G", null, "A"]}}
         }],
         "lines": [{                                 # one per authority and target that applies
           "sub_region", "authority", "authority_name", "authority_short_name",
           "authority_kind", "target_id", "target_number", "state", "actual", "actual_text",
           "target_value", "target_text", "date_of_data", "status", "computed", "manual",
-          "effective", "overridden", "explanation", "manual_reason", "comment", "source"
+          "effective", "overridden", "explanation", "manual_reason", "comment", "source",
+          "return_status"                           # of the return the line is in
         }],
         "key": {...}                                # see key.build_key
       }
@@ -50,6 +54,12 @@ authority and the target's id.
 
 Ratings are the codes of ``targets.rating.Rating`` ("R", "A", "G", "GREY", "NA"); an overall
 rating is null when the rule cannot be computed from the returns (see targets.rating).
+
+The basis: a paper rests on approved returns only unless the Director chose otherwise
+(``Paper.basis``); on the "all" basis every overall rating says which returns not yet approved
+it rests on (``unapproved``), and every line the status of its return, so that the paper marks
+each figure they touch. Snapshots taken before this existed lack these keys: readers take them
+as approved.
 
 How it is built: from the stored ratings, read through returns.selectors (the quarter's and
 the trend's overall ratings, the quarter's lines): the paper shows what the dashboards show,
@@ -71,14 +81,22 @@ from decimal import Decimal
 
 from django.utils import dateformat, timezone
 
-from returns.models import Basis
+from returns.models import Basis, ReturnStatus
 from returns.periods import Quarter
-from returns.selectors import LineRow, StoredOverall, quarter_lines, ratings_over, set_targets
+from returns.selectors import (
+    LineRow,
+    StoredOverall,
+    quarter_lines,
+    quarter_ratings,
+    ratings_over,
+    set_targets,
+)
 from targets.models import MeasureKind, Target, TargetSet, rating_rule
 from targets.rating import rule_parameters
 
 from .. import dashboards
 from ..dashboards.overview import completeness_of
+from ..dashboards.status import DataStatus
 from ..markdown import numbered_paragraphs
 from . import key as key_module
 
@@ -89,8 +107,11 @@ __all__ = [
     "build_data",
     "build_snapshot",
     "canonical_json",
+    "current_return_states",
     "data_snapshot",
+    "return_states",
     "snapshot_checksum",
+    "unapproved_counted",
 ]
 
 SCHEMA = "riep.board-paper/1"
@@ -170,7 +191,11 @@ def _counts(stored: dict) -> dict:
     }
 
 
-def _overall(result: StoredOverall) -> dict:
+def _unapproved(result: StoredOverall, basis: str) -> dict[str, int]:
+    return dict(DataStatus.of(result.returns, basis).unapproved)
+
+
+def _overall(result: StoredOverall, basis: str) -> dict:
     return {
         "rating": _rating(result.rating),
         "explanation": result.explanation,
@@ -182,10 +207,13 @@ def _overall(result: StoredOverall) -> dict:
         "reported_reason": result.reported_reason,
         "reported_note": result.reported_note,
         "differs": result.differs,
+        "unapproved": _unapproved(result, basis),
     }
 
 
-def _line(row: LineRow, target: Target, info: dashboards.TargetInfo) -> dict:
+def _line(
+    row: LineRow, target: Target, info: dashboards.TargetInfo, return_status: str | None
+) -> dict:
     kind = target.measure.kind
     rated = row.rating
     target_value = row.target_value if row.target_value is not None else target.threshold
@@ -221,6 +249,7 @@ def _line(row: LineRow, target: Target, info: dashboards.TargetInfo) -> dict:
         "state_reason": row.state_reason,
         "comment": row.comment,
         "source": row.source,
+        "return_status": return_status if row.line_id else None,
     }
 
 
@@ -285,9 +314,9 @@ def build_data(
                 "threshold_reading": info.threshold_reading,
                 "amber_margin": info.amber_margin,
                 "parameters": rule_parameters(rating_rule(target)),
-                "region": _overall(region_of(current, target)),
+                "region": _overall(region_of(current, target), basis),
                 "sub_regions": [
-                    {"slug": ref.slug} | _overall(result)
+                    {"slug": ref.slug} | _overall(result, basis)
                     for ref, result in zip(refs, per_sub_region, strict=True)
                 ],
                 "trend": {
@@ -299,6 +328,7 @@ def build_data(
                             "has_returns": any(
                                 ref.has_return for ref in by_quarter[period].sub_regions
                             ),
+                            "unapproved": _unapproved(region_of(by_quarter[period], target), basis),
                         }
                         for period in quarters
                     ],
@@ -313,7 +343,10 @@ def build_data(
             }
         )
         for ref in refs:
-            lines += [_line(row, target, info) for row in lines_by_target[target.pk][ref.slug]]
+            lines += [
+                _line(row, target, info, ref.return_status)
+                for row in lines_by_target[target.pk][ref.slug]
+            ]
 
     sub_region_url = dashboards.cells.path("reports:sub-region", "slug")
     columns = [dashboards.SubRegionInfo.of(ref, sub_region_url) for ref in refs]
@@ -334,6 +367,8 @@ def build_data(
                 "name": ref.name,
                 "return_status": ref.return_status,
                 "return_status_label": column.status_label,
+                "return_version": ref.return_version,
+                "counted": ref.included(basis),
                 "headline": _headline(
                     [current.sub_region(target.pk, ref) for target in targets],
                     name=ref.name,
@@ -361,7 +396,8 @@ def build_data(
 
 
 def paper_text(paper) -> dict:
-    """The paper's own part of the snapshot: meeting, agenda item, sections (sanitised HTML)."""
+    """The paper's own part of the snapshot: meeting, agenda item, sections (sanitised HTML),
+    the returns it rests on and the appendices it carries."""
     item = paper.agenda_item
     meeting = item.meeting
     return {
@@ -389,6 +425,8 @@ def paper_text(paper) -> dict:
             }
             for section in paper.sections.order_by("order", "number", "id")
         ],
+        "basis": paper.basis,
+        "appendices": list(paper.appendices),
     }
 
 
@@ -406,7 +444,9 @@ def build_snapshot(paper, *, user, issue: dict | None = None, now: datetime | No
         "taken_at": taken_at.isoformat(),
         "issue": issue,
         "paper": paper_text(paper),
-        "data": build_data(user=user, target_set=paper.target_set, quarter=paper.period),
+        "data": build_data(
+            user=user, target_set=paper.target_set, quarter=paper.period, basis=paper.basis
+        ),
     }
 
 
@@ -428,6 +468,53 @@ def data_snapshot(*, user, target_set: TargetSet, quarter: Quarter, now=None) ->
         },
         "data": build_data(user=user, target_set=target_set, quarter=quarter),
     }
+
+
+def return_states(data: dict) -> list[dict]:
+    """Which return of each sub-region the data rests on, in which state, and whether it is
+    counted (an issue records it; a return not yet approved counted needs a confirmation)."""
+    return [
+        {
+            "sub_region": sub_region["slug"],
+            "name": sub_region["name"],
+            "status": sub_region["return_status"],
+            "status_label": sub_region["return_status_label"],
+            "version": sub_region.get("return_version"),
+            "counted": bool(
+                sub_region.get("counted", sub_region["return_status"] == ReturnStatus.APPROVED)
+            ),
+        }
+        for sub_region in data["sub_regions"]
+    ]
+
+
+def current_return_states(paper, *, user) -> list[dict]:
+    """``return_states`` of the paper's quarter as it is now, without building its data (for
+    the issue page: a few queries)."""
+    ratings = quarter_ratings(
+        user=user, target_set=paper.target_set, quarter=paper.period, basis=paper.basis, targets=[]
+    )
+    url = dashboards.cells.path("reports:sub-region", "slug")
+    return [
+        {
+            "sub_region": ref.slug,
+            "name": ref.name,
+            "status": ref.return_status,
+            "status_label": dashboards.SubRegionInfo.of(ref, url).status_label,
+            "version": ref.return_version,
+            "counted": ref.included(paper.basis),
+        }
+        for ref in ratings.sub_regions
+    ]
+
+
+def unapproved_counted(data: dict | list[dict]) -> list[dict]:
+    """The returns not yet approved that the data (or a list of return states) counts (the
+    "all" basis only)."""
+    states = data if isinstance(data, list) else return_states(data)
+    return [
+        state for state in states if state["counted"] and state["status"] != ReturnStatus.APPROVED
+    ]
 
 
 def canonical_json(snapshot: dict) -> bytes:

@@ -113,10 +113,18 @@ class DashboardOverallSerializer(serializers.Serializer):
     differs = serializers.BooleanField(
         help_text="The sub-region's own rating and the computed one disagree."
     )
+    unapproved = serializers.SerializerMethodField(
+        help_text="The returns not yet approved the rating rests on, by status (draft, "
+        "returned, submitted); empty on approved returns only."
+    )
 
     @extend_schema_field(RatingField(allow_null=True))
     def get_reported(self, cell) -> str | None:
         return cell.reported.rating if cell.reported is not None else None
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_unapproved(self, cell) -> dict[str, int]:
+        return dict(cell.data.unapproved)
 
 
 class DashboardSetSerializer(serializers.Serializer):

@@ -242,6 +242,9 @@ TASK_WORKER_STALE_SECONDS = 60
 # A Board data export of more lines than this is prepared by the worker, not in the request
 # (about 0.7 ms a line: the region's 1,326 lines take about 1 s, national scale about 7 s).
 BOARD_EXPORT_INLINE_MAX_LINES = 2000
+# Board members see approved returns only on the dashboards unless they switch; a deployment
+# may let them see every return (marked) by default instead (reports.filters.default_basis).
+BOARD_SEES_UNAPPROVED = env_bool("RIEP_BOARD_SEES_UNAPPROVED", False)
 
 # Email: notices about returns and reminders of their deadlines (returns.notices). Each
 # environment chooses its backend: `make run` writes them to files under var/mail/ (local.py),

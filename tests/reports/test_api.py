@@ -141,6 +141,12 @@ def test_the_board_sees_approved_returns_by_default(client, world):
     ]
     assert invoices["region"]["rating"] == "A"
     assert everything["themes"][1]["targets"][0]["region"]["rating"] == "R"
+    # What each rating rests on: nothing unapproved on approved returns; South's draft else.
+    assert invoices["region"]["unapproved"] == {}
+    assert invoices["region"]["thin"] is True  # 2 of 5 authorities known
+    all_invoices = everything["themes"][1]["targets"][0]
+    assert all_invoices["region"]["unapproved"] == {"draft": 1}
+    assert [cell["unapproved"] for cell in all_invoices["sub_regions"]] == [{}, {"draft": 1}]
 
 
 def test_compare(board, world):

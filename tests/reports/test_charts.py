@@ -7,7 +7,7 @@ import re
 import pytest
 from defusedxml import ElementTree
 
-from reports.charts import STYLES, distribution_chart, trend_chart
+from reports.charts import STYLES, distribution_chart, ratings_chart, trend_chart
 from reports.dashboards import Counts, Mark, OverallCell, TrendPoint
 from returns.periods import Quarter
 
@@ -121,3 +121,72 @@ def test_an_empty_trend_is_still_a_chart():
     root = parse(trend_chart([], chart_id="t", title="Nothing yet"))
 
     assert root.find(f"{SVG}desc").text == "No quarters."
+
+
+def test_ratings_chart_has_a_labelled_patterned_bar_per_row():
+    rows = [
+        ("Region", Counts(red=6, amber=5, green=1), "incl. submitted"),
+        ("Derbyshire", Counts(red=2, amber=6, green=4)),
+        ("Nottinghamshire", Counts(grey=12), ""),
+    ]
+
+    root = parse(ratings_chart(rows, chart_id="summary", title="Targets by overall rating"))
+
+    assert root.get("role") == "img"
+    assert root.find(f"{SVG}title").text == "Targets by overall rating"
+    desc = root.find(f"{SVG}desc").text
+    assert "Region (incl. submitted): 6 Red, 5 Amber, 1 Green" in desc
+    assert "Derbyshire: 2 Red, 6 Amber, 4 Green" in desc
+    assert "Nottinghamshire: 12 Grey" in desc
+    labels = texts(root)
+    # Each row: its name, its note, and every non-zero count in letters after the bar.
+    assert {"Region", "incl. submitted", "Derbyshire", "Nottinghamshire"} <= set(labels)
+    assert {"R6 A5 G1", "R2 A6 G4", "Grey12"} <= set(labels)
+    # Wide segments carry their letter and count; each is filled with its rating's pattern.
+    assert {"R 6", "A 5", "A 6", "G 4", "Grey 12"} <= set(labels)
+    fills = {rect.get("fill") for rect in root.iter(f"{SVG}rect") if "url(" in rect.get("fill")}
+    assert {"url(#summary-p-R)", "url(#summary-p-A)", "url(#summary-p-G)"} <= fills
+    assert "url(#summary-p-GREY)" in fills
+    # The key names every rating by its letter and word (the chart reads in greyscale).
+    assert {"R Red", "A Amber", "G Green", "Grey", "n/a Not applicable"} <= set(labels)
+    assert "style=" not in str(ratings_chart(rows, chart_id="s", title="S"))
+
+
+def test_ratings_chart_bars_share_one_scale():
+    root = parse(
+        ratings_chart(
+            [("A", Counts(green=10)), ("B", Counts(green=5))], chart_id="c", title="Scale"
+        )
+    )
+
+    widths = [
+        float(rect.get("width"))
+        for rect in root.iter(f"{SVG}rect")
+        if rect.get("fill") == "url(#c-p-G)" and rect.get("height") != "12"
+    ]
+    assert widths[0] == pytest.approx(2 * widths[1])
+
+
+def test_a_trend_point_resting_on_a_return_not_yet_approved_says_so():
+    from reports.dashboards.status import DataStatus
+
+    marked = TrendPoint(
+        quarter=Quarter(2009, 3),
+        counts=Counts(amber=2),
+        overall=OverallCell(
+            mark=Mark.of("A"),
+            explanation="",
+            counts=Counts(),
+            data=DataStatus((("submitted", 1),)),
+        ),
+        has_returns=True,
+    )
+
+    root = parse(
+        trend_chart([point(Quarter(2009, 2), "G", green=2), marked], chart_id="t", title="T")
+    )
+
+    assert texts(root).count("incl. submitted") == 1
+    assert (
+        "2009/10 Q3 (rests on 1 submitted return, not yet approved)" in root.find(f"{SVG}desc").text
+    )

@@ -125,7 +125,9 @@ def test_the_status_page_shows_the_failure_and_offers_to_try_again(
 def test_a_failed_issue_issues_nothing(small, sync_builds, monkeypatch):
     monkeypatch.setattr(builds, "render_pdf", lambda html, **kwargs: 1 / 0)
 
-    build = background.start_build(small.paper, user=small.director, kind=BuildKind.ISSUE)
+    build = background.start_build(
+        small.paper, user=small.director, kind=BuildKind.ISSUE, confirm_unapproved=True
+    )
 
     assert build.status == BuildStatus.FAILED
     assert not small.paper.issues.exists()
@@ -134,7 +136,9 @@ def test_a_failed_issue_issues_nothing(small, sync_builds, monkeypatch):
 def test_an_issue_failed_meanwhile_keeps_nothing_it_made(small, monkeypatch):
     """The web took the build for dead (and failed it) while the worker was still laying it
     out: when the worker finishes, no issue is made and the failure stands."""
-    build = background.start_build(small.paper, user=small.director, kind=BuildKind.ISSUE)
+    build = background.start_build(
+        small.paper, user=small.director, kind=BuildKind.ISSUE, confirm_unapproved=True
+    )
 
     def slow_pdf(html, **kwargs):
         builds.fail(build.pk, "The process making this file stopped. Try again.")
@@ -264,12 +268,16 @@ def test_a_queued_build_whose_task_is_gone_is_failed(small):
 
 
 def test_a_dead_issue_never_blocks_issuing(client, small, settings, fast_pdf):
-    dead = background.start_build(small.paper, user=small.director, kind=BuildKind.ISSUE)
+    dead = background.start_build(
+        small.paper, user=small.director, kind=BuildKind.ISSUE, confirm_unapproved=True
+    )
     _running(dead, runner=f"{socket.gethostname()}:{dead_pid()}")
     client.force_login(small.director)
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    response = client.post(reverse("papers:issue", args=[small.paper.pk]))
+    response = client.post(
+        reverse("papers:issue", args=[small.paper.pk]), {"confirm_unapproved": "yes"}
+    )
 
     dead.refresh_from_db()
     assert dead.status == BuildStatus.FAILED

@@ -49,16 +49,13 @@ def test_build_board_paper_by_meeting_and_agenda_item(small, tmp_path):
 
 def test_build_board_paper_issues_and_writes_an_issue_as_frozen(small, tmp_path):
     issued_pdf = tmp_path / "issue.pdf"
-    message = _run(
-        "build_board_paper",
-        "--paper",
-        str(small.paper.pk),
-        "--issue",
-        "--user",
-        small.director.username,
-        "--output",
-        str(issued_pdf),
-    )
+    issue = ["--paper", str(small.paper.pk), "--issue", "--user", small.director.username]
+    # The small paper counts its sub-regions' draft returns: not without saying so.
+    with pytest.raises(CommandError, match="not yet approved: Northshire \\(draft\\)"):
+        _run("build_board_paper", *issue, "--output", str(issued_pdf))
+    assert not IssuedPaper.objects.exists()
+
+    message = _run("build_board_paper", *issue, "--confirm-unapproved", "--output", str(issued_pdf))
     assert message.startswith('Issued "Targets review" as issue 1 (')
     issued = IssuedPaper.objects.get()
 

@@ -67,12 +67,13 @@ def test_the_region_sheet_has_letters_on_fills_frozen_headers_a_filter_and_comme
         "Indicator",
         "Theme",
         "Region",
-        "Northshire",
-        "South/West",
+        # The small paper counts its sub-regions' draft returns: each heading and rating says so.
+        "Northshire (draft, not approved) †",
+        "South/West (draft, not approved) †",
     ]
     assert sheet.freeze_panes == "C2"
     assert sheet.auto_filter.ref == "A1:G4"
-    assert [sheet.cell(row=row, column=5).value for row in (2, 3, 4)] == ["G", "A", "R"]
+    assert [sheet.cell(row=row, column=5).value for row in (2, 3, 4)] == ["G†", "A†", "R†"]
     assert sheet["E3"].fill.fgColor.rgb.endswith("F2A900")
     assert sheet["E4"].fill.fgColor.rgb.endswith("B3261E")
     assert "Not all authorities" in sheet["E3"].comment.text
@@ -85,14 +86,20 @@ def test_a_sub_region_sheet_is_its_matrix_with_its_overall_row(workbook):
     assert [cell.value for cell in sheet[1]] == ["Authority", "Kind", "1", "2", "3"]
     assert sheet["A2"].value == "Northshire County"
     # Target 3: 80 against 90 is Red by the rule; the hand's Amber is kept and marked "*".
-    assert [sheet.cell(row=2, column=column).value for column in (3, 4, 5)] == ["G", "A", "R*"]
+    # † every rating rests on the sub-region's draft return, not yet approved.
+    assert [sheet.cell(row=2, column=column).value for column in (3, 4, 5)] == [
+        "G†",
+        "A†",
+        "R*†",
+    ]
     assert sheet.freeze_panes == "C2"
     assert sheet.auto_filter.ref == "A1:E3"
     assert sheet["E2"].fill.fgColor.rgb.endswith("B3261E")
     assert "own rating: A. Recovery plan agreed with the auditors." in sheet["E2"].comment.text
     overall = next(row for row in sheet.iter_rows() if str(row[0].value).startswith("Overall"))
-    assert [cell.value for cell in overall[2:5]] == ["G", "A", "R"]
+    assert [cell.value for cell in overall[2:5]] == ["G†", "A†", "R†"]
     assert overall[2].comment is not None
+    assert any("not yet approved: every rating is marked †" in str(row[0].value) for row in sheet)
 
 
 def test_the_lines_sheet_keeps_numbers_as_numbers_and_neutralises_formulas(workbook):
@@ -112,7 +119,7 @@ def test_the_lines_sheet_keeps_numbers_as_numbers_and_neutralises_formulas(workb
         for cell in row:
             assert cell.data_type != "f"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:S13"
+    assert sheet.auto_filter.ref == "A1:T13"
 
 
 def test_the_key_sheet_says_what_the_ratings_mean(workbook):

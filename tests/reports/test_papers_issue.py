@@ -4,6 +4,7 @@ the issued paper shows what was restated since, with who, when and why."""
 from __future__ import annotations
 
 import hashlib
+import html as html_module
 import io
 from decimal import Decimal
 
@@ -56,18 +57,15 @@ def test_an_issued_demo_paper_stays_byte_identical_after_a_return_changes(
     assert first.startswith(b"%PDF-")
     assert hashlib.sha256(first).hexdigest() == issued.pdf_sha256
 
-    # Northamptonshire's programme manager corrects the county council's invoices figure
-    # (98.3% in the demo, from its return).
+    # The paper rests on approved returns only: Lincolnshire's return is reopened by the
+    # Director, with a reason, and Lincoln's invoices figure corrected (95.08% in the demo).
     return_obj = Return.objects.get(
-        sub_region__slug="northamptonshire",
-        target_set__slug="stretch-targets",
-        year=2009,
-        quarter=3,
+        sub_region__slug="lincolnshire", target_set__slug="stretch-targets", year=2009, quarter=3
     )
-    line = return_obj.lines.get(authority__slug="northamptonshire", target__number="8")
-    assert line.actual == Decimal("98.3")
-    services.send_back_return(
-        return_obj=return_obj, actor=director, comment="Check the invoices figure."
+    line = return_obj.lines.get(authority__slug="lincoln", target__number="8")
+    assert line.actual == Decimal("95.08")
+    services.reopen_return(
+        return_obj=return_obj, actor=director, reason="Lincoln's finance team revised Q3."
     )
     services.update_lines(
         return_obj=return_obj,
@@ -75,9 +73,10 @@ def test_an_issued_demo_paper_stays_byte_identical_after_a_return_changes(
             (line.authority_id, line.target_id): {
                 "state": LineState.VALUE,
                 "actual": Decimal("91.2"),
+                "comment": "Revised by the finance team on 5 January.",
             }
         },
-        actor=demo_user("pm-northamptonshire"),
+        actor=demo_user("pm-lincolnshire"),
         channel="web",
     )
 
@@ -87,33 +86,55 @@ def test_an_issued_demo_paper_stays_byte_identical_after_a_return_changes(
     assert issued.verify()
     assert snapshot_checksum(issued.snapshot) == issued.snapshot_sha256
 
-    # The issued paper says what was restated: reported vs now, who, when, through what.
+    # The issued paper says what was restated: reported vs now, who, when, through what, and
+    # why: the reopening's reason and the line's comment. Read on the issue's own basis
+    # (approved returns only), Lincolnshire's reopened draft is no longer counted at all.
     page = client.get(reverse("papers:issued", args=[issued.pk]))
-    html = page.content.decode()
+    html = html_module.unescape(page.content.decode())
     assert "Restated since it was issued" in html
-    assert "Northamptonshire" in html
-    assert "Value: 98.3% → <strong>91.2%</strong>" in html
-    assert "Rating: G → <strong>A</strong>" in html
-    assert "<td>Northamptonshire</td><td>8</td><td>G</td><td>A</td>" in html
-    assert "Northamptonshire Programme Manager (web)" in html
+    assert "<td>Lincolnshire</td><td>Lincoln</td><td>8</td>" in html
+    assert "Reopened " in html
+    assert "“Lincoln's finance team revised Q3.”" in html
+    # Approved returns only: the reopened draft does not count until approved again, so the
+    # paper's figures for Lincolnshire are restated as no longer in an approved return.
+    assert "Value: 95.08% → <strong>—</strong>" in html
+    assert "State: value → <strong>no return</strong>" in html
+
+    # Every return, as the Director may read it: the new figure and its comment.
+    board_all = restatements(issued, user=director, basis="all")
+    (changed,) = [row for row in board_all.lines if row.authority == "Lincoln"]
+    assert [(c.figure, c.reported, c.now) for c in changed.changes][:1] == [
+        ("Value", "95.08%", "91.2%")
+    ]
+    assert changed.comment == "Revised by the finance team on 5 January."
+    assert [reason.text for reason in changed.reasons] == ["Lincoln's finance team revised Q3."]
+    assert changed.reasons[0].step == "Reopened"
 
     # The frozen data still says what was issued; a new draft says what is now.
     frozen = client.get(reverse("papers:issued-csv", args=[issued.pk])).content.decode("utf-8-sig")
-    now = client.get(reverse("papers:csv", args=[demo_paper.pk])).content.decode("utf-8-sig")
-    row = "authority,Northamptonshire,Northamptonshire County Council,county,8,"
-    assert ",98.3," in next(r for r in frozen.splitlines() if r.startswith(row))
-    assert ",91.2," in next(r for r in now.splitlines() if r.startswith(row))
+    row = "authority,Lincolnshire,City of Lincoln Council,district,8,"
+    assert ",95.08," in next(r for r in frozen.splitlines() if r.startswith(row))
 
 
 def test_an_issue_cannot_be_changed_and_its_snapshot_survives_the_database(
     fast_pdf, small, sync_builds
 ):
-    build = background.start_build(small.paper, user=small.director, kind="issue")
+    build = background.start_build(
+        small.paper, user=small.director, kind="issue", confirm_unapproved=True
+    )
     issued = IssuedPaper.objects.get(pk=build.issued_paper_id)
 
     assert issued.number == 1
     assert issued.issued_by == small.director
-    assert issued.snapshot["issue"] == {"number": 1, "issued_by": "Chris Allison"}
+    issue = issued.snapshot["issue"]
+    assert (issue["number"], issue["issued_by"]) == (1, "Chris Allison")
+    # The issue records each return it rests on, its state, and the confirmation.
+    made = [state for state in issue["returns"] if state["status"]]
+    assert [(s["name"], s["status"], s["counted"]) for s in made] == [
+        ("Northshire", "draft", True),
+        ("South/West", "draft", True),
+    ]
+    assert issue["unapproved_confirmed"] is True
     # The canonical JSON is the same after the database round trip (jsonb reorders keys).
     assert canonical_json(issued.snapshot) == canonical_json(build.snapshot)
     issued.title = "Changed"
@@ -126,8 +147,12 @@ def test_an_issue_cannot_be_changed_and_its_snapshot_survives_the_database(
 def test_the_next_issue_gets_the_next_number_and_the_earlier_one_is_kept(
     fast_pdf, small, sync_builds
 ):
-    first = background.start_build(small.paper, user=small.director, kind="issue").issued_paper
-    second = background.start_build(small.paper, user=small.director, kind="issue").issued_paper
+    first = background.start_build(
+        small.paper, user=small.director, kind="issue", confirm_unapproved=True
+    ).issued_paper
+    second = background.start_build(
+        small.paper, user=small.director, kind="issue", confirm_unapproved=True
+    ).issued_paper
 
     assert (first.number, second.number) == (1, 2)
     assert IssuedPaper.objects.filter(paper=small.paper).count() == 2
@@ -136,17 +161,23 @@ def test_the_next_issue_gets_the_next_number_and_the_earlier_one_is_kept(
 
 
 def test_an_issue_in_progress_refuses_another(small):
-    background.start_build(small.paper, user=small.director, kind="issue")  # queued
+    background.start_build(
+        small.paper, user=small.director, kind="issue", confirm_unapproved=True
+    )  # queued
 
     with pytest.raises(background.IssueInProgress):
-        background.start_build(small.paper, user=small.director, kind="issue")
+        background.start_build(
+            small.paper, user=small.director, kind="issue", confirm_unapproved=True
+        )
 
 
 def test_restatements_are_scoped_to_what_the_reader_may_see(fast_pdf, small, sync_builds):
     from authorities.roles import BOARD_MEMBER, PROGRAMME_MANAGER
     from tests.factories import make_user
 
-    issued = background.start_build(small.paper, user=small.director, kind="issue").issued_paper
+    issued = background.start_build(
+        small.paper, user=small.director, kind="issue", confirm_unapproved=True
+    ).issued_paper
     county = small.authorities[0]
     services.update_lines(
         return_obj=small.returns[0],
@@ -179,7 +210,9 @@ def test_a_manual_rating_given_since_shows_its_reason(fast_pdf, small, sync_buil
     from authorities.roles import BOARD_MEMBER
     from tests.factories import make_user
 
-    issued = background.start_build(small.paper, user=small.director, kind="issue").issued_paper
+    issued = background.start_build(
+        small.paper, user=small.director, kind="issue", confirm_unapproved=True
+    ).issued_paper
     town = small.authorities[1]
     services.update_lines(
         return_obj=small.returns[0],
@@ -199,7 +232,9 @@ def test_a_manual_rating_given_since_shows_its_reason(fast_pdf, small, sync_buil
 
 
 def test_the_issued_workbook_is_the_frozen_data(fast_pdf, client, small, sync_builds):
-    issued = background.start_build(small.paper, user=small.director, kind="issue").issued_paper
+    issued = background.start_build(
+        small.paper, user=small.director, kind="issue", confirm_unapproved=True
+    ).issued_paper
     services.update_lines(
         return_obj=small.returns[0],
         changes={(small.authorities[0].pk, small.targets[0].pk): {"actual": Decimal("50")}},
@@ -210,6 +245,6 @@ def test_the_issued_workbook_is_the_frozen_data(fast_pdf, client, small, sync_bu
 
     content = client.get(reverse("papers:issued-xlsx", args=[issued.pk])).content
     workbook = load_workbook(io.BytesIO(content))
-    assert workbook["Northshire"]["C2"].value == "G"  # as issued; the line is Red now
+    assert workbook["Northshire"]["C2"].value == "G†"  # as issued (a draft); the line is Red now
     paper = {row[0]: row[1] for row in workbook["Paper"].iter_rows(values_only=True) if row[0]}
     assert paper["Status"] == "Issue 1"

@@ -131,7 +131,9 @@ def test_a_board_member_exports_a_large_issue_through_the_worker(
 ):
     queue = settings.TASKS
     settings.TASKS = IMMEDIATE
-    issued = background.start_build(small.paper, user=small.director, kind="issue").issued_paper
+    issued = background.start_build(
+        small.paper, user=small.director, kind="issue", confirm_unapproved=True
+    ).issued_paper
     settings.TASKS = queue
     reader = make_user(BOARD_MEMBER)
     client.force_login(reader)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+import zlib
 
 import pytest
 from django.db import transaction
@@ -15,9 +17,11 @@ from tests.reports.test_papers_support import (
     SUB_REGIONS,
     demo_user,
     load_demo,
+    overlapping,
     pdf_outline,
     pdf_pages,
     pdf_text,
+    pdf_words,
     require,
 )
 
@@ -100,6 +104,98 @@ def test_every_sub_region_and_every_appendix_is_in_the_text(text):
     # Explanations and reasons are searchable text.
     assert "Derbyshire return, December 2009 (seed 002, item 8)" in text
     assert "the worst rating, Red, is the overall one" in text
+
+
+def test_the_draft_says_draft_at_the_top_of_every_page(built, tmp_path):
+    require("pdftotext")
+    pages = pdf_words(built["pdf"].content, tmp_path)
+
+    assert len(pages) == built["pdf"].pages
+    for number, words in enumerate(pages, start=1):
+        drafts = [word for word in words if word.text == "DRAFT"]
+        assert drafts, f"page {number} has no DRAFT mark"
+        # At the top of the page, above the running header, and never over another word.
+        assert min(word.y0 for word in drafts) < 30
+        assert not [pair for pair in overlapping(words) if "DRAFT" in pair], number
+
+
+def test_no_heading_overlaps_another_and_every_sub_region_is_named_whole(built, tmp_path):
+    """Appendix 1's sub-region headings once printed over each other ("Northamptonshire" and
+    "Nottinghamshire"): every word of every page of the appendices of tables is read with its
+    box, and no two words overlap; every sub-region's name is one whole word in a heading."""
+    require("pdftotext")
+    pages = pdf_words(built["pdf"].content, tmp_path)
+    texts = [" ".join(word.text for word in words) for words in pages]
+    first = next(
+        i
+        for i, text in enumerate(texts)
+        if "Appendix 1: Regional overview" in text and "No. Target" in text
+    )
+    last = next(i for i, text in enumerate(texts) if "Appendix 3:" in text and i > first)
+
+    for index in range(first, last):
+        assert overlapping(pages[index]) == [], f"page {index + 1}"
+    overview = pages[first]
+    heading_row = next(word for word in overview if word.text == "Derbyshire").y0
+    headings = [word for word in overview if abs(word.y0 - heading_row) < 12]
+    for name in SUB_REGIONS:
+        assert name in [word.text for word in headings], name
+    assert overlapping(headings) == []
+    # The names fit inside the page (landscape A4, 842 points wide, 15 mm margins).
+    assert max(word.x1 for word in headings) <= 842 - 42
+
+
+def test_no_two_words_overlap_anywhere(built, tmp_path):
+    require("pdftotext")
+    for number, words in enumerate(pdf_words(built["pdf"].content, tmp_path), start=1):
+        assert overlapping(words) == [], f"page {number}"
+
+
+def test_the_pdf_is_tagged_with_its_title_and_language(built, tmp_path):
+    require("pdfinfo")
+    path = tmp_path / "tagged.pdf"
+    path.write_bytes(built["pdf"].content)
+    info = subprocess.run(  # noqa: S603
+        ["pdfinfo", str(path)],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+    assert re.search(r"^Tagged:\s+yes$", info, re.MULTILINE)
+    assert re.search(r"^Title:\s+Agenda item 8: EM IEP Stretch Targets Review$", info, re.M)
+    assert '<html lang="en-GB">' in built["html"]
+    assert b"/Lang (en-GB)" in _catalog(built["pdf"].content)
+
+
+def _catalog(content: bytes) -> bytes:
+    """The PDF's objects, compressed object streams inflated (the catalog is in one)."""
+    parts = [content]
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", content, re.S):
+        try:
+            parts.append(zlib.decompress(stream.group(1)))
+        except zlib.error:
+            continue  # not a Flate stream (an image, a font): not where the catalog is
+    return b"".join(parts)
+
+
+def test_every_header_cell_has_text(built):
+    """No empty <th>: a screen reader (and the PDF's tags) name every row and column."""
+    cells = re.findall(r"<th\b[^>]*>(.*?)</th>", built["html"], re.S)
+    assert cells
+    empty = [cell for cell in cells if not re.sub(r"<[^>]+>", "", cell).strip()]
+    assert empty == []
+
+
+def test_the_demo_paper_rests_on_approved_returns_and_says_so(text):
+    text = " ".join(text.split())
+    assert "Built from approved returns only: the figures rest on 3 of 5 approved returns." in text
+    assert (
+        "Northamptonshire's (submitted, awaiting approval) return is not counted until approved"
+        in text
+    )
+    assert "Nottinghamshire made no return" in text
+    assert "†" not in text  # nothing rests on a return not yet approved
 
 
 def test_page_count_footer_and_header_on_every_page(built, tmp_path):

@@ -107,9 +107,10 @@ class SmallWorld:
     system: object
 
 
-def make_small_world(*, body: str = "Prepared for the tests.") -> SmallWorld:
+def make_small_world(*, body: str = "Prepared for the tests.", basis: str = "all") -> SmallWorld:
     """2 sub-regions × 2 authorities × 3 percentage targets, with values, a manual rating and
-    comments; a meeting, an agenda item and a paper with two sections."""
+    comments (in draft returns); a meeting, an agenda item and a paper with two sections, on
+    every return (``basis``: its drafts are counted, and marked) unless told otherwise."""
     director = make_user(DIRECTOR, first_name="Chris", last_name="Allison")
     system = services.system_actor()
     sub_regions = [
@@ -173,6 +174,7 @@ def make_small_world(*, body: str = "Prepared for the tests.") -> SmallWorld:
         author=director,
         author_name="Chris Allison",
         author_title="Director EM IEP",
+        basis=basis,
     )
     Section.objects.create(
         paper=paper, number=1, order=1, heading="Purpose of the report", body=body
@@ -249,6 +251,60 @@ def pdf_outline(content: bytes, tmp_path: Path) -> str:
     ).stdout
     start = xml.find("<outline>")
     return xml[start:] if start >= 0 else ""
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word of a PDF page and its box (points, from the top left), from pdftotext -bbox."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def overlaps(self, other: Word, tolerance: float = 0.5) -> bool:
+        return (
+            self.x0 < other.x1 - tolerance
+            and other.x0 < self.x1 - tolerance
+            and self.y0 < other.y1 - tolerance
+            and other.y0 < self.y1 - tolerance
+        )
+
+
+def pdf_words(content: bytes, tmp_path: Path) -> list[list[Word]]:
+    """Every page's words with their boxes (poppler's pdftotext -bbox)."""
+    import html
+    import re
+
+    path = tmp_path / "words.pdf"
+    path.write_bytes(content)
+    xhtml = subprocess.run(  # noqa: S603
+        ["pdftotext", "-bbox", str(path), "-"],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    word = re.compile(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+    )
+    return [
+        [
+            Word(html.unescape(text), float(x0), float(y0), float(x1), float(y1))
+            for x0, y0, x1, y1, text in word.findall(page)
+        ]
+        for page in xhtml.split("<page ")[1:]
+    ]
+
+
+def overlapping(words: list[Word]) -> list[tuple[str, str]]:
+    """The pairs of words whose boxes overlap (printed over each other)."""
+    return [
+        (first.text, second.text)
+        for index, first in enumerate(words)
+        for second in words[index + 1 :]
+        if first.overlaps(second)
+    ]
 
 
 def require(tool: str) -> str:

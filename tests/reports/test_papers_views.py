@@ -23,7 +23,9 @@ DRAFT_PAGES = ["paper-edit", "sections", "preview", "xlsx", "csv", "issue"]
 
 @pytest.fixture
 def issued(small, sync_builds, fast_pdf):
-    return background.start_build(small.paper, user=small.director, kind="issue").issued_paper
+    return background.start_build(
+        small.paper, user=small.director, kind="issue", confirm_unapproved=True
+    ).issued_paper
 
 
 def _urls(small, issued) -> dict[str, str]:
@@ -111,11 +113,14 @@ def test_the_director_composes_a_paper_from_a_new_meeting(client, db):
             "period": "2009/10 Q3",
             "author_name": "Chris Allison",
             "author_title": "Director EM IEP",
+            "basis": "approved",
+            "appendices": ["region", "srps", "key"],
         },
     )
     paper = Paper.objects.get()
     assert response["Location"] == reverse("papers:sections", args=[paper.pk])
     assert (paper.year, paper.quarter, paper.author) == (2009, 3, director)
+    assert (paper.basis, paper.appendices) == ("approved", ["region", "srps", "key"])
     assert [str(section) for section in paper.sections.all()] == [
         "1. Purpose of the report",
         "2. Background",

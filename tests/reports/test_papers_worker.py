@@ -156,7 +156,7 @@ def test_a_killed_workers_build_is_failed_when_a_worker_starts_and_retried_at_on
 
 def test_a_killed_issue_does_not_block_the_next_issue(client, world, tmp_path, fast_pdf):
     client.force_login(world.director)
-    client.post(reverse("papers:issue", args=[world.paper.pk]))
+    client.post(reverse("papers:issue", args=[world.paper.pk]), {"confirm_unapproved": "yes"})
     dead = PaperBuild.objects.get()
 
     _kill_mid_layout(tmp_path, dead)
@@ -164,7 +164,7 @@ def test_a_killed_issue_does_not_block_the_next_issue(client, world, tmp_path, f
     # No worker has started since: the web sees the worker's process gone, at once.
     page = client.get(reverse("papers:issue", args=[world.paper.pk])).content.decode()
     assert "Issue 1 now" in page
-    client.post(reverse("papers:issue", args=[world.paper.pk]))
+    client.post(reverse("papers:issue", args=[world.paper.pk]), {"confirm_unapproved": "yes"})
     _run_batch()
 
     dead.refresh_from_db()

@@ -17,7 +17,9 @@ class Command(BaseCommand):
         "Write a Board paper's PDF: the draft built now from the returns (--paper ID, or "
         "--meeting 2010-01-20 --agenda-item 8), or an issue as frozen (--issued [N]). "
         "--issue --user USERNAME issues the paper (freezes its PDF and data) as that user, who "
-        "must be allowed to issue papers. Builds over the whole region unless --user is given."
+        "must be allowed to issue papers; a paper that counts returns not yet approved is "
+        "issued only with --confirm-unapproved. Builds over the whole region unless --user is "
+        "given."
     )
 
     def add_arguments(self, parser):
@@ -25,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--output", metavar="FILE", help="The PDF file to write.")
         parser.add_argument("--html", metavar="FILE", help="Also write the print HTML here.")
         parser.add_argument("--issue", action="store_true", help="Issue the paper.")
+        parser.add_argument(
+            "--confirm-unapproved",
+            action="store_true",
+            help="Issue it even though it counts returns not yet approved (the paper includes "
+            "submitted and draft returns); without it such an issue is refused.",
+        )
         parser.add_argument("--user", metavar="USERNAME", help="Build (or issue) as this user.")
 
     def handle(self, *args, **options):
@@ -65,7 +73,15 @@ class Command(BaseCommand):
             raise CommandError("An issue is made by someone: --issue --user USERNAME.")
         user = command_user(options["user"], permission="reports.issue_paper", doing="issue papers")
         try:
-            build = background.start_build(paper, user=user, kind=BuildKind.ISSUE, inline=True)
+            build = background.start_build(
+                paper,
+                user=user,
+                kind=BuildKind.ISSUE,
+                inline=True,
+                confirm_unapproved=options["confirm_unapproved"],
+            )
+        except background.UnapprovedNotConfirmed as error:
+            raise CommandError(f"{error} (--confirm-unapproved)") from error
         except background.IssueInProgress as error:
             raise CommandError(str(error)) from error
         build.refresh_from_db()
