@@ -96,7 +96,9 @@ def refresh(
     targets = Target.objects.filter(target_set_id=target_set_id)
     if target_ids is not None:
         targets = targets.filter(pk__in=set(target_ids))
-    targets = list(targets.select_related("measure").prefetch_related("measure__levels"))
+    targets = list(
+        targets.select_related("measure", "target_set").prefetch_related("measure__levels")
+    )
     sub_regions = list(SubRegion.objects.filter(region_id=region_id).order_by("order", "name"))
     returns = {
         row["sub_region_id"]: row
@@ -194,6 +196,8 @@ def _target_rows(
                 applies_to=target.applies_to,
                 kind=authority["kind"],
                 leads_laa=authority["leads_laa"],
+                council_id=target.council_id,
+                authority_id=authority["id"],
             )
         ]
         rated += missing

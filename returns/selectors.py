@@ -553,6 +553,8 @@ def quarter_lines(
                     applies_to=target.applies_to,
                     kind=authority["kind"],
                     leads_laa=authority["leads_laa"],
+                    council_id=target.council_id,
+                    authority_id=authority["id"],
                 ):
                     continue
                 slug = slug_of[authority["sub_region_id"]]
@@ -645,7 +647,7 @@ def line_movements(
         target=OuterRef("target"),
         counted=True,
     )
-    rank = {"R": 0, "A": 1, "G": 2}
+    rank = {"R": 0, "A": 1, "G": 2, "ACH": 3}
     lines = ReturnLine.objects.filter(return_obj__in=after_ids, counted=True)
     if kind:
         lines = lines.filter(authority__kind=kind)
