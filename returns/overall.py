@@ -42,6 +42,8 @@ __all__ = ["STATE_KEYS", "rebuild", "refresh", "refresh_return"]
 
 #: What ``Overall.states`` counts, for completeness: each line's state, and the missing ones.
 STATE_KEYS = ("value", "met", "not_met", "awaiting", "not_applicable", "missing", "outside")
+#: Counted only where there are any: an improvement plan's states (seed 004).
+PLAN_STATE_KEYS = ("progress", "not_yet_due")
 
 _LINE_FIELDS = (
     "target_id",
@@ -204,7 +206,7 @@ def _target_rows(
         everything += rated
         states = _states(found, len(missing))
         for key, count in states.items():
-            states_total[key] += count
+            states_total[key] = states_total.get(key, 0) + count
         result = overall_rating(rule, rated)
         explanation = result.explanation
         if place.return_id is not None and not included:
@@ -271,7 +273,7 @@ def _states(lines: list[dict], missing: int) -> dict[str, int]:
         elif line["state"] == LineState.NO_RETURN:
             states["missing"] += 1
         else:
-            states[line["state"]] += 1
+            states[line["state"]] = states.get(line["state"], 0) + 1
     states["missing"] += missing
     return states
 
