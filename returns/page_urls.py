@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import progress_views, views
 
 urlpatterns = [
     path("", views.ReturnListView.as_view(), name="list"),
@@ -13,4 +13,7 @@ urlpatterns = [
     path("<int:pk>/approve/", views.TransitionView.as_view(action="approve"), name="approve"),
     path("<int:pk>/send-back/", views.TransitionView.as_view(action="send-back"), name="send-back"),
     path("<int:pk>/reopen/", views.TransitionView.as_view(action="reopen"), name="reopen"),
+    # Improvement plans (seed 004): the plans and their quarters, and a quarter's progress.
+    path("plans/", progress_views.PlanListView.as_view(), name="plans"),
+    path("<int:pk>/progress/", progress_views.PlanProgressView.as_view(), name="progress"),
 ]

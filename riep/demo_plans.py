@@ -36,9 +36,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from authorities.models import Authority
+from returns import progress as progress_choice
 from returns import services
 from returns.errors import InvalidLines
-from returns.models import LineState, Rating, Return, ReturnStatus
+from returns.models import Rating, Return, ReturnStatus
 from returns.periods import Quarter
 from targets.models import Target, TargetSet
 
@@ -95,40 +96,38 @@ def _number(raw: Any, *, where: str) -> Decimal | None:
 
 
 def plan_changes(entry: dict[str, Any], *, where: str) -> dict[str, Any]:
-    """The services.update_lines fields of one monitoring line (see the module's rules)."""
+    """The services.update_lines fields of one monitoring line: the progress page's own rule
+    (returns.progress.progress_fields), and the line's source."""
     progress = str(entry.get("progress", "")).strip()
-    comment = str(entry.get("comment", "")).strip()
     source = str(entry.get("source", "")).strip()[:300]
-    value = _number(entry.get("value"), where=where)
-    target_value = _number(entry.get("target_value"), where=where)
-    fields: dict[str, Any] = {
-        "actual": value,
-        "target_value": target_value,
-        "manual_rating": "",
-        "manual_reason": "",
-        "state_reason": "",
-        "comment": "",
-        "source": source,
+    comment = str(entry.get("comment", "")).strip()
+    if progress in PROGRESS and not comment:
+        comment = f"The paper gives no comment on progress ({source})."
+    choice = {
+        NOT_YET_DUE: progress_choice.NOT_YET_DUE,
+        NOT_APPLICABLE: progress_choice.NOT_APPLICABLE,
     }
     if progress in PROGRESS:
-        fields["manual_rating"] = PROGRESS[progress].value
-        fields["manual_reason"] = comment or f"The paper gives no comment ({source})."
-        fields["state"] = LineState.VALUE if value is not None else LineState.PROGRESS
-    elif progress == NOT_YET_DUE:
-        fields["state"] = LineState.NOT_YET_DUE
-        fields["state_reason"] = comment
-    elif progress == NOT_APPLICABLE:
-        fields["state"] = LineState.NOT_APPLICABLE
-        fields["state_reason"] = comment
+        chosen = PROGRESS[progress].value
+    elif progress in choice:
+        chosen = choice[progress]
     elif progress == "":
-        fields["state"] = LineState.VALUE if value is not None else LineState.AWAITING
-        fields["comment"] = comment
+        chosen = ""
     else:
         raise DemoDataError(
             f"{where}: progress {progress!r} is not one of Green, Amber, Red, Achieved, "
             f"{NOT_YET_DUE!r}, {NOT_APPLICABLE!r} or blank."
         )
-    return fields
+    try:
+        fields = progress_choice.progress_fields(
+            progress=chosen,
+            comment=comment,
+            value=_number(entry.get("value"), where=where),
+            target_value=_number(entry.get("target_value"), where=where),
+        )
+    except progress_choice.ProgressProblem as problem:
+        raise DemoDataError(f"{where}: {problem}") from problem
+    return {**fields, "source": source}
 
 
 class _Loader:

@@ -19,6 +19,7 @@ from .models import (
     TargetSet,
     Theme,
 )
+from .plans import Milestone, YearTarget
 
 
 class ThemeInline(admin.TabularInline):
@@ -39,6 +40,22 @@ class TargetInline(admin.TabularInline):
         return False
 
 
+class YearTargetInline(admin.TabularInline):
+    """An improvement plan's commitment: its year targets (the trajectory)."""
+
+    model = YearTarget
+    extra = 0
+    fields = ["order", "label", "year", "value", "source"]
+
+
+class MilestoneInline(admin.TabularInline):
+    """An improvement plan's commitment: its dated steps."""
+
+    model = Milestone
+    extra = 0
+    fields = ["order", "description", "due_words", "due", "source"]
+
+
 class LineageInline(admin.TabularInline):
     model = TargetLineage
     fk_name = "later"
@@ -50,8 +67,16 @@ class LineageInline(admin.TabularInline):
 
 @admin.register(TargetSet)
 class TargetSetAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "status", "in_force_from", "in_force_to", "ranked_by_paper"]
-    list_filter = ["status"]
+    list_display = [
+        "title",
+        "slug",
+        "kind",
+        "status",
+        "in_force_from",
+        "in_force_to",
+        "ranked_by_paper",
+    ]
+    list_filter = ["kind", "status"]
     search_fields = ["title", "slug", "source_paper"]
     inlines = [ThemeInline, TargetInline]
 
@@ -98,7 +123,7 @@ class TargetAdmin(RulePageLinkMixin, admin.ModelAdmin):
     search_fields = ["code", "title", "text", "indicator"]
     list_select_related = ["target_set", "theme", "measure"]
     autocomplete_fields = ["measure"]
-    inlines = [LineageInline]
+    inlines = [LineageInline, YearTargetInline, MilestoneInline]
     rule_page_name = "rules:target"
 
     def get_readonly_fields(self, request, obj=None):
@@ -112,3 +137,7 @@ class ThemeAdmin(admin.ModelAdmin):
     list_display = ["name", "target_set", "order"]
     list_filter = ["target_set"]
     search_fields = ["name"]
+
+
+# The projects' admin lives in its own module (registered on import).
+from . import project_admin  # noqa: E402, F401

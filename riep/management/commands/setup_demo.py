@@ -13,8 +13,8 @@ class Command(BaseCommand):
         "Create or update the demo users (password from DEMO_PASSWORD), then load the demo "
         "returns (seed 002's December 2009 returns, fixtures/demo/*.csv; see "
         "riep/demo_returns.py) and the improvement plan monitoring (seed 004's Q1 2008/09, "
-        "fixtures/demo/plans/*.toml; see riep/demo_plans.py). Idempotent. Local demo only: refuses to run where "
-        "DEMO_DATA_ALLOWED is off, as in production."
+        "fixtures/demo/plans/*.toml; see riep/demo_plans.py). Idempotent. Local demo only: "
+        "refuses to run where DEMO_DATA_ALLOWED is off, as in production."
     )
 
     def handle(self, *args, **options):
