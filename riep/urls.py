@@ -16,6 +16,7 @@ urlpatterns = [
     path("rules/", include("returns.rule_urls")),
     path("papers/", include("reports.paper_urls")),
     path("dashboards/", include("reports.urls")),
+    path("projects/", include("reports.project_urls")),
     path("api/v1/", include("riep.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -207,6 +207,7 @@ class SetInfo:
     slug: str
     title: str
     ranked_by_paper: bool = False
+    is_plan: bool = False  # an improvement plan (seed 004): Achieved and not yet due shown
 
     @classmethod
     def of(cls, target_set: TargetSet) -> SetInfo:
@@ -214,6 +215,7 @@ class SetInfo:
             slug=target_set.slug,
             title=target_set.title,
             ranked_by_paper=target_set.ranked_by_paper,
+            is_plan=target_set.is_plan,
         )
 
 

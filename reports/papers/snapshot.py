@@ -48,7 +48,8 @@ jsonb hands back exactly what was stored; anything ordered is a list, never a di
 A line is identified by (sub_region, authority, target_id): the slug of its sub-region and
 authority and the target's id.
 
-Ratings are the codes of ``targets.rating.Rating`` ("R", "A", "G", "GREY", "NA"); an overall
+Ratings are the codes of ``targets.rating.Rating`` ("R", "A", "G", "GREY", "NA"; an
+improvement plan's also "ACH" and "NYD", counted only where there are any); an overall
 rating is null when the rule cannot be computed from the returns (see targets.rating).
 
 How it is built: from the stored ratings, read through returns.selectors (the quarter's and
@@ -160,6 +161,7 @@ def _plain(value) -> str | None:
 
 def _counts(stored: dict) -> dict:
     counts = dashboards.Counts.of_lines(stored)
+    plan = {"ACH": counts.achieved, "NYD": counts.not_yet_due}  # seed 004's, where any
     return {
         "R": counts.red,
         "A": counts.amber,
@@ -167,6 +169,7 @@ def _counts(stored: dict) -> dict:
         "GREY": counts.grey,
         "NA": counts.not_applicable,
         "outside": counts.outside,
+        **{code: count for code, count in plan.items() if count},
     }
 
 
