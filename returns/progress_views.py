@@ -24,6 +24,7 @@ from django.views import View
 
 from authorities.models import Authority
 from targets.models import MeasureKind, TargetSet, TargetSetKind
+from targets.rules import format_value
 from targets.vocabulary import rating
 
 from . import permissions, services
@@ -80,6 +81,18 @@ class ProgressRow:
     @property
     def numbers(self) -> bool:
         return self.line.target.measure.kind in _NUMBER_KINDS
+
+    def _format(self, value) -> str:
+        measure = self.line.target.measure
+        return format_value(value, measure_kind=measure.kind, unit=measure.unit)
+
+    @property
+    def value_text(self) -> str:
+        return self._format(self.line.actual)
+
+    @property
+    def target_text(self) -> str:
+        return self._format(self.line.target_value)
 
 
 class PlanProgressForm(forms.Form):
@@ -196,9 +209,12 @@ class PlanProgressView(ReturnMixin, View):
         return return_obj
 
     def can_edit(self) -> bool:
-        return permissions.can_edit_return_of(
-            self.request.user, self.return_obj.sub_region_id, self.return_obj.target_set_id
-        )
+        # Asked twice per request (the form, the page): one query, not two.
+        if not hasattr(self, "_can_edit"):
+            self._can_edit = permissions.can_edit_return_of(
+                self.request.user, self.return_obj.sub_region_id, self.return_obj.target_set_id
+            )
+        return self._can_edit
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         lines = plan_lines(self.return_obj)
