@@ -4,7 +4,8 @@ The same SVG goes into the pages and, unchanged, into the PDF Board papers. Ever
 readable without colour, so it prints in greyscale and serves colour-blind readers:
 
 * each rating has its own fill pattern as well as its colour (Red: diagonal stripes, Amber:
-  dots, Green: solid, Grey: cross-hatch, n/a: light hatch on white, not rated: blank), and a
+  dots, Green: solid, Achieved: ticks, not yet due: dashes on white, Grey: cross-hatch, n/a:
+  light hatch on white, not rated: blank), and a
   letter or word next to it: the legend, the labels and the badges all carry the text;
 * the ``<svg>`` is ``role="img"`` named by its ``<title>`` and described by a ``<desc>`` that
   gives every figure in words (a screen reader reads that, not the drawing);
@@ -52,6 +53,9 @@ STYLES = {
     "R": Style("#b3261e", "#ffffff", "stripes", "#fbe3e1", "#8c1d17"),
     "A": Style("#b45f00", "#ffffff", "dots", "#fdebc8", "#7a3e00"),
     "G": Style("#1e6b34", "#1e6b34", "solid", "#dcefe1", "#1e6b34"),
+    # Seed 004's own states: Achieved (beyond Green: checks), not yet due (not missing).
+    "ACH": Style("#1d4f91", "#ffffff", "checks", "#dbe9f7", "#123f73"),
+    "NYD": Style("#ffffff", "#7a828b", "dashes", "#ffffff", "#555d66"),
     "GREY": Style("#5f6368", "#ffffff", "hatch", "#e6e7e9", "#3c4043"),
     "NA": Style("#ffffff", "#7a828b", "light-hatch", "#ffffff", "#555d66"),
     "none": Style("#ffffff", "#ffffff", "blank", "#ffffff", "#555d66"),
@@ -71,6 +75,9 @@ def _pattern(chart_id: str, code: str) -> str:
         "hatch": f'<path d="M0,4 h8 M4,0 v8" stroke="{style.ink}" stroke-width="1.2"/>',
         "light-hatch": f'<path d="M-2,2 l4,-4 M0,8 l8,-8 M6,10 l4,-4" stroke="{style.ink}" '
         'stroke-width="0.8"/>',
+        "checks": f'<path d="M1,4 l2,2 l4,-4" fill="none" stroke="{style.ink}" '
+        'stroke-width="1.2"/>',
+        "dashes": f'<path d="M0,4 h3 M5,4 h3" stroke="{style.ink}" stroke-width="1"/>',
         "blank": "",
     }[style.pattern]
     return f"{head}{base}{marks}</pattern>"
@@ -168,8 +175,18 @@ def distribution_chart(
 
 # ------------------------------------------------------------------------------------ trend
 
-#: Bottom to top in a stacked bar: what is met first, what is not known last.
-STACK = ("G", "A", "R", "GREY", "NA")
+#: Bottom to top in a stacked bar: what is met first, what is not known last. Achieved and not
+#: yet due (an improvement plan's, seed 004) are drawn, and in the legend, only where there are
+#: any (``_codes``).
+STACK = ("ACH", "G", "A", "R", "NYD", "GREY", "NA")
+_PLAN_ONLY = {"ACH", "NYD"}
+
+
+def _codes(points: Sequence[TrendPoint]) -> list[str]:
+    """The stack's codes a trend chart shows: R, A, G, Grey, n/a, and Achieved and not yet due
+    where any bar has them."""
+    used = {mark.code for point in points for mark, count in point.counts.items if count}
+    return [code for code in STACK if code not in _PLAN_ONLY or code in used]
 
 
 def _ticks(most: int) -> list[int]:
@@ -201,7 +218,9 @@ def trend_chart(
     plot_width = max((64 if len(points) <= 12 else 48) * len(points), 440)
     slot = plot_width / max(len(points), 1)  # few quarters: wider slots, bars centred
     width = left + plot_width + right
-    height = top + plot_height + bottom
+    codes = _codes(points)
+    legend_rows = _legend_rows(codes, width=plot_width)
+    height = top + plot_height + bottom + 18 * (len(legend_rows) - 1)
     most = max((point.counts.total for point in points), default=0)
     ticks = _ticks(most)
     scale = plot_height / ticks[-1]
@@ -220,7 +239,7 @@ def trend_chart(
     desc = f"{description} " if description else ""
     desc += ("Quarter by quarter: " + "; ".join(described) + ".") if described else "No quarters."
 
-    parts = [_open(chart_id, width, height, title, desc), _defs(chart_id, [*STACK, "none"])]
+    parts = [_open(chart_id, width, height, title, desc), _defs(chart_id, [*codes, "none"])]
     caption = f"{overall_label} rating above each bar; {unit} by rating in the bar"
     parts.append(_text(4, 14, caption, size=11, fill=MUTED))
     for tick in ticks:
@@ -252,7 +271,9 @@ def trend_chart(
         f'<line x1="{left}" y1="{base}" x2="{left + plot_width}" y2="{base}" '
         f'stroke="{INK}" stroke-width="1"/>'
     )
-    parts.append(_legend(chart_id, x=left, y=height - 8))
+    for number, row in enumerate(legend_rows):
+        y = height - 8 - 18 * (len(legend_rows) - 1 - number)
+        parts.append(_legend(chart_id, row, x=left, y=y))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
@@ -293,13 +314,36 @@ def _badge(mark: Mark, *, middle: float, y: float) -> str:
     )
 
 
-def _legend(chart_id: str, *, x: float, y: float) -> str:
+def _legend_text(code: str) -> str:
+    mark = Mark(code)
+    word = _word(mark)
+    return word if word == mark.text else f"{mark.text} {word}"
+
+
+def _legend_width(code: str) -> float:
+    return 18 + 6.5 * len(_legend_text(code)) + 14
+
+
+def _legend_rows(codes: Sequence[str], *, width: float) -> list[list[str]]:
+    """The legend's swatches in rows that fit the plot's width (one row for R, A, G, Grey and
+    n/a; a second where an improvement plan adds Achieved and not yet due)."""
+    rows: list[list[str]] = [[]]
+    used = 0.0
+    for code in codes:
+        wide = _legend_width(code)
+        if rows[-1] and used + wide > width:
+            rows.append([])
+            used = 0.0
+        rows[-1].append(code)
+        used += wide
+    return rows
+
+
+def _legend(chart_id: str, codes: Sequence[str], *, x: float, y: float) -> str:
     """A swatch with its pattern and its word for each rating a bar may show."""
     parts = []
-    for code in STACK:
-        mark = Mark(code)
-        word = _word(mark)
-        text = word if word == mark.text else f"{mark.text} {word}"
+    for code in codes:
+        text = _legend_text(code)
         parts.append(
             f'<rect x="{x:g}" y="{y - 10:g}" width="14" height="12" '
             f'fill="{_fill(chart_id, code)}" stroke="{INK}" stroke-width="1"/>'

@@ -64,6 +64,8 @@ RATING_CHOICES = [
     ("R", "Red"),
     ("A", "Amber"),
     ("G", "Green"),
+    ("ACH", "Achieved"),
+    ("NYD", "Not yet due"),
     ("GREY", "Grey (not yet known)"),
     ("NA", "Not applicable"),
 ]
@@ -373,7 +375,9 @@ class DashboardFilter(django_filters.FilterSet):
             }
         if "rating" in self.filters:
             self.filters["rating"].extra["error_messages"] = {
-                "invalid_choice": 'No rating "%(value)s"; the ratings are: R, A, G, GREY, NA.'
+                "invalid_choice": (
+                    'No rating "%(value)s"; the ratings are: R, A, G, ACH, NYD, GREY, NA.'
+                )
             }
 
     def selection(self) -> Selection:

@@ -38,6 +38,8 @@ from .dashboards import (
     target_for_page,
 )
 from .filters import BadSelection, DashboardFilter, Selection, load_options
+from .plans import commitment_facts
+from .projects import projects_serving
 from .tables import LineTable
 
 PERMISSION = "returns.view_return"
@@ -244,6 +246,9 @@ class TargetView(DashboardView):
             # choices (a theme of this set means nothing there).
             "lineage_query": self.query(selection, target_set=None, theme=None),
             "api_url": reverse("api-dashboard-target", args=[code]) + "?" + api_query,
+            # Issue 13: the projects that serve the target, and a plan commitment's facts.
+            "projects": projects_serving(target),
+            "commitment": commitment_facts(target),
         }
 
 

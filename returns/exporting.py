@@ -43,6 +43,7 @@ from django.core.exceptions import PermissionDenied
 from authorities.models import SubRegion
 from authorities.names import normalise_name
 from targets.models import MeasureKind, TargetSet
+from targets.vocabulary import RATINGS
 
 from .access import scope_of
 from .importing import COLUMNS, FORMULA_STARTS
@@ -79,13 +80,8 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-RATING_TEXT = {
-    Rating.RED: "R",
-    Rating.AMBER: "A",
-    Rating.GREEN: "G",
-    Rating.GREY: "Grey",
-    Rating.NOT_APPLICABLE: "n/a",
-}
+#: Ratings as the exports print them: the one vocabulary's letters (targets.vocabulary).
+RATING_TEXT = {Rating(code): term.letter for code, term in RATINGS.items() if code != "none"}
 _LEVEL_KINDS = {MeasureKind.ORDINAL, MeasureKind.MILESTONE}
 _MIN_WIDTH, _MAX_WIDTH = 8, 60
 
@@ -228,6 +224,8 @@ def export_rows(
         return_obj = line.return_obj
         kind = line.target.measure.kind
         not_applicable = line.state == LineState.NOT_APPLICABLE
+        # The reason column carries why a line does not apply, or when data not yet due comes.
+        noted = not_applicable or line.state == LineState.NOT_YET_DUE
         yield [
             return_obj.sub_region.name,
             line.authority.name,
@@ -238,7 +236,7 @@ def export_rows(
             _STATEMENTS.get(line.state) or _value(line.actual, kind),
             _value(line.target_value, kind),
             "n/a" if not_applicable else RATING_TEXT.get(line.manual_rating, ""),
-            line.state_reason if not_applicable else line.manual_reason,
+            line.state_reason if noted else line.manual_reason,
             line.comment,
             line.source,
             line.status,
@@ -272,7 +270,11 @@ def export_rows(
         ]
 
 
-_STATEMENTS = {LineState.MET: "met", LineState.NOT_MET: "not met"}
+_STATEMENTS = {
+    LineState.MET: "met",
+    LineState.NOT_MET: "not met",
+    LineState.NOT_YET_DUE: "not yet due",
+}
 
 
 def _value(value: Decimal | None, kind: str) -> ExportCell:

@@ -14,7 +14,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from targets.models import MeasureKind, Target, TargetSet, TargetSetStatus, level_labels
+from targets.models import (
+    MeasureKind,
+    Target,
+    TargetSet,
+    TargetSetKind,
+    TargetSetStatus,
+    level_labels,
+)
 
 from .models import (
     EDITABLE_LINE_FIELDS,
@@ -255,8 +262,12 @@ class LineForm(forms.Form):
 class StartReturnForm(forms.Form):
     """A programme manager opens (or goes back to) their sub-region's return for a quarter."""
 
+    # An improvement plan's quarter is started from the plans' page (returns.progress_views),
+    # which knows whose plan it is.
     target_set = forms.ModelChoiceField(
-        queryset=TargetSet.objects.exclude(status=TargetSetStatus.PROPOSED),
+        queryset=TargetSet.objects.exclude(status=TargetSetStatus.PROPOSED).exclude(
+            kind=TargetSetKind.IMPROVEMENT_PLAN
+        ),
         empty_label=None,
     )
     quarter = forms.ChoiceField(choices=())
@@ -278,11 +289,16 @@ class StartReturnForm(forms.Form):
         the same target set; with no return yet, the first adopted set."""
         latest = (
             Return.objects.filter(sub_region=sub_region)
+            .exclude(target_set__kind=TargetSetKind.IMPROVEMENT_PLAN)
             .order_by("-year", "-quarter", "-pk")
             .first()
         )
         if latest is None:
-            adopted = TargetSet.objects.filter(status=TargetSetStatus.ADOPTED).first()
+            adopted = (
+                TargetSet.objects.filter(status=TargetSetStatus.ADOPTED)
+                .exclude(kind=TargetSetKind.IMPROVEMENT_PLAN)
+                .first()
+            )
             return {"target_set": adopted.pk} if adopted else {}
         quarter = min(latest.period.next(), LAST_QUARTER)
         return {"target_set": latest.target_set_id, "quarter": quarter_key(quarter)}

@@ -10,7 +10,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from authorities.models import Authority, Region, SubRegion
-from targets.models import Target, TargetSet
+from targets.models import RuleKind, Target, TargetSet
 
 from .access import scope_of
 from .periods import Quarter
@@ -81,6 +81,10 @@ class Return(models.Model):
             ("view_all_returns", "Can view the returns of every sub-region"),
             ("submit_return", "Can submit a return for sign-off"),
             ("approve_return", "Can approve, return or reopen a return"),
+            (
+                "record_plan_progress",
+                "Can record an improvement plan's progress ratings (any council's plan)",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -102,18 +106,26 @@ class LineState(models.TextChoices):
     AWAITING = "awaiting", "Awaiting data"
     NOT_APPLICABLE = "not_applicable", "Not applicable"
     NO_RETURN = "no_return", "No return"
+    PROGRESS = "progress", "Progress rated by hand (no figure)"
+    NOT_YET_DUE = "not_yet_due", "Not yet due (data in a later quarter)"
 
 
 class Rating(models.TextChoices):
     RED = "R", "Red"
     AMBER = "A", "Amber"
     GREEN = "G", "Green"
+    ACHIEVED = "ACH", "Achieved"
+    NOT_YET_DUE = "NYD", "Not yet due"
     GREY = "GREY", "Grey (awaiting data)"
     NOT_APPLICABLE = "NA", "Not applicable"
 
 
 #: A person rates a line by hand R, A or G (not applicable is a state, with its reason).
 MANUAL_RATINGS = (Rating.RED, Rating.AMBER, Rating.GREEN)
+#: An improvement plan's commitment is rated on seed 004's key: R, A, G or Achieved.
+PLAN_MANUAL_RATINGS = (*MANUAL_RATINGS, Rating.ACHIEVED)
+#: The states only an improvement plan's commitment takes (the trajectory rule's).
+PLAN_STATES = frozenset({LineState.PROGRESS})
 #: A sub-region's own overall rating: R, A, G, or Grey ("not possible to evaluate").
 REPORTED_RATINGS = (Rating.RED, Rating.AMBER, Rating.GREEN, Rating.GREY)
 
@@ -188,7 +200,10 @@ class ReturnLine(models.Model):
     state_reason = models.TextField(
         blank=True,
         validators=_text_limit(),
-        help_text="Why the line is marked not applicable (required then).",
+        help_text=(
+            "Why the line is marked not applicable, or when data not yet due will come "
+            "(required then)."
+        ),
     )
     comment = models.TextField(blank=True, validators=_text_limit())
     source = models.CharField(max_length=300, blank=True, help_text="Where the figure came from.")
@@ -227,13 +242,34 @@ class ReturnLine(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.manual_rating and self.manual_rating not in MANUAL_RATINGS:
+        plan = bool(self.target_id) and self.target.rule == RuleKind.TRAJECTORY
+        if self.manual_rating and self.manual_rating not in (
+            PLAN_MANUAL_RATINGS if plan else MANUAL_RATINGS
+        ):
             errors["manual_rating"] = (
-                "Rate a line R, A or G by hand; mark it not applicable (with the reason) instead "
-                "of rating it n/a, and leave it awaiting data instead of Grey."
+                "Rate a line R, A or G by hand (an improvement plan's commitment: R, A, G or "
+                "Achieved); mark it not applicable (with the reason) instead of rating it n/a, "
+                "leave it awaiting data instead of Grey, and mark it not yet due instead."
             )
         elif self.manual_rating and not self.manual_reason.strip():
             errors["manual_reason"] = "A manual rating needs its reason."
+        if self.state in PLAN_STATES and not plan:
+            errors["state"] = (
+                "Only an improvement plan's commitment is rated by hand without a figure."
+            )
+        if self.state == LineState.PROGRESS and not self.manual_rating:
+            errors["manual_rating"] = (
+                "Give the rating of the progress (Green, Amber, Red or Achieved)."
+            )
+        if self.state == LineState.NOT_YET_DUE:
+            if not self.state_reason.strip():
+                errors["state_reason"] = (
+                    'Say when the data will come ("Data will be available in Qrt 2").'
+                )
+            if self.manual_rating:
+                errors["manual_rating"] = (
+                    "A line not yet due has no rating yet: give the note instead."
+                )
         if self.state == LineState.VALUE and self.actual is None:
             errors["actual"] = "A line with a value given needs the value."
         if self.state != LineState.VALUE and self.actual is not None:

@@ -44,6 +44,8 @@ __all__ = ["STATE_KEYS", "deferred", "rebuild", "refresh", "refresh_return"]
 
 #: What ``Overall.states`` counts, for completeness: each line's state, and the missing ones.
 STATE_KEYS = ("value", "met", "not_met", "awaiting", "not_applicable", "missing", "outside")
+#: Counted only where there are any: an improvement plan's states (seed 004).
+PLAN_STATE_KEYS = ("progress", "not_yet_due")
 
 _LINE_FIELDS = (
     "target_id",
@@ -156,7 +158,9 @@ def refresh(
     targets = Target.objects.filter(target_set_id=target_set_id)
     if target_ids is not None:
         targets = targets.filter(pk__in=set(target_ids))
-    targets = list(targets.select_related("measure").prefetch_related("measure__levels"))
+    targets = list(
+        targets.select_related("measure", "target_set").prefetch_related("measure__levels")
+    )
     sub_regions = list(SubRegion.objects.filter(region_id=region_id).order_by("order", "name"))
     returns = {
         row["sub_region_id"]: row
@@ -263,13 +267,15 @@ def _target_rows(
                 applies_to=target.applies_to,
                 kind=authority["kind"],
                 leads_laa=authority["leads_laa"],
+                council_id=target.council_id,
+                authority_id=authority["id"],
             )
         ]
         rated += missing
         everything += rated
         states = _states(found, len(missing))
         for key, count in states.items():
-            states_total[key] += count
+            states_total[key] = states_total.get(key, 0) + count
         result = overall_rating(rule, rated)
         explanation = result.explanation
         if place.return_id is not None and not included:
@@ -336,7 +342,7 @@ def _states(lines: list[dict], missing: int) -> dict[str, int]:
         elif line["state"] == LineState.NO_RETURN:
             states["missing"] += 1
         else:
-            states[line["state"]] += 1
+            states[line["state"]] = states.get(line["state"], 0) + 1
     states["missing"] += missing
     return states
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import grid_views, signoff_views, views
+from . import grid_views, progress_views, signoff_views, views
 
 urlpatterns = [
     path("", views.ReturnListView.as_view(), name="list"),
@@ -27,4 +27,7 @@ urlpatterns = [
         name="send-back",
     ),
     path("<int:pk>/reopen/", signoff_views.TransitionView.as_view(action="reopen"), name="reopen"),
+    # Improvement plans (seed 004): the plans and their quarters, and a quarter's progress.
+    path("plans/", progress_views.PlanListView.as_view(), name="plans"),
+    path("<int:pk>/progress/", progress_views.PlanProgressView.as_view(), name="progress"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from authorities.roles import sub_region_of
+from targets.models import TargetSet, TargetSetKind
 
 from .models import Return
 
@@ -26,6 +27,22 @@ def can_edit_sub_region(user, sub_region_id: int) -> bool:
         return False
     own = sub_region_of(user)
     return own is not None and own.pk == sub_region_id
+
+
+def can_record_plan(user, target_set_id: int | None) -> bool:
+    """The Director records a council's improvement plan monitoring (seed 004), whichever
+    sub-region the council is in: ``returns.record_plan_progress``, for a plan's returns only."""
+    if target_set_id is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not user.has_perm("returns.record_plan_progress"):
+        return False
+    return TargetSet.objects.filter(pk=target_set_id, kind=TargetSetKind.IMPROVEMENT_PLAN).exists()
+
+
+def can_edit_return_of(user, sub_region_id: int, target_set_id: int | None) -> bool:
+    """Whether ``user`` may change a return of the sub-region for the target set: its
+    programme manager (``can_edit_sub_region``), or for an improvement plan the Director."""
+    return can_edit_sub_region(user, sub_region_id) or can_record_plan(user, target_set_id)
 
 
 def can_submit(user, return_obj: Return) -> bool:

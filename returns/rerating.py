@@ -156,6 +156,8 @@ def _rerate(target: Target, *, actor, reason: str, changes, leads: set[int]) -> 
                 applies_to=target.applies_to,
                 kind=line.authority.kind,
                 leads_laa=line.authority_id in leads,
+                council_id=target.council_id,
+                authority_id=line.authority_id,
             )
             else LineScope.OUTSIDE
         )

@@ -617,6 +617,8 @@ def quarter_lines(
                     applies_to=target.applies_to,
                     kind=authority["kind"],
                     leads_laa=authority["leads_laa"],
+                    council_id=target.council_id,
+                    authority_id=authority["id"],
                 ):
                     continue
                 slug = slug_of[authority["sub_region_id"]]
@@ -708,7 +710,8 @@ def line_movements(
     result: dict[int, dict[str, int]] = defaultdict(lambda: {"improved": 0, "worse": 0, "same": 0})
     if not before_ids or not after_ids:
         return result
-    rank = {"R": 0, "A": 1, "G": 2}
+    # Achieved (an improvement plan's final target met) ranks above Green.
+    rank = {"R": 0, "A": 1, "G": 2, "ACH": 3}
     lines = ReturnLine.objects.filter(
         return_obj__in=[*before_ids, *after_ids], counted=True, effective_rating__in=list(rank)
     )

@@ -25,10 +25,18 @@ from django.utils import timezone
 
 from authorities.models import Authority, SubRegion
 from targets.models import Target, TargetSet, rating_rule
+from targets.plans import year_target_values
 from targets.rules import target_applies
 
 from . import bulk, notices, permissions, submission, workflow
-from .errors import InvalidLines, LineProblem, ReturnLocked, StaleReturn, StepRefused
+from .errors import (
+    InvalidLines,
+    LineProblem,
+    ReturnLocked,
+    ServiceError,
+    StaleReturn,
+    StepRefused,
+)
 from .models import (
     EDITABLE_LINE_FIELDS,
     RATED_LINE_FIELDS,
@@ -126,6 +134,8 @@ def _applies(target: Target, authority: Authority, laa_leads: set[int]) -> bool:
         applies_to=target.applies_to,
         kind=authority.kind,
         leads_laa=authority.pk in laa_leads,
+        council_id=target.council_id,
+        authority_id=authority.pk,
     )
 
 
@@ -133,17 +143,39 @@ def _laa_leads() -> set[int]:
     return set(Authority.objects.filter(led_laa__isnull=False).values_list("pk", flat=True))
 
 
-def _require_edit(actor, sub_region_id: int) -> None:
-    if not permissions.can_edit_sub_region(actor, sub_region_id):
+def _require_edit(actor, sub_region_id: int, target_set_id: int) -> None:
+    if not permissions.can_edit_return_of(actor, sub_region_id, target_set_id):
         raise PermissionDenied("You may only change the returns of your own sub-region.")
 
 
 def _set_targets(target_set_id: int):
     return (
         Target.objects.filter(target_set=target_set_id)
-        .select_related("measure")
+        .select_related("measure", "target_set")
         .prefetch_related("measure__levels")
     )
+
+
+def _check_plan_sub_region(sub_region: SubRegion, target_set: TargetSet) -> None:
+    """An improvement plan is returned by its council's own sub-region only: elsewhere its
+    return would have no line at all."""
+    if not target_set.is_plan or target_set.council_id is None:
+        return
+    council = Authority.objects.select_related("sub_region").get(pk=target_set.council_id)
+    if council.sub_region_id != sub_region.pk:
+        raise ServiceError(
+            f"{target_set.title} is {council.name}'s own plan: its return is "
+            f"{council.sub_region.name}'s, not {sub_region.name}'s.",
+            code="plan_of_another_sub_region",
+        )
+
+
+def _trajectory_points(return_obj: Return, targets: list[Target]) -> dict[int, Any]:
+    """The year targets of the return's year, by target: the trajectory point a new line of an
+    improvement plan's commitment starts with (its own target value, which a person may
+    change). None is read for a regional target set."""
+    planned = [target.pk for target in targets if target.rule == "trajectory"]
+    return year_target_values(target_ids=planned, year=return_obj.year) if planned else {}
 
 
 # ------------------------------------------------------------------------------ opening
@@ -154,7 +186,8 @@ def open_return(
     *, sub_region: SubRegion, target_set: TargetSet, quarter: Quarter, actor
 ) -> tuple[Return, bool]:
     """The sub-region's return for the quarter, created as a draft with its lines if new."""
-    _require_edit(actor, sub_region.pk)
+    _require_edit(actor, sub_region.pk, target_set.pk)
+    _check_plan_sub_region(sub_region, target_set)
     return_obj, created = Return.objects.get_or_create(
         sub_region=sub_region, target_set=target_set, year=quarter.year, quarter=quarter.quarter
     )
@@ -180,9 +213,11 @@ def _add_missing_lines(return_obj: Return, *, actor) -> int:
     existing = set(return_obj.lines.values_list("authority_id", "target_id"))
     new_lines = []
     rules = {}
+    targets = list(_set_targets(return_obj.target_set_id))
+    points = _trajectory_points(return_obj, targets)
     for authority, target in applicable_pairs(
         authorities=authorities,
-        targets=_set_targets(return_obj.target_set_id),
+        targets=targets,
         laa_leads=_laa_leads(),
     ):
         if (authority.pk, target.pk) in existing:
@@ -192,6 +227,7 @@ def _add_missing_lines(return_obj: Return, *, actor) -> int:
             authority=authority,
             target=target,
             state=LineState.AWAITING,
+            target_value=points.get(target.pk),
             changed_in_version=return_obj.version,
             updated_by=actor,
         )
@@ -225,7 +261,7 @@ def check_writable(*, return_obj: Return, actor, base_version: int | None = None
 
 
 def _current(return_obj: Return, *, actor, base_version: int | None) -> Return:
-    _require_edit(actor, return_obj.sub_region_id)
+    _require_edit(actor, return_obj.sub_region_id, return_obj.target_set_id)
     current = Return.objects.select_related("sub_region").get(pk=return_obj.pk)
     if not current.is_editable:
         raise _locked(current)
@@ -342,6 +378,7 @@ def _new_lines(current: Return, keys: list[LineKey], *, actor) -> dict[LineKey, 
     """Unsaved lines for keys the return has no line for, in scope or outside it."""
     authorities = Authority.objects.in_bulk({authority_id for authority_id, _ in keys})
     targets = _set_targets(current.target_set_id).in_bulk({target_id for _, target_id in keys})
+    points = _trajectory_points(current, list(targets.values()))
     leads = _laa_leads()
     made: dict[LineKey, ReturnLine] = {}
     problems = []
@@ -384,6 +421,7 @@ def _new_lines(current: Return, keys: list[LineKey], *, actor) -> dict[LineKey, 
             authority=authority,
             target=target,
             state=LineState.AWAITING,
+            target_value=points.get(target_id),
             scope=LineScope.IN if in_scope else LineScope.OUTSIDE,
             changed_in_version=current.version,
             updated_by=actor,

@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from authorities.models import Authority, AuthorityKind
 from targets.models import Target, level_labels
 from targets.rules import format_value
+from targets.vocabulary import RATINGS
 
 from .models import Basis, LineState, Rating, Return, ReturnLine
 from .selectors import StoredOverall, quarter_ratings
@@ -94,13 +95,8 @@ KIND_ORDER = {
     AuthorityKind.FIRE_RESCUE: 4,
 }
 
-_RAG_TEXT = {
-    Rating.RED: "R",
-    Rating.AMBER: "A",
-    Rating.GREEN: "G",
-    Rating.GREY: "Grey",
-    Rating.NOT_APPLICABLE: "n/a",
-}
+#: The letter a cell prints for each stored rating: the one vocabulary's (targets.vocabulary).
+_RAG_TEXT = {Rating(code): term.letter for code, term in RATINGS.items() if code != "none"}
 
 
 @dataclass(frozen=True)
@@ -123,6 +119,8 @@ _STATE_TEXT = {
     LineState.VALUE: "no value",
     LineState.MET: "met",
     LineState.NOT_MET: "not met",
+    LineState.PROGRESS: "by hand",
+    LineState.NOT_YET_DUE: "not yet due",
 }
 
 NOT_RATED = Rag(code="NA", text="–", label="Not rated")

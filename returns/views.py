@@ -173,7 +173,9 @@ class ReturnMixin(LoginRequiredMixin, PermissionRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def can_edit(self) -> bool:
-        return permissions.can_edit_sub_region(self.request.user, self.return_obj.sub_region_id)
+        return permissions.can_edit_return_of(
+            self.request.user, self.return_obj.sub_region_id, self.return_obj.target_set_id
+        )
 
     def require_edit(self) -> None:
         if not self.can_edit():

@@ -16,6 +16,7 @@ urlpatterns = [
     path("rules/", include("returns.rule_urls")),
     path("papers/", include("reports.paper_urls")),
     path("dashboards/", include("reports.urls")),
+    path("projects/", include("reports.project_urls")),
     path("api/v1/", include("riep.api.urls")),
     # Before the admin's own addresses; signed in through the admin, staff only.
     path("admin/changes/", admin.site.admin_view(audit_views.changes), name="audit-changes"),

@@ -22,6 +22,7 @@ from .models import (
     TargetSet,
     Theme,
 )
+from .plans import Milestone, YearTarget
 
 
 class ThemeInline(admin.TabularInline):
@@ -42,6 +43,22 @@ class TargetInline(admin.TabularInline):
         return False
 
 
+class YearTargetInline(admin.TabularInline):
+    """An improvement plan's commitment: its year targets (the trajectory)."""
+
+    model = YearTarget
+    extra = 0
+    fields = ["order", "label", "year", "value", "source"]
+
+
+class MilestoneInline(admin.TabularInline):
+    """An improvement plan's commitment: its dated steps."""
+
+    model = Milestone
+    extra = 0
+    fields = ["order", "description", "due_words", "due", "source"]
+
+
 class LineageInline(admin.TabularInline):
     model = TargetLineage
     fk_name = "later"
@@ -53,8 +70,16 @@ class LineageInline(admin.TabularInline):
 
 @admin.register(TargetSet)
 class TargetSetAdmin(HistoryAdmin):
-    list_display = ["title", "slug", "status", "in_force_from", "in_force_to", "ranked_by_paper"]
-    list_filter = ["status"]
+    list_display = [
+        "title",
+        "slug",
+        "kind",
+        "status",
+        "in_force_from",
+        "in_force_to",
+        "ranked_by_paper",
+    ]
+    list_filter = ["kind", "status"]
     search_fields = ["title", "slug", "source_paper"]
     inlines = [ThemeInline, TargetInline]
 
@@ -101,7 +126,7 @@ class TargetAdmin(RulePageLinkMixin, HistoryAdmin):
     search_fields = ["code", "title", "text", "indicator"]
     list_select_related = ["target_set", "theme", "measure"]
     autocomplete_fields = ["measure"]
-    inlines = [LineageInline]
+    inlines = [LineageInline, YearTargetInline, MilestoneInline]
     rule_page_name = "rules:target"
 
     def get_readonly_fields(self, request, obj=None):
@@ -115,3 +140,7 @@ class ThemeAdmin(HistoryAdmin):
     list_display = ["name", "target_set", "order"]
     list_filter = ["target_set"]
     search_fields = ["name"]
+
+
+# The projects' admin lives in its own module (registered on import).
+from . import project_admin  # noqa: E402, F401

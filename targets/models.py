@@ -36,8 +36,16 @@ class TargetSetStatus(models.TextChoices):
     SUPERSEDED = "superseded", "Superseded"
 
 
+class TargetSetKind(models.TextChoices):
+    REGIONAL = "regional", "The partnership's regional targets"
+    IMPROVEMENT_PLAN = "improvement_plan", "A council's improvement plan"
+
+
 class TargetSet(models.Model):
-    """A set of targets the partnership adopted or proposed at one time (they live side by side)."""
+    """A set of targets the partnership adopted or proposed at one time (they live side by side).
+
+    An improvement plan (``kind``, seed 004) is a council's own: its commitments apply to that
+    council alone (``council``), each rated on the plan's key (the trajectory rule)."""
 
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
@@ -54,6 +62,17 @@ class TargetSet(models.Model):
             "shown; otherwise targets are listed in the order printed."
         ),
     )
+    kind = models.CharField(
+        max_length=20, choices=TargetSetKind.choices, default=TargetSetKind.REGIONAL
+    )
+    council = models.ForeignKey(
+        "authorities.Authority",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="improvement_plans",
+        help_text="An improvement plan's council: its commitments apply to it alone.",
+    )
     # Every change kept with its old and new values, who and when (issue 12).
     history = HistoricalRecords()
 
@@ -66,6 +85,14 @@ class TargetSet(models.Model):
     def clean(self) -> None:
         if self.in_force_from and self.in_force_to and self.in_force_to < self.in_force_from:
             raise ValidationError({"in_force_to": "The end of the period is before its start."})
+        if self.kind == TargetSetKind.IMPROVEMENT_PLAN and self.council_id is None:
+            raise ValidationError({"council": "An improvement plan is a council's: name it."})
+        if self.kind != TargetSetKind.IMPROVEMENT_PLAN and self.council_id is not None:
+            raise ValidationError({"council": "Only an improvement plan belongs to a council."})
+
+    @property
+    def is_plan(self) -> bool:
+        return self.kind == TargetSetKind.IMPROVEMENT_PLAN
 
 
 class Theme(models.Model):
@@ -181,6 +208,7 @@ class RuleKind(models.TextChoices):
     RATIO_BASELINE = "ratio_baseline", "A ratio moves below its baseline"
     COMPARISON = "comparison", "A comparison with other regions or a national quartile"
     UNDECIDED = "undecided", "Undecided (the paper leaves it open)"
+    TRAJECTORY = "trajectory", "On trajectory toward the year targets (an improvement plan)"
 
 
 class TargetQuerySet(models.QuerySet):
@@ -297,6 +325,18 @@ class Target(models.Model):
         through_fields=("later", "earlier"),
     )
     source = models.CharField(max_length=300, help_text="Paper and section cited.")
+    # An improvement plan's commitment (seed 004): its row's columns besides "We will achieve"
+    # (the target's text) and the rating. Blank for the partnership's regional targets.
+    ref = models.CharField(
+        "reference", max_length=40, blank=True, help_text='The REF column as printed: "CPA HTW 1".'
+    )
+    heading = models.CharField(
+        max_length=150, blank=True, help_text='The table\'s sub-heading: "Road Safety".'
+    )
+    priority_text = models.TextField(
+        "priority", blank=True, help_text="The priority the commitment serves, as printed."
+    )
+    responsible_officer = models.CharField(max_length=200, blank=True)
 
     objects = TargetQuerySet.as_manager()
     # Thresholds, tolerances and amber margins included: who changed what, when, from what.
@@ -315,6 +355,8 @@ class Target(models.Model):
         errors: dict[str, str] = {}
         if self.theme_id and self.target_set_id and self.theme.target_set_id != self.target_set_id:
             errors["theme"] = "The theme belongs to another target set."
+        if self.rule == RuleKind.TRAJECTORY and self.target_set_id and not self.target_set.is_plan:
+            errors["rule"] = "The trajectory rule is an improvement plan's."
         unknown = set(self.applies_to or []) - set(AuthorityKind.values)
         if not isinstance(self.applies_to, list) or unknown:
             errors["applies_to"] = f"Unknown authority kinds: {sorted(unknown)}."
@@ -338,6 +380,11 @@ class Target(models.Model):
 
     def applies_to_kind(self, kind: str) -> bool:
         return not self.applies_to or kind in self.applies_to
+
+    @property
+    def council_id(self) -> int | None:
+        """The council whose improvement plan this commitment is (None: a regional target)."""
+        return self.target_set.council_id
 
 
 class TargetLineage(models.Model):
@@ -501,3 +548,9 @@ def rule_facts(target: Target) -> RuleFacts:
         amber_margin=amber,
         tolerance=tolerance,
     )
+
+
+# The improvement plans' milestones and year targets, and the projects: models of this app kept
+# in their own modules (imported here so that Django registers them).
+from .plans import Milestone, YearTarget  # noqa: E402, F401
+from .projects import Project, ProjectAuthority, ProjectStatus, ProjectTarget  # noqa: E402, F401

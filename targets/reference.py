@@ -20,6 +20,9 @@ keyed by slug or code, validated, one transaction, nothing deleted):
   a level that does not exist could never be rated.
 - An LAA-scoped target is answered by each LAA's lead council, so it applies to county and
   unitary councils.
+- An improvement plan (``kind = "improvement_plan"``, seed 004) names its council, and its
+  commitments carry their printed reference, priority, officer, year targets and milestones
+  (targets.plan_reference).
 """
 
 from __future__ import annotations
@@ -55,6 +58,13 @@ from .models import (
     TargetSet,
     Theme,
     also_required_problem,
+)
+from .plan_reference import (
+    PLAN_SET_KEYS,
+    PLAN_TARGET_KEYS,
+    plan_set_values,
+    plan_target_values,
+    write_plan_parts,
 )
 
 _MEASURE_KEYS = ["slug", "name", "kind", "direction", "source"]
@@ -209,7 +219,14 @@ def _write_target_set(path: Path) -> _SetPlan:
     set_row = Row.table(document, "target_set", path=path)
     set_row.check_keys(
         required=["slug", "title", "status", "source_paper"],
-        optional=["in_force_from", "in_force_to", "description", "order", "ranked_by_paper"],
+        optional=[
+            "in_force_from",
+            "in_force_to",
+            "description",
+            "order",
+            "ranked_by_paper",
+            *PLAN_SET_KEYS,
+        ],
     )
     target_set, outcome = upsert(
         TargetSet,
@@ -223,6 +240,7 @@ def _write_target_set(path: Path) -> _SetPlan:
             "description": set_row.text("description", default=""),
             "order": set_row.integer("order", default=0),
             "ranked_by_paper": set_row.boolean("ranked_by_paper"),
+            **plan_set_values(set_row),
         },
         row=set_row,
     )
@@ -248,7 +266,7 @@ def _write_target_set(path: Path) -> _SetPlan:
     codes: set[str] = set()
     numbers: set[str] = set()
     for row in Row.array(document, "targets", path=path, label="code"):
-        row.check_keys(required=_TARGET_KEYS, optional=_TARGET_OPTIONAL)
+        row.check_keys(required=_TARGET_KEYS, optional=[*_TARGET_OPTIONAL, *PLAN_TARGET_KEYS])
         code = row.text("code")
         number = row.text("number")
         if code in codes:
@@ -265,6 +283,8 @@ def _write_target_set(path: Path) -> _SetPlan:
             rules_changed=summary.rules_changed,
         )
         summary.record("targets", code, outcome)
+        if target_set.is_plan:
+            write_plan_parts(row, target, summary)
         plan.lineage.append((row, target, _links(row)))
     return plan
 
@@ -358,6 +378,7 @@ def _write_target(
         "threshold_reading": row.text("threshold_reading", default=""),
         "also_required": [_plain_condition(condition) for condition in also_required],
         "source": row.text("source"),
+        **plan_target_values(row, is_plan=target_set.is_plan),
     }
     before = _rating_values(Target.objects.filter(code=code).first(), RATING_FIELDS)
     target, outcome = upsert(Target, lookup={"code": code}, values=values, row=row)

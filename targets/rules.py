@@ -113,6 +113,14 @@ def describe_rule(
         sentence = f"Met when the ratio falls below {base}."
     elif rule == "comparison":
         sentence = "Judged by comparison with other regions or a national quartile."
+    elif rule == "trajectory":
+        final = f" ({comparator(direction, strict)} {format_value(threshold, **fmt)})"
+        sentence = (
+            "Rated on the improvement plan's key: Achieved when the final target"
+            f"{final if threshold is not None else ''} is met; otherwise Green on the year's "
+            "trajectory or better, Amber behind it by no more than the amber margin, Red "
+            "further behind; without a figure, the council's own rating of its progress."
+        )
     else:
         sentence = "Undecided: the paper leaves the rule open."
     for words in also:
@@ -129,12 +137,24 @@ def comparator(direction: str, strict: bool) -> str:
     return "above" if strict else "at least"
 
 
-def target_applies(*, scope: str, applies_to: Sequence[str], kind: str, leads_laa: bool) -> bool:
+def target_applies(
+    *,
+    scope: str,
+    applies_to: Sequence[str],
+    kind: str,
+    leads_laa: bool,
+    council_id: int | None = None,
+    authority_id: int | None = None,
+) -> bool:
     """Whether a return has a line for this authority against this target.
 
     A target applies to the authority kinds it names (all kinds when it names none). A target
     about LAAs is answered by each LAA's lead council only, so districts have no line for it.
+    A commitment of a council's own improvement plan (``council_id``: the plan's council)
+    applies to that council alone (``authority_id``), whatever its kind.
     """
+    if council_id is not None:
+        return authority_id == council_id
     if applies_to and kind not in applies_to:
         return False
     return scope != "laa" or leads_laa

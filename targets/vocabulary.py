@@ -14,7 +14,7 @@ from dataclasses import dataclass
 class Term:
     """One rating or state as it is shown."""
 
-    code: str  # the stored code: "R", "A", "G", "GREY", "NA", "none"
+    code: str  # the stored code: "R", "A", "G", "ACH", "NYD", "GREY", "NA", "none"
     letter: str  # what a cell prints: "R", "Grey", "n/a", "–"
     label: str  # what a legend or a screen reader says: "Red"
     meaning: str  # one line for the key
@@ -27,7 +27,8 @@ class Term:
 
     @property
     def is_rag(self) -> bool:
-        return self.code in {"R", "A", "G"}
+        """A rating of performance: R, A, G, or Achieved (seed 004's key goes beyond Green)."""
+        return self.code in {"R", "A", "G", "ACH"}
 
 
 RATINGS: dict[str, Term] = {
@@ -38,15 +39,33 @@ RATINGS: dict[str, Term] = {
             "A", "A", "Amber", "short of the target by no more than its amber margin", "FFE3A3", 1
         ),
         Term("G", "G", "Green", "meets the target as worded", "BFE3C0", 2),
-        Term("GREY", "Grey", "Grey", "awaiting data: nothing to rate yet", "DDDDDD", 3),
-        Term("NA", "n/a", "Not applicable", "the target does not apply", "FFFFFF", 4),
+        # Seed 004's key: "Achieved – Completed on time or ahead of schedule".
+        Term(
+            "ACH",
+            "Ach",
+            "Achieved",
+            "completed on time or ahead of schedule: the final target is met",
+            "B9D7F0",
+            3,
+        ),
+        # Seed 004: "N/A – Data will be available in Qrt 2": not missing, so never Grey.
+        Term(
+            "NYD",
+            "later",
+            "Not yet due",
+            "the data comes in a later quarter: nothing is missing yet",
+            "F2F2F2",
+            4,
+        ),
+        Term("GREY", "Grey", "Grey", "awaiting data: nothing to rate yet", "DDDDDD", 5),
+        Term("NA", "n/a", "Not applicable", "the target does not apply", "FFFFFF", 6),
         Term(
             "none",
             "–",
             "Not rated",
             "the returns alone cannot rate this target (a comparison, or a rule left open)",
             "FFFFFF",
-            5,
+            7,
         ),
     )
 }
@@ -82,7 +101,12 @@ STATES = {
     "no_line": "no line in the return",
     "does_not_apply": "does not apply",
     "outside": "reported, outside the target's scope",
+    "progress": "progress rated by hand, no figure",
+    "not_yet_due": "not yet due: data in a later quarter",
 }
+
+#: The terms only an improvement plan's pages and papers need in their key (seed 004).
+PLAN_TERMS = ("ACH", "NYD")
 
 #: What a stored overall rating rests on (issue: the Board sees signed-off data).
 BASES = {

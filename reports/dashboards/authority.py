@@ -119,6 +119,8 @@ def build_authority(
             applies_to=target.applies_to,
             kind=authority.kind,
             leads_laa=leads_laa,
+            council_id=target.council_id,
+            authority_id=authority.pk,
         )
         cells = []
         for quarter in quarters:

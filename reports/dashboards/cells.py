@@ -35,8 +35,8 @@ class NotVisible(Exception):
 class Mark:
     """A rating as every dashboard shows it: a letter or word, never colour alone.
 
-    ``code`` is "R", "A", "G", "GREY" (not yet known), "NA" (not applicable) or "none" (not
-    rated: a rule the returns alone cannot rate)."""
+    ``code`` is "R", "A", "G", "ACH" (Achieved), "NYD" (not yet due), "GREY" (not yet known),
+    "NA" (not applicable) or "none" (not rated: a rule the returns alone cannot rate)."""
 
     code: str
 
@@ -70,9 +70,9 @@ class Mark:
         return _MARK_OF[str(value) if value else "none"]
 
 
-_MARK_OF = {code: Mark(code) for code in ("R", "A", "G", "GREY", "NA", "none")}
+_MARK_OF = {code: Mark(code) for code in ("R", "A", "G", "ACH", "NYD", "GREY", "NA", "none")}
 MARKS = list(_MARK_OF.values())
-_RAG_RANK = {"R": 0, "A": 1, "G": 2}
+_RAG_RANK = {"R": 0, "A": 1, "G": 2, "ACH": 3}
 
 
 @dataclass
@@ -86,8 +86,19 @@ class Counts:
     not_applicable: int = 0
     not_rated: int = 0
     outside: int = 0
+    # Seed 004's own states (an improvement plan's): shown where there are any.
+    achieved: int = 0
+    not_yet_due: int = 0
 
-    _FIELDS = {"R": "red", "A": "amber", "G": "green", "GREY": "grey", "NA": "not_applicable"}
+    _FIELDS = {
+        "R": "red",
+        "A": "amber",
+        "G": "green",
+        "ACH": "achieved",
+        "NYD": "not_yet_due",
+        "GREY": "grey",
+        "NA": "not_applicable",
+    }
 
     def add(self, mark_: Mark, count: int = 1) -> None:
         name = self._FIELDS.get(mark_.code, "not_rated")
@@ -102,7 +113,8 @@ class Counts:
 
     @classmethod
     def of_lines(cls, stored: dict[str, int]) -> Counts:
-        """From a stored overall rating's counts (Grey = awaiting data + no return)."""
+        """From a stored overall rating's counts (Grey = awaiting data + no return; not yet
+        due is never Grey)."""
         return cls(
             red=stored.get("R", 0),
             amber=stored.get("A", 0),
@@ -110,6 +122,8 @@ class Counts:
             grey=stored.get("GREY", 0) + stored.get("missing", 0),
             not_applicable=stored.get("NA", 0),
             outside=stored.get("outside", 0),
+            achieved=stored.get("ACH", 0),
+            not_yet_due=stored.get("NYD", 0),
         )
 
     def __add__(self, other: Counts) -> Counts:
@@ -123,8 +137,13 @@ class Counts:
 
     @property
     def items(self) -> list[tuple[Mark, int]]:
-        """(mark, count) for R, A, G, Grey, then n/a and not rated when there are any."""
+        """(mark, count) for R, A, G, (Achieved), (not yet due), Grey, then n/a and not rated:
+        those in brackets, n/a and not rated only when there are any."""
         pairs = [(_MARK_OF[code], getattr(self, self._FIELDS[code])) for code in ("R", "A", "G")]
+        if self.achieved:
+            pairs.append((_MARK_OF["ACH"], self.achieved))
+        if self.not_yet_due:
+            pairs.append((_MARK_OF["NYD"], self.not_yet_due))
         pairs.append((_MARK_OF["GREY"], self.grey))
         if self.not_applicable:
             pairs.append((_MARK_OF["NA"], self.not_applicable))
@@ -163,8 +182,9 @@ class Movement:
 
 
 def movement(before: Mark, after: Mark) -> Movement:
-    """Improved / same / worse between two R, A or G ratings (Red < Amber < Green). Anything
-    involving Grey, n/a or not rated cannot be compared (Grey to Grey is no news either)."""
+    """Improved / same / worse between two R, A, G or Achieved ratings (Red < Amber < Green <
+    Achieved). Anything involving not yet due, Grey, n/a or not rated cannot be compared (Grey
+    to Grey is no news either)."""
     if before.is_rag and after.is_rag:
         difference = _RAG_RANK[after.code] - _RAG_RANK[before.code]
         return Movement("improved" if difference > 0 else "worse" if difference < 0 else "same")
@@ -189,6 +209,7 @@ class SetInfo:
     slug: str
     title: str
     ranked_by_paper: bool = False
+    is_plan: bool = False  # an improvement plan (seed 004): Achieved and not yet due shown
 
     @classmethod
     def of(cls, target_set: TargetSet) -> SetInfo:
@@ -196,6 +217,7 @@ class SetInfo:
             slug=target_set.slug,
             title=target_set.title,
             ranked_by_paper=target_set.ranked_by_paper,
+            is_plan=target_set.is_plan,
         )
 
 
@@ -554,7 +576,7 @@ class Filters:
     theme: int | None = None
     sub_region: str | None = None  # a sub-region's slug
     kind: str | None = None  # an AuthorityKind value
-    rating: str | None = None  # "R", "A", "G", "GREY" or "NA"
+    rating: str | None = None  # "R", "A", "G", "ACH", "NYD", "GREY" or "NA"
 
     @property
     def active(self) -> bool:
@@ -578,9 +600,11 @@ def headline(
     if not total:
         return f"No {whats} to show for {where} in {quarter}."
     parts = [
+        (counts.achieved, "achieved"),
         (counts.green, "green"),
         (counts.amber, "amber"),
         (counts.red, "red"),
+        (counts.not_yet_due, "not yet due"),
         (counts.grey, "not yet known"),
         (counts.not_applicable, "not applicable"),
         (counts.not_rated, "not rated from the returns"),

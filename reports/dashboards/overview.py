@@ -78,11 +78,12 @@ class Completeness:
 
     sub_region: SubRegionInfo | None  # None: the total of the region
     lines: int  # authority-target pairs the return should cover
-    values: int  # lines with a value given (or "met" / "not met" stated)
+    values: int  # lines with a value given (or "met" / "not met" stated, or rated by hand)
     awaiting: int  # lines awaiting data
     not_applicable: int  # lines marked not applicable
     missing: int  # pairs without a line (no return, or no line in it)
     outside: int = 0  # lines reported outside a target's scope (not among ``lines``)
+    not_yet_due: int = 0  # data due in a later quarter (seed 004): never awaiting data
 
     @property
     def without_data(self) -> int:
@@ -187,11 +188,12 @@ def completeness_of(
             Completeness(
                 sub_region=column,
                 lines=sum(count for key, count in tally.items() if key != "outside"),
-                values=tally.get("value", 0) + tally.get("met", 0) + tally.get("not_met", 0),
+                values=sum(tally.get(key, 0) for key in ("value", "met", "not_met", "progress")),
                 awaiting=tally.get("awaiting", 0),
                 not_applicable=tally.get("not_applicable", 0),
                 missing=tally.get("missing", 0),
                 outside=tally.get("outside", 0),
+                not_yet_due=tally.get("not_yet_due", 0),
             )
         )
     total = Completeness(
@@ -202,6 +204,7 @@ def completeness_of(
         not_applicable=sum(c.not_applicable for c in per),
         missing=sum(c.missing for c in per),
         outside=sum(c.outside for c in per),
+        not_yet_due=sum(c.not_yet_due for c in per),
     )
     return per, total
 

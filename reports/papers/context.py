@@ -42,7 +42,7 @@ class Cell:
     """A rating as printed: a letter on a colour, never colour alone; ``*`` when rated by hand
     differently from the rules."""
 
-    code: str  # R, A, G, GREY, NA, or NONE (not rated)
+    code: str  # R, A, G, ACH, NYD, GREY, NA, or NONE (not rated)
     letter: str
     label: str
     mark: str = ""
@@ -338,6 +338,8 @@ def _point(entry: dict):
         green=entry["counts"].get("G", 0),
         grey=entry["counts"].get("GREY", 0),
         not_applicable=entry["counts"].get("NA", 0),
+        achieved=entry["counts"].get("ACH", 0),
+        not_yet_due=entry["counts"].get("NYD", 0),
     )
     return TrendPoint(
         quarter=Quarter.parse(entry["quarter"]),

@@ -68,6 +68,8 @@ _FILLS = {
     "R": ("B3261E", "FFFFFF"),
     "A": ("F2A900", "000000"),
     "G": ("1E6B34", "FFFFFF"),
+    "ACH": ("1D4F91", "FFFFFF"),  # seed 004's Achieved, beyond Green
+    "NYD": ("F2F2F2", "333333"),  # seed 004's not yet due: not missing
     "GREY": ("D5D7DA", "000000"),
     "NA": ("FFFFFF", "333333"),
     None: ("FFFFFF", "333333"),

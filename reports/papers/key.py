@@ -67,7 +67,24 @@ _OVERALL = {
         "region's returns alone: shown as not rated."
     ),
     "undecided": "Where the paper that set the target leaves its rule open: not rated.",
+    "trajectory": (
+        "An improvement plan's commitment (seed 004's key) is rated by its council's line: "
+        "Achieved when the final target is met; otherwise Green on the year's trajectory or "
+        "better, Amber behind it by no more than the amber margin, Red further behind; without "
+        "a figure, the council's own rating of its progress stands. Not yet due is not missing "
+        "data: it is never Grey."
+    ),
 }
+
+#: The key's rows for seed 004's own states, printed where an improvement plan is in the paper.
+_PLAN_RATINGS = (
+    ("ACH", "Completed on time or ahead of schedule: the final target is met (seed 004's key)."),
+    (
+        "NYD",
+        "The data comes in a later quarter (“Data will be available in Qrt 2”): not "
+        "missing, never counted as awaiting data.",
+    ),
+)
 
 
 def build_key(targets: list[dict]) -> dict:
@@ -98,7 +115,9 @@ def build_key(targets: list[dict]) -> dict:
                 }
             )
     tolerance = _n(DEFAULT_TOLERANCE)
+    plan = "trajectory" in rules_in_use
     return {
+        "plan": plan,
         "rule": (
             "One rule for every target: Green when the value meets the target as worded (its "
             "direction, and whether the threshold itself passes: \u201cat least 95%\u201d passes "
@@ -132,6 +151,15 @@ def build_key(targets: list[dict]) -> dict:
                     "Marked not applicable by the sub-region, with its reason.",
                 ),
             )
+        ]
+        + [
+            {
+                "code": code,
+                "letter": RATINGS[code].letter,
+                "label": RATINGS[code].label,
+                "meaning": meaning,
+            }
+            for code, meaning in (_PLAN_RATINGS if plan else ())
         ],
         "marks": [
             {

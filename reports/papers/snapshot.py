@@ -52,7 +52,8 @@ jsonb hands back exactly what was stored; anything ordered is a list, never a di
 A line is identified by (sub_region, authority, target_id): the slug of its sub-region and
 authority and the target's id.
 
-Ratings are the codes of ``targets.rating.Rating`` ("R", "A", "G", "GREY", "NA"); an overall
+Ratings are the codes of ``targets.rating.Rating`` ("R", "A", "G", "GREY", "NA"; an
+improvement plan's also "ACH" and "NYD", counted only where there are any); an overall
 rating is null when the rule cannot be computed from the returns (see targets.rating).
 
 The basis: a paper rests on approved returns only unless the Director chose otherwise
@@ -181,6 +182,7 @@ def _plain(value) -> str | None:
 
 def _counts(stored: dict) -> dict:
     counts = dashboards.Counts.of_lines(stored)
+    plan = {"ACH": counts.achieved, "NYD": counts.not_yet_due}  # seed 004's, where any
     return {
         "R": counts.red,
         "A": counts.amber,
@@ -188,6 +190,7 @@ def _counts(stored: dict) -> dict:
         "GREY": counts.grey,
         "NA": counts.not_applicable,
         "outside": counts.outside,
+        **{code: count for code, count in plan.items() if count},
     }
 
 

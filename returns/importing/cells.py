@@ -105,6 +105,8 @@ _RATINGS = {
     "yellow": Rating.AMBER,  # the Leicestershire/Rutland key says Yellow
     "g": Rating.GREEN,
     "green": Rating.GREEN,
+    "ach": Rating.ACHIEVED,  # seed 004's key: an improvement plan's commitment only
+    "achieved": Rating.ACHIEVED,
     "grey": Rating.GREY,
     "gray": Rating.GREY,
     "-": Rating.GREY,  # the Lincolnshire return's "not possible to evaluate"
@@ -116,11 +118,15 @@ _RATINGS = {
 
 def parse_rating(raw: Cell) -> str:
     """A manual RAG rating: R / A / G / Grey / n/a, or Red, Amber, Yellow (= Amber), Green,
-    Grey, Not applicable, in any case. Blank → "" (no manual rating)."""
+    Grey, Not applicable, in any case; Achieved (or Ach) for an improvement plan's commitment.
+    Blank → "" (no manual rating)."""
     text = cell_text(raw)
     if text == "":
         return ""
     rating = Rating.GREY if text in {"-", "–", "—"} else _RATINGS.get(normalise_name(text))
     if rating is None:
-        raise ValueProblem(f"“{text}” is not a rating: write R, A, G, Grey (or -) or n/a.")
+        raise ValueProblem(
+            f"“{text}” is not a rating: write R, A, G, Grey (or -) or n/a (an improvement "
+            "plan's commitment may also be Achieved)."
+        )
     return rating.value

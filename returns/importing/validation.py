@@ -13,7 +13,7 @@ from django.utils import timezone
 from authorities.models import Authority, SubRegion
 from authorities.names import normalise_name
 from authorities.resolve import AuthorityResolver
-from targets.models import MeasureKind, Target, TargetSet, level_labels
+from targets.models import MeasureKind, RuleKind, Target, TargetSet, level_labels
 from targets.rules import target_applies
 
 from .. import permissions, services
@@ -46,7 +46,12 @@ SUB_REGION_SUFFIXES = (" srp", " sub-region", " sub region", " subregion", " ove
 #: A line's source (where the figure came from) is kept up to this length.
 SOURCE_LENGTH = 300
 #: Statements of a target met or not, without a figure (any measure but yes/no).
-STATEMENTS = {"met": LineState.MET, "not met": LineState.NOT_MET}
+STATEMENTS = {
+    "met": LineState.MET,
+    "not met": LineState.NOT_MET,
+    # Seed 004's "N/A – Data will be available in Qrt 2": the reason says when.
+    "not yet due": LineState.NOT_YET_DUE,
+}
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,7 @@ class Reference:
         """Every target of the sets used, by number, indicator code ("NI 117") and code."""
         targets = list(
             Target.objects.filter(target_set__in=list(target_sets))
-            .select_related("measure")
+            .select_related("measure", "target_set")
             .prefetch_related("measure__levels")
         )
         by_set: dict[int, list[Target]] = defaultdict(list)
@@ -424,6 +429,8 @@ def _check_destination(check: _RowCheck, identity: _Identity, reference: Referen
             applies_to=target.applies_to,
             kind=authority.kind,
             leads_laa=authority.pk in reference.laa_leads,
+            council_id=target.council_id,
+            authority_id=authority.pk,
         )
     if outside:
         check.notice(
@@ -491,13 +498,29 @@ def _changes(
             changes["state"] = LineState.VALUE
             if not_applicable:
                 check.fail("rag", "is n/a, but a value is given: give one or the other.")
+        elif statement is LineState.NOT_YET_DUE:
+            _not_yet_due(changes, check)
         elif statement is not None:
             changes["state"] = statement
         elif not_applicable:
             changes["state"] = LineState.NOT_APPLICABLE
+        elif changes.get("manual_rating") and target and target.rule == RuleKind.TRAJECTORY:
+            changes["state"] = LineState.PROGRESS  # an improvement plan's rating by hand
         else:
             changes["state"] = LineState.AWAITING
     return changes
+
+
+def _not_yet_due(changes: dict[str, Any], check: _RowCheck) -> None:
+    """ "not yet due": the data comes in a later quarter; the reason says when (seed 004)."""
+    changes["state"] = LineState.NOT_YET_DUE
+    if changes.get("manual_rating"):
+        check.fail("rag", "is given, but the line is not yet due: it has no rating yet.")
+    changes["state_reason"] = changes.pop("manual_reason", "")
+    changes["manual_rating"] = ""
+    changes["manual_reason"] = ""
+    if not changes["state_reason"]:
+        check.fail("reason", "is blank, but the line is not yet due: say when the data comes.")
 
 
 def _rating_changes(

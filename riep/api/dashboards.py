@@ -94,6 +94,12 @@ class DashboardCountsSerializer(serializers.Serializer):
     grey = serializers.IntegerField(help_text="Not yet known: awaiting data, or no return.")
     not_applicable = serializers.IntegerField()
     not_rated = serializers.IntegerField(help_text="Targets the returns alone cannot rate.")
+    achieved = serializers.IntegerField(
+        help_text="Achieved: an improvement plan's final target met (seed 004)."
+    )
+    not_yet_due = serializers.IntegerField(
+        help_text="Not yet due: data in a later quarter (seed 004); never counted in grey."
+    )
     total = serializers.IntegerField()
 
 
@@ -199,6 +205,9 @@ class DashboardCompletenessSerializer(serializers.Serializer):
     awaiting = serializers.IntegerField()
     not_applicable = serializers.IntegerField()
     missing = serializers.IntegerField(help_text="Without a return, or without a line in it.")
+    not_yet_due = serializers.IntegerField(
+        help_text="Data due in a later quarter (seed 004): not awaiting, not missing."
+    )
 
 
 class DashboardSubRegionCompletenessSerializer(DashboardCompletenessSerializer):

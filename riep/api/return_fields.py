@@ -106,7 +106,7 @@ class TargetRef(serializers.Field):
 
 
 class RatingField(serializers.ChoiceField):
-    """R, A, G, GREY or NA (the schema's component "Rating")."""
+    """R, A, G, ACH, NYD, GREY or NA (the schema's component "Rating")."""
 
     def __init__(self, **kwargs):
         super().__init__(choices=RATING_CHOICES, **kwargs)
@@ -127,7 +127,8 @@ class ReturnStatusField(serializers.ChoiceField):
 
 
 class LineStateField(serializers.ChoiceField):
-    """value, met, not_met, awaiting, not_applicable or no_return (component "LineState")."""
+    """value, met, not_met, awaiting, not_applicable, no_return, progress or not_yet_due
+    (component "LineState")."""
 
     def __init__(self, **kwargs):
         super().__init__(choices=LineState.values, **kwargs)
@@ -157,7 +158,9 @@ _enum_component(
     RatingField,
     "Rating",
     RATING_CHOICES,
-    "A RAG rating: R, A, G, GREY (awaiting data) or NA (the target does not apply).",
+    "A RAG rating: R, A, G, ACH (Achieved: an improvement plan's final target met), NYD (not "
+    "yet due: data in a later quarter, not missing), GREY (awaiting data) or NA (the target does "
+    "not apply).",
 )
 _enum_component(
     ComparisonStatusField,
@@ -173,7 +176,8 @@ _enum_component(
     "LineState",
     LineState.values,
     "What a line holds: a value; the target stated met or not met without a figure; awaiting "
-    "data; marked not applicable (with its reason); or no return.",
+    "data; marked not applicable (with its reason); no return; an improvement plan's progress "
+    "rated by hand without a figure; or not yet due (data in a later quarter, with its note).",
 )
 
 

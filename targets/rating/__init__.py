@@ -25,6 +25,12 @@ Where each rule lives
    the rule had nothing to rate) ................................... ``base.effective_rating``
 5. The overall rating of a target for a set of authorities .... ``overall.overall_rating``
 6. The sub-region's own overall rating beside the computed one ...... ``lines.reported_note``
+7. An improvement plan's commitment against its trajectory
+   (seed 004's key: Green, Amber, Red, Achieved) ............ ``trajectory.judge_trajectory``
+
+Seed 004 adds two states of its own: **Achieved** (completed on time or ahead of schedule: the
+final target met), beyond Green in every order and count; and **not yet due** ("data will be
+available in Qrt 2"), which is not missing data: never Grey, never counted as awaiting.
 
 Every result carries a plain-English ``explanation`` and the rule ``parameters`` used.
 """
@@ -35,6 +41,7 @@ from .base import (
     DEFAULT_NUMBER_AMBER_MARGIN,
     DEFAULT_SHARE_AMBER_MARGIN,
     DEFAULT_TOLERANCE,
+    MEETING,
     RAG_WORST_FIRST,
     Condition,
     Direction,
@@ -60,7 +67,8 @@ from .lines import (
     reported_note,
     worst,
 )
-from .overall import COUNT_KEYS, computable, overall_rating
+from .overall import COUNT_KEYS, PLAN_COUNT_KEYS, computable, overall_rating
+from .trajectory import judge_trajectory
 from .wording import rule_parameters
 
 __all__ = [
@@ -70,6 +78,8 @@ __all__ = [
     "DEFAULT_NUMBER_AMBER_MARGIN",
     "DEFAULT_SHARE_AMBER_MARGIN",
     "DEFAULT_TOLERANCE",
+    "MEETING",
+    "PLAN_COUNT_KEYS",
     "RAG_WORST_FIRST",
     "Condition",
     "Direction",
@@ -89,6 +99,7 @@ __all__ = [
     "computed_rating",
     "effective_rating",
     "judge",
+    "judge_trajectory",
     "meets",
     "overall_rating",
     "reported_differs",

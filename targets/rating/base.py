@@ -42,14 +42,23 @@ class RuleKind(StrEnum):
     RATIO_BASELINE = "ratio_baseline"
     COMPARISON = "comparison"
     UNDECIDED = "undecided"
+    TRAJECTORY = "trajectory"  # an improvement plan's commitment (seed 004's key)
 
 
 class Rating(StrEnum):
-    """A RAG rating. Grey is "awaiting data"; NA is "the target does not apply"."""
+    """A RAG rating. Grey is "awaiting data"; NA is "the target does not apply".
+
+    Achieved and Not yet due come from seed 004's key (an improvement plan's monitoring):
+    Achieved is "completed on time or ahead of schedule", a state of its own beyond Green;
+    Not yet due is "data will be available in a later quarter": nothing is missing yet, so it
+    is neither Grey nor counted as awaiting data.
+    """
 
     RED = "R"
     AMBER = "A"
     GREEN = "G"
+    ACHIEVED = "ACH"
+    NOT_YET_DUE = "NYD"
     GREY = "GREY"
     NOT_APPLICABLE = "NA"
 
@@ -62,12 +71,18 @@ _RATING_LABELS = {
     Rating.RED: "Red",
     Rating.AMBER: "Amber",
     Rating.GREEN: "Green",
+    Rating.ACHIEVED: "Achieved",
+    Rating.NOT_YET_DUE: "Not yet due",
     Rating.GREY: "Grey",
     Rating.NOT_APPLICABLE: "Not applicable",
 }
 
-#: The ratings that say something about performance, worst first: R < A < G.
-RAG_WORST_FIRST = (Rating.RED, Rating.AMBER, Rating.GREEN)
+#: The ratings that say something about performance, worst first: R < A < G < Achieved.
+#: Achieved (seed 004: "completed on time or ahead of schedule") meets the target, as Green
+#: does, and more: a set of lines is Achieved only when every one of them is.
+RAG_WORST_FIRST = (Rating.RED, Rating.AMBER, Rating.GREEN, Rating.ACHIEVED)
+#: The ratings that meet the target (a share rule counts them as meeting).
+MEETING = frozenset({Rating.GREEN, Rating.ACHIEVED})
 
 
 class Status(StrEnum):
@@ -90,6 +105,8 @@ class LineState(StrEnum):
     AWAITING = "awaiting"  # awaiting data (Grey)
     NOT_APPLICABLE = "not_applicable"  # marked not applicable, with a reason (n/a)
     NO_RETURN = "no_return"  # nothing was returned for the authority (Grey)
+    PROGRESS = "progress"  # progress rated by hand, with no figure (an improvement plan's)
+    NOT_YET_DUE = "not_yet_due"  # the data comes in a later quarter: not missing (seed 004)
 
 
 class Scope(StrEnum):

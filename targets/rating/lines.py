@@ -246,7 +246,12 @@ def computed_rating(rule: RatingRule, line: LineInput) -> LineRating:
     """The rating the rule gives a line, with its mark and a plain-English explanation.
 
     * Marked not applicable → NA. Awaiting data, no return made, no value, or no target to
-      compare with → Grey.
+      compare with → Grey. Not yet due (the data comes in a later quarter) → Not yet due, a
+      state of its own: nothing is missing. Progress rated by hand without a figure → Grey
+      (the rule has nothing to rate; the hand rating stands in).
+    * The trajectory rule (an improvement plan's commitment) → ``trajectory.judge_trajectory``:
+      Achieved when the final target is met, else Green / Amber / Red against the year's
+      trajectory point (the line's own target value), else Grey.
     * A value → ``judge``: Green when it meets the target as worded, else Amber within the
       amber margin, else Red (ordinal and milestone measures: a margin in levels, one by
       default; numbers: 10% of the target by default; yes/no: no is Red).
@@ -267,6 +272,12 @@ def computed_rating(rule: RatingRule, line: LineInput) -> LineRating:
         rating, text = Rating.GREY, "Awaiting data."
     elif line.state is LineState.NO_RETURN:
         rating, text = Rating.GREY, "No return was made for this authority."
+    elif line.state is LineState.NOT_YET_DUE:
+        rating = Rating.NOT_YET_DUE
+        text = "Not yet due: the data comes in a later quarter (nothing is missing yet)."
+    elif line.state is LineState.PROGRESS:
+        rating = Rating.GREY
+        text = "Progress rated by hand, with no figure for the rule to rate."
     elif line.state is LineState.MET:
         rating, text = Rating.GREEN, "The return states the target is met, without a figure: Green."
     elif line.state is LineState.NOT_MET:
@@ -277,6 +288,12 @@ def computed_rating(rule: RatingRule, line: LineInput) -> LineRating:
         )
     elif line.actual is None:
         rating, text = Rating.GREY, "No value was given."
+    elif rule.kind is RuleKind.TRAJECTORY:
+        # Imported here: the trajectory rule builds on ``judge`` of this module.
+        from .trajectory import judge_trajectory
+
+        target = line.target_value
+        status, rating, text = judge_trajectory(line.actual, line.target_value, rule)
     elif rule.kind is RuleKind.IMPROVEMENT:
         target = line.earlier
         if line.earlier is None:
@@ -294,7 +311,8 @@ def computed_rating(rule: RatingRule, line: LineInput) -> LineRating:
     else:
         status, rating, text = judge(line.actual, target or Decimal(0), rule)
 
-    text += manual_note(rating, line.manual)
+    who = "the council" if rule.kind is RuleKind.TRAJECTORY else "the sub-region"
+    text += manual_note(rating, line.manual, who=who)
     if not line.in_scope and line.state is not LineState.NOT_APPLICABLE:
         text = f"Reported outside the target's scope, so not counted. {text}"
     return LineRating(
@@ -306,17 +324,18 @@ def computed_rating(rule: RatingRule, line: LineInput) -> LineRating:
     )
 
 
-def manual_note(computed: Rating, manual: Rating | None) -> str:
-    """What the explanation says of the sub-region's own rating of the line."""
+def manual_note(computed: Rating, manual: Rating | None, *, who: str = "the sub-region") -> str:
+    """What the explanation says of the sub-region's own rating of the line (``who``: "the
+    council" for an improvement plan's commitment)."""
     if manual is None:
         return ""
     if computed not in RAG_WORST_FIRST:
-        return f" No value to rate: the sub-region's own rating, {manual.label}, stands."
+        return f" Nothing for the rule to rate: {who}'s own rating, {manual.label}, stands."
     if manual is computed:
-        return f" The sub-region's own rating ({manual.label}) agrees."
+        return f" {capitalised(who)}'s own rating ({manual.label}) agrees."
     return (
-        f" The sub-region rated it {manual.label} by hand; the rule's {computed.label} stands "
-        "(a value is rated by the rule, the same for everyone)."
+        f" {capitalised(who)} rated it {manual.label} by hand; the rule's {computed.label} "
+        "stands (a value is rated by the rule, the same for everyone)."
     )
 
 

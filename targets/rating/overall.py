@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from .base import (
     HUNDRED,
+    MEETING,
     RAG_WORST_FIRST,
     Condition,
     LineInput,
@@ -47,21 +48,26 @@ Lines = Sequence[LineRating]
 Outcome = tuple[Rating | None, str, Decimal | None]
 
 COUNT_KEYS = ("R", "A", "G", "GREY", "missing", "NA", "outside")
+#: Counted apart only where there are any (an improvement plan's lines): Achieved, and not yet
+#: due, which is never counted as awaiting data (seed 004: "Data will be available in Qrt 2").
+PLAN_COUNT_KEYS = ("ACH", "NYD")
 
 
 def count_lines(lines: Lines) -> dict[str, int]:
-    """The lines by what they show: R, A, G, GREY, missing (no return), NA, outside."""
+    """The lines by what they show: R, A, G, GREY, missing (no return), NA, outside; and ACH
+    (Achieved) and NYD (not yet due) where there are any."""
     counts = dict.fromkeys(COUNT_KEYS, 0)
     for line in lines:
         scope = line.scope
         if scope is Scope.OUTSIDE:
-            counts["outside"] += 1
+            key = "outside"
         elif scope is Scope.NOT_APPLICABLE:
-            counts["NA"] += 1
+            key = "NA"
         elif line.effective is Rating.GREY and line.line.state is LineState.NO_RETURN:
-            counts["missing"] += 1
+            key = "missing"
         else:
-            counts[str(line.effective)] += 1
+            key = str(line.effective)
+        counts[key] = counts.get(key, 0) + 1
     return counts
 
 
@@ -80,7 +86,7 @@ def _coverage(
     """How much is known: "7 of 9 relevant authorities rated; 1 awaiting data, 1 without a
     return." The other unknown ones are described by ``other``."""
     known_ids = {id(line) for line in known_lines}
-    reasons = {"awaiting data": 0, "without a return": 0, other: 0}
+    reasons = {"awaiting data": 0, "without a return": 0, "not yet due": 0, other: 0}
     for line in relevant_lines:
         if id(line) in known_ids:
             continue
@@ -88,6 +94,8 @@ def _coverage(
             reasons["without a return"] += 1
         elif line.line.state is LineState.AWAITING:
             reasons["awaiting data"] += 1
+        elif line.effective is Rating.NOT_YET_DUE:
+            reasons["not yet due"] += 1
         else:
             reasons[other] += 1
     total = plural(len(relevant_lines), "relevant authority", "relevant authorities")
@@ -131,8 +139,8 @@ def _all_meet(rule: RatingRule, lines: Lines) -> Outcome:
         return Rating.GREY, f"No authority rated yet: {coverage}", None
     ratings = [line.effective for line in rated]
     rating = min(ratings, key=RAG_WORST_FIRST.index)
-    if rating is Rating.GREEN:
-        text = f"All {len(rated)} rated authorities {_what_meets(rule)}: Green"
+    if rating in MEETING:
+        text = f"All {len(rated)} rated authorities {_what_meets(rule)}: {rating.label}"
         text += "." if len(rated) == len(counted) else " on what is known."
     else:
         text = (
@@ -158,7 +166,7 @@ def _share_meet(rule: RatingRule, lines: Lines) -> Outcome:
     if not rated:
         return Rating.GREY, f"No authority rated yet: {coverage}", None
     share_required = required(rule.required_share, "required_share")
-    meeting = sum(1 for line in rated if line.effective is Rating.GREEN)
+    meeting = sum(1 for line in rated if line.effective in MEETING)
     share = Decimal(meeting) * HUNDRED / Decimal(len(counted))
     margin = rule.share_amber_margin
     if share >= share_required:
@@ -239,6 +247,21 @@ def _ratio_baseline(rule: RatingRule, lines: Lines) -> Outcome:
     return rating, f"{subject}{text} {coverage}", ratio
 
 
+def _trajectory(rule: RatingRule, lines: Lines) -> Outcome:
+    """An improvement plan's commitment: the rating of its council's line (seed 004's key:
+    the rule's, or the council's own where the rule has nothing to rate), with that line's
+    explanation. Over several lines, the worst known rating, as for ``_all_meet``: Achieved
+    only when every line is. Nothing known → Grey."""
+    counted = relevant(lines)
+    rated = known(counted)
+    if not rated:
+        return Rating.GREY, f"Not rated yet: {_coverage(counted, rated)}", None
+    rating = min((line.effective for line in rated), key=RAG_WORST_FIRST.index)
+    if len(counted) == 1:
+        return rating, f"{rating.label}. {rated[0].explanation}".strip(), None
+    return rating, f"The worst rating known, {rating.label}. {_coverage(counted, rated)}", None
+
+
 def computable(rule: RatingRule) -> bool:
     """Whether the region's returns alone can rate the target."""
     if rule.kind is RuleKind.RATIO_BASELINE:
@@ -271,6 +294,7 @@ RULES: dict[RuleKind, Callable[[RatingRule, Lines], Outcome]] = {
     RuleKind.RATIO_BASELINE: _ratio_baseline,
     RuleKind.COMPARISON: _not_computable,
     RuleKind.UNDECIDED: _not_computable,
+    RuleKind.TRAJECTORY: _trajectory,
 }
 
 
@@ -317,8 +341,9 @@ def overall_rating(rule: RatingRule, lines: Sequence[LineRating | LineInput]) ->
 
     ``lines`` are the authorities' lines (rated ones, or inputs that are rated here). Before
     the rule: a rule the returns cannot rate gives None (see ``_not_computable``); no lines at
-    all → Grey; no counted line (every one marked n/a or outside the scope) → NA. Then the
-    rule's own function decides, with the further conditions of a compound rule.
+    all → Grey; no counted line (every one marked n/a or outside the scope) → NA; every
+    counted line not yet due → Not yet due (not Grey: nothing is missing). Then the rule's own
+    function decides, with the further conditions of a compound rule.
     """
     rated = [
         line if isinstance(line, LineRating) else computed_rating(rule, line) for line in lines
@@ -334,6 +359,9 @@ def overall_rating(rule: RatingRule, lines: Sequence[LineRating | LineInput]) ->
         text = (
             f"The target applies to none of these {plural(len(rated), 'authority', 'authorities')}."
         )
+    elif all(line.effective is Rating.NOT_YET_DUE for line in counted):
+        rating, figure = Rating.NOT_YET_DUE, None
+        text = "Not yet due: the data comes in a later quarter (nothing is missing yet)."
     else:
         rating, text, figure = _with_conditions(rule, rated, RULES[rule.kind](rule, rated))
     return OverallRating(

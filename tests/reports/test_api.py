@@ -64,6 +64,8 @@ def test_overview(board, world):
         "grey": 1,
         "not_applicable": 0,
         "not_rated": 0,
+        "achieved": 0,
+        "not_yet_due": 0,
         "total": 5,
     }
     comparison = body["themes"][0]["targets"][0]

@@ -133,6 +133,12 @@ def test_status_notes_are_comments_on_the_lines_they_name(demo):
 
 def test_every_line_written_cites_its_source_and_every_file_says_where_it_comes_from(demo):
     written = ReturnLine.objects.exclude(changed_in_version=1)
+    # The improvement plan's Q1 2008/09 monitoring (seed 004) is tested on its own
+    # (tests/targets/test_plan_fixture.py): 119 lines, each citing seed 004.
+    plan = written.filter(return_obj__target_set__kind="improvement_plan")
+    assert plan.count() == 119
+    assert all(source.startswith("004, line") for source in plan.values_list("source", flat=True))
+    written = written.exclude(return_obj__target_set__kind="improvement_plan")
     assert written.count() == WRITTEN
     assert not written.filter(source="").exists()
     for path in sorted(DEMO_DIR.glob("*.csv")):
@@ -364,12 +370,14 @@ def test_northamptonshire_facts_are_values_and_statements(demo):
 
 
 def test_only_the_returns_the_papers_contain_are_loaded(demo):
-    returns = Return.objects.values_list("sub_region__slug", "year", "quarter")
+    returns = Return.objects.values_list("sub_region__slug", "target_set__slug", "year", "quarter")
 
-    # No Nottinghamshire return (the papers have none) and no quarter but December 2009's.
+    # No Nottinghamshire return (the papers have none) and no quarter but December 2009's;
+    # and Leicestershire County Council's improvement plan's Quarter 1 2008/09 (seed 004).
     assert sorted(returns) == [
-        ("derbyshire", 2009, 3),
-        ("leicestershire-rutland", 2009, 3),
-        ("lincolnshire", 2009, 3),
-        ("northamptonshire", 2009, 3),
+        ("derbyshire", "stretch-targets", 2009, 3),
+        ("leicestershire-rutland", "lcc-improvement-plan-2008-09", 2008, 1),
+        ("leicestershire-rutland", "stretch-targets", 2009, 3),
+        ("lincolnshire", "stretch-targets", 2009, 3),
+        ("northamptonshire", "stretch-targets", 2009, 3),
     ]

@@ -289,6 +289,7 @@ def test_directions(loaded):
         "benefit-claims-processing-days",
         "sickness-absence-days",
         "caa-red-green-flag-ratio",
+        "plan-count-lower",  # an improvement plan's (seed 004): permanent exclusions
     }
     assert Measure.objects.get(slug="ni185-co2-reduction").direction == Direction.HIGHER
 
@@ -335,6 +336,8 @@ def test_yes_no_measures_and_the_default_tolerance(loaded):
 
 
 def test_every_measure_is_used(loaded):
+    # The improvement plan's measures are used by its set (targets/test_plan_fixture.py).
+    load_target_set(path=FIXTURES / "target_sets" / "lcc-improvement-plan-2008-09.toml")
     unused = Measure.objects.filter(targets__isnull=True).values_list("slug", flat=True)
     assert list(unused) == []
 
@@ -458,11 +461,14 @@ def test_the_command_loads_everything_and_prints_a_line_per_file(capsys):
         "strategy-2008.toml",
         "stretch-targets.toml",
         "revision-2009.toml",
+        "lcc-improvement-plan-2008-09.toml",
+        "projects.toml",
     ]
     assert Counter(Target.objects.values_list("target_set__slug", flat=True)) == {
         "strategy-2008": 26,
         "stretch-targets": 12,
         "revision-2009": 9,
+        "lcc-improvement-plan-2008-09": 119,
     }
     call_command("load_reference_data")
     second = capsys.readouterr().out.splitlines()

@@ -13,11 +13,17 @@ from authorities.reference import FixtureError, load_authorities
 from returns import services
 from returns.rerating import rerate_targets
 from targets.models import Target
+from targets.project_reference import load_projects
 from targets.reference import load_measures, load_target_sets
 
 # The known sets in the order they were written; any other file in target_sets/ follows them.
 # Lineage is linked after all sets are written, so the order only decides the output's order.
-KNOWN_TARGET_SETS = ("strategy-2008.toml", "stretch-targets.toml", "revision-2009.toml")
+KNOWN_TARGET_SETS = (
+    "strategy-2008.toml",
+    "stretch-targets.toml",
+    "revision-2009.toml",
+    "lcc-improvement-plan-2008-09.toml",
+)
 #: Why the reference data changed, in the history of every record a load writes.
 LOAD_REASON = "load_reference_data (the fixtures)"
 
@@ -34,12 +40,18 @@ class Command(BaseCommand):
             "--fixtures-dir",
             type=Path,
             default=Path(settings.BASE_DIR) / "fixtures",
-            help="Directory holding authorities.toml, measures.toml and target_sets/*.toml.",
+            help=(
+                "Directory holding authorities.toml, measures.toml, target_sets/*.toml and "
+                "projects.toml (optional)."
+            ),
         )
 
     def handle(self, *args, fixtures_dir: Path, **options) -> None:
         authorities_path = fixtures_dir / "authorities.toml"
         measures_path = fixtures_dir / "measures.toml"
+        # The projects (seed 002, item 5) name targets, so they load after the target sets;
+        # a fixtures directory without them (a test's) loads the rest.
+        projects_path = fixtures_dir / "projects.toml"
         set_paths = self._target_set_paths(fixtures_dir / "target_sets")
         for path in (authorities_path, measures_path):
             if not path.is_file():
@@ -53,6 +65,8 @@ class Command(BaseCommand):
                     load_measures(path=measures_path),
                     *load_target_sets(paths=set_paths),
                 ]
+                if projects_path.is_file():
+                    summaries.append(load_projects(path=projects_path))
                 rerated = self._rerate(summaries)
         except FixtureError as error:
             raise CommandError(str(error)) from error

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from riep.demo import DEFAULT_DEMO_PASSWORD, ensure_demo_deadline, ensure_demo_users
 from riep.demo_papers import ensure_demo_papers
+from riep.demo_plans import load_demo_plans
 from riep.demo_returns import DemoDataError, ReferenceDataMissing, load_demo_returns
 
 
@@ -11,8 +12,9 @@ class Command(BaseCommand):
     help = (
         "Create or update the demo users (password from DEMO_PASSWORD), then load the demo "
         "returns (seed 002's December 2009 returns, fixtures/demo/*.csv; see "
-        "riep/demo_returns.py). Idempotent. Local demo only: refuses to run where "
-        "DEMO_DATA_ALLOWED is off, as in production."
+        "riep/demo_returns.py) and the improvement plan monitoring (seed 004's Q1 2008/09, "
+        "fixtures/demo/plans/*.toml; see riep/demo_plans.py). Idempotent. Local demo only: "
+        "refuses to run where DEMO_DATA_ALLOWED is off, as in production."
     )
 
     def handle(self, *args, **options):
@@ -30,4 +32,13 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         for outcome in outcomes:
             self.stdout.write(f"Demo return {outcome}")
+        try:
+            plans = load_demo_plans()
+        except ReferenceDataMissing as error:
+            self.stderr.write(f"Demo improvement plan monitoring not loaded: {error}")
+            plans = []
+        except DemoDataError as error:
+            raise CommandError(str(error)) from error
+        for plan in plans:
+            self.stdout.write(f"Demo improvement plan monitoring {plan}")
         self.stdout.write(ensure_demo_papers())
