@@ -113,7 +113,7 @@ def build_project(*, user, project: Project, basis: str) -> ProjectPage:
             if ratings.scope_note and ratings.scope_note not in notes:
                 notes.append(ratings.scope_note)
         for link in set_links:
-            served[link.pk] = _served(link, quarter, ratings, project)
+            served[link.pk] = _served(link, quarter, ratings, project, basis)
     return ProjectPage(
         project=project,
         leads=[item for item in authorities if item.role == "lead"],
@@ -124,16 +124,20 @@ def build_project(*, user, project: Project, basis: str) -> ProjectPage:
     )
 
 
-def _served(link: ProjectTarget, quarter, ratings, project: Project) -> ServedTarget:
+def _served(link: ProjectTarget, quarter, ratings, project: Project, basis: str) -> ServedTarget:
     target = link.target
     region = sub_region = None
     if ratings is not None and ratings.regions:
         region = OverallCell.of(
-            ratings.region(target.pk, ratings.regions[0]), where=ratings.regions[0].name
+            ratings.region(target.pk, ratings.regions[0]),
+            basis=basis,
+            where=ratings.regions[0].name,
         )
         own = [ref for ref in ratings.sub_regions if ref.pk == project.sub_region_id]
         if own:
-            sub_region = OverallCell.of(ratings.sub_region(target.pk, own[0]), where=own[0].name)
+            sub_region = OverallCell.of(
+                ratings.sub_region(target.pk, own[0]), basis=basis, where=own[0].name
+            )
     return ServedTarget(
         code=target.code,
         number=target.number,

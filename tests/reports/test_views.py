@@ -273,12 +273,13 @@ def test_pages_have_no_inline_style_or_script(board_client, world):
 
 #: Queries per page, whatever the amount of data: session, user, the user's permissions (2),
 #: the filters' options (target sets, membership, quarters, themes, sub-regions), the page's
-#: builder, and the user's roles for the navigation bar (1, twice where tables2 renders).
+#: builder, and the user's roles for the navigation bar (1, twice where tables2 renders). The
+#: target page also reads the projects that serve the target (1).
 QUERIES = {
     "overview": 15,
     "compare": 15,
     "own sub-region": 18,
-    "target": 22,
+    "target": 23,
     "own authority": 15,
 }
 

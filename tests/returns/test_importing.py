@@ -577,7 +577,8 @@ def test_a_manual_rating_needs_its_reason_and_a_known_word(world):
 
     assert messages(report) == [
         "row 2, reason: is blank, but a rating is given: say why the line is rated Green by hand.",
-        "row 3, rag: “Purple” is not a rating: write R, A, G, Grey (or -) or n/a.",
+        "row 3, rag: “Purple” is not a rating: write R, A, G, Grey (or -) or n/a (an "
+        "improvement plan's commitment may also be Achieved).",
     ]
 
 

@@ -71,7 +71,8 @@ def test_a_new_amber_margin_rerates_every_reader_and_is_recorded(
 ):
     target = council_tax(world)
     # Issue the paper first: it must keep what it said.
-    background.start_build(world.paper, user=world.director, kind="issue")
+    # The world's returns are drafts: the Director confirms issuing on them (issue 10).
+    background.start_build(world.paper, user=world.director, kind="issue", confirm_unapproved=True)
     issued = IssuedPaper.objects.get()
     frozen = issued.snapshot
     assert {line.computed_rating for line in lines_of(target)} == {"A"}

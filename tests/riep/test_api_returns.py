@@ -738,7 +738,15 @@ def test_the_openapi_document_lists_the_returns_and_ratings_endpoints(client, db
         assert path in document["paths"]
     assert set(document["paths"]["/api/v1/returns/"]) >= {"get", "post"}
     assert "patch" in document["paths"]["/api/v1/returns/{id}/lines/"]
-    assert document["components"]["schemas"]["Rating"]["enum"] == ["R", "A", "G", "GREY", "NA"]
+    assert document["components"]["schemas"]["Rating"]["enum"] == [
+        "R",
+        "A",
+        "G",
+        "ACH",
+        "NYD",
+        "GREY",
+        "NA",
+    ]
     ratings = document["components"]["schemas"]["AuthorityRating"]["properties"]
     assert ratings["actual"]["type"] == "string"
     assert ratings["actual"]["format"] == "decimal"

@@ -117,13 +117,21 @@ def test_a_change_in_the_admin_shows_who_when_and_from_what(client, administrato
             "threshold_words": "95% or more",
             "earlier_links-TOTAL_FORMS": "0",
             "earlier_links-INITIAL_FORMS": "0",
+            "year_targets-TOTAL_FORMS": "0",
+            "year_targets-INITIAL_FORMS": "0",
+            "milestones-TOTAL_FORMS": "0",
+            "milestones-INITIAL_FORMS": "0",
         }
     )
     data = {key: (value.pk if hasattr(value, "pk") else value) for key, value in data.items()}
 
     response = client.post(url, data)
 
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors,
+        [inline.formset.prefix for inline in response.context["inline_admin_formsets"]],
+        [inline.formset.non_form_errors() for inline in response.context["inline_admin_formsets"]],
+    )
     page = changes_page(client, kind="targets.target", field="threshold_words")
     assert 'at least 95%</span> → <span class="new">95% or more' in page
     assert ">ada<" in page

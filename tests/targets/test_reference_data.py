@@ -336,7 +336,9 @@ def test_yes_no_measures_and_the_default_tolerance(loaded):
 
 
 def test_every_measure_is_used(loaded):
-    # The improvement plan's measures are used by its set (targets/test_plan_fixture.py).
+    # The improvement plan's measures are used by its set (targets/test_plan_fixture.py); the
+    # plan belongs to a council, so the authorities come first.
+    load_authorities(path=FIXTURES / "authorities.toml")
     load_target_set(path=FIXTURES / "target_sets" / "lcc-improvement-plan-2008-09.toml")
     unused = Measure.objects.filter(targets__isnull=True).values_list("slug", flat=True)
     assert list(unused) == []
