@@ -14,10 +14,11 @@ from targets.models import RuleKind, Target, TargetSet
 
 from .access import scope_of
 from .periods import Quarter
+from .workflow import COMMENT_MAX
 
 #: The longest text a person may keep in a comment or a reason: a long paragraph, never a
 #: file's worth (a 90 MB comment once made a line page 270 MB and a Board paper 6 minutes).
-MAX_TEXT = 4000
+MAX_TEXT = COMMENT_MAX  # the one bound of every text a return keeps (issue 12)
 
 
 class ReturnStatus(models.TextChoices):
@@ -313,7 +314,7 @@ class Transition(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="return_transitions"
     )
     at = models.DateTimeField(auto_now_add=True)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, validators=_text_limit())
     #: At a submission, the lines still awaiting data: [{"line", "where", "reason"}] (the
     #: reason "" when the programme manager confirmed them all at once).
     awaiting = models.JSONField(default=list, blank=True)

@@ -141,10 +141,19 @@ def problem(step_name: str, *, status: str, actor: Actor, submitted_by: int | No
     return ""
 
 
+#: The longest comment or reason a step keeps, as for every text of a return (issue 12: a text
+#: without a bound once made a page of 270 MB).
+COMMENT_MAX = 4000
+
+
 def comment_problem(step_name: str, comment: str) -> str:
+    """A step that needs a comment (send back) or a reason (reopen) is refused without one; no
+    step keeps a comment longer than ``COMMENT_MAX`` characters."""
     step = STEPS[step_name]
     if step.needs_comment and not comment.strip():
         return step.comment_missing
+    if len(comment) > COMMENT_MAX:
+        return f"The comment is {len(comment):,} characters long: at most {COMMENT_MAX:,}, please."
     return ""
 
 

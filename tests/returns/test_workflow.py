@@ -146,6 +146,13 @@ def test_four_eyes_guards_approval_only():
         ("submit", "Q3 done", ""),
         ("approve", "", ""),
         ("approve", "Fine.", ""),
+        ("approve", "x" * 4000, ""),
+        ("approve", "x" * 4001, "The comment is 4,001 characters long: at most 4,000, please."),
+        (
+            "send-back",
+            "x" * 90_000,
+            "The comment is 90,000 characters long: at most 4,000, please.",
+        ),
     ],
 )
 def test_comment_problem(step, comment, missing):
@@ -274,6 +281,20 @@ def test_sending_back_without_a_comment_is_refused(world, return_obj):
 
     assert refused.value.message_dict == {"comment": ["Say what needs changing."]}
     assert Return.objects.get(pk=return_obj.pk).status == ReturnStatus.SUBMITTED
+
+
+def test_a_comment_beyond_the_bound_is_refused_and_changes_nothing(world, return_obj):
+    services.submit_return(return_obj=return_obj, actor=world.pm)
+    before = trail(return_obj)
+
+    with pytest.raises(StepRefused) as refused:
+        services.send_back_return(return_obj=return_obj, actor=world.director, comment="x" * 4001)
+
+    assert refused.value.message_dict == {
+        "comment": ["The comment is 4,001 characters long: at most 4,000, please."]
+    }
+    assert Return.objects.get(pk=return_obj.pk).status == ReturnStatus.SUBMITTED
+    assert trail(return_obj) == before
 
 
 def test_reopening_an_approved_return_needs_a_reason(world, return_obj):
