@@ -7,6 +7,8 @@ factories live in tests/factories.py.
 """
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 
 
 def pytest_report_header(config):
@@ -81,3 +83,20 @@ def _migrated_roles(request, migrated_roles):
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
                 for app_label, codename in permissions
             )
+
+
+@pytest.fixture(scope="module")
+def demo_database(django_db_setup, django_db_blocker):
+    """The reference data and the demo (`make run`'s), loaded once for a test module inside a
+    transaction rolled back at its end: each test's own changes are rolled back to this state
+    by pytest-django's per-test savepoint, and nothing is left for the other modules."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_reference_data", verbosity=0)
+        call_command("setup_demo", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(demo_database, db):
+    """A test on the demo database (see ``demo_database``)."""

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 
 from authorities.reference import FixtureError
@@ -36,20 +34,6 @@ PROJECTS = [
     ("efficiency-challenge-programme", None, "approved", 250000, 250000),
     ("procurement-programme", None, "submitted", 225000, None),
 ]
-
-
-@pytest.fixture(scope="module")
-def demo_database(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_reference_data", verbosity=0)
-        call_command("setup_demo", verbosity=0)
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_database, db):
-    return None
 
 
 def user(username: str):

@@ -7,10 +7,8 @@ import io
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 
 from returns.importing import COLUMNS
@@ -38,22 +36,6 @@ SCORED = 39
 #: One written line per row of the demo files that is not a sub-region's own rating:
 #: 81 + 20 + 55 + 39.
 WRITTEN = 195
-
-
-@pytest.fixture(scope="module")
-def demo_database(django_db_setup, django_db_blocker):
-    """Load once for the module, inside a transaction rolled back at its end (each test's own
-    changes are rolled back to this state by pytest-django's per-test savepoint)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_reference_data", verbosity=0)
-        call_command("setup_demo", verbosity=0)
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_database, db):
-    return None
 
 
 def line(sub_region: str, authority: str, target: str, quarter: Quarter = Q3) -> ReturnLine:

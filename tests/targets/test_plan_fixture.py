@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
 
 from returns.models import Basis, LineState, Overall, Rating, ReturnLine, ReturnStatus
 from riep.demo_plans import PLAN_DIR
@@ -176,20 +175,6 @@ PROGRESS = {
     "not yet due": Rating.NOT_YET_DUE,
     "not applicable": Rating.NOT_APPLICABLE,
 }
-
-
-@pytest.fixture(scope="module")
-def demo_database(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_reference_data", verbosity=0)
-        call_command("setup_demo", verbosity=0)
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_database, db):
-    return None
 
 
 def cited_lines(source: str) -> set[int]:
