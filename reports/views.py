@@ -37,7 +37,7 @@ from .dashboards import (
     build_target,
     target_for_page,
 )
-from .filters import BadSelection, DashboardFilter, Selection, load_options
+from .filters import ALL_FIELDS, BadSelection, DashboardFilter, Selection, load_options
 from .plans import commitment_facts
 from .projects import projects_serving
 from .tables import LineTable
@@ -285,16 +285,7 @@ class CompareView(DashboardView):
     """Two quarters side by side, with the movement of every rating."""
 
     template_name = "reports/dashboards/compare.html"
-    fields = (
-        "target_set",
-        "period",
-        "against",
-        "basis",
-        "theme",
-        "sub_region",
-        "kind",
-        "rating",
-    )
+    fields = ALL_FIELDS  # every filter: the comparison has them all
 
     def get_data(self, request, selection, **kwargs):
         comparison = build_comparison(

@@ -45,7 +45,13 @@ from reports.dashboards import (
     build_target,
     target_for_page,
 )
-from reports.filters import RATING_CHOICES, BadSelection, DashboardFilter, load_options
+from reports.filters import (
+    ALL_FIELDS,
+    RATING_CHOICES,
+    BadSelection,
+    DashboardFilter,
+    load_options,
+)
 from targets.models import Target
 
 from .parameters import (
@@ -665,16 +671,7 @@ class AuthorityAPI(DashboardAPIView):
 class CompareAPI(DashboardAPIView):
     """Two quarters side by side, with each rating's movement (improved, same, worse)."""
 
-    fields = (
-        "target_set",
-        "period",
-        "against",
-        "basis",
-        "theme",
-        "sub_region",
-        "kind",
-        "rating",
-    )
+    fields = ALL_FIELDS  # every filter: the comparison has them all
 
     @_schema(fields, DashboardComparisonSerializer, "Compare two quarters")
     def get(self, request):
