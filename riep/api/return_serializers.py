@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from returns.deadlines import DueFacts, due_facts
 from returns.models import Return, ReturnLine, Transition
 from returns.periods import Quarter
 from returns.upload_limits import MAX_TEXT_CHARS
@@ -108,6 +110,8 @@ class ReturnSerializer(serializers.ModelSerializer):
     target_set = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     period = serializers.SerializerMethodField()
     status = ReturnStatusField(read_only=True)
+    deadline = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
 
     class Meta:
         model = Return
@@ -118,6 +122,9 @@ class ReturnSerializer(serializers.ModelSerializer):
             "target_set",
             "period",
             "status",
+            "deadline",
+            "overdue",
+            "submitted_on_time",
             "version",
             "created_at",
             "updated_at",
@@ -127,6 +134,26 @@ class ReturnSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(help_text='e.g. "2009/10 Q3"'))
     def get_period(self, return_obj: Return) -> str:
         return return_obj.period.label
+
+    def _due(self, return_obj: Return) -> DueFacts:
+        # A list passes every return's facts in its context (one query for the page); a
+        # single return reads its own.
+        facts = self.context.get("due_facts")
+        if facts is None or return_obj.pk not in facts:
+            facts = due_facts([return_obj], today=timezone.localdate())
+        return facts[return_obj.pk]
+
+    @extend_schema_field(
+        serializers.DateField(allow_null=True, help_text="The quarter's deadline; null: none set.")
+    )
+    def get_deadline(self, return_obj: Return):
+        return self._due(return_obj).due
+
+    @extend_schema_field(
+        serializers.BooleanField(help_text="Not submitted, and its deadline has passed.")
+    )
+    def get_overdue(self, return_obj: Return) -> bool:
+        return self._due(return_obj).overdue
 
 
 class ReturnDetailSerializer(ReturnSerializer):

@@ -78,6 +78,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied
@@ -89,6 +90,7 @@ from authorities.models import SubRegion
 from authorities.resolve import AuthorityResolver
 from reports.filters import default_basis
 from returns import services
+from returns.deadlines import due_facts
 from returns.errors import InvalidLines, ReturnLocked, StaleReturn, StepRefused
 from returns.models import Basis, LineState, Return, ReturnLine, Transition
 from returns.naming import TargetNames, find_authority
@@ -310,6 +312,16 @@ class ReturnListCreate(StrictQueryMixin, generics.ListCreateAPIView):
         if "sub_region" in self.query:
             _named(SubRegion, self.query["sub_region"], "sub_region", "sub-region")
         return super().get(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        # Each return's deadline and whether it is overdue, for the whole page in one query.
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {
+            **self.get_serializer_context(),
+            "due_facts": due_facts(page, today=timezone.localdate()),
+        }
+        data = self.get_serializer_class()(page, many=True, context=context).data
+        return self.get_paginated_response(data)
 
     @extend_schema(
         request=ReturnOpenSerializer,

@@ -1,6 +1,7 @@
 """The returns and ratings API: who may read and write what, the write path, and the shapes."""
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from rest_framework.authtoken.models import Token
 from authorities.models import AuthorityKind
 from authorities.roles import ADMINISTRATOR, BOARD_MEMBER, DIRECTOR, PROGRAMME_MANAGER
 from returns import services
+from returns.deadlines import set_deadline
 from returns.models import LineState, Return, ReturnLine, ReturnStatus, Transition
 from returns.periods import Quarter
 from targets.models import MeasureKind
@@ -539,6 +541,26 @@ def test_returns_filter_by_target_set_period_and_sub_region(client, world):
     assert slugs({"target_set": "stretch-targets", "sub_region": "lincolnshire"}) == [
         ("lincolnshire", "stretch-targets", PERIOD)
     ]
+
+
+def test_returns_say_their_deadline_and_whether_they_are_overdue(client, world):
+    """Issue 11: overdue returns are marked wherever returns are listed, the API's list too."""
+    director = make_user(DIRECTOR)
+    set_deadline(quarter=Quarter(2009, 3), target_set=None, due=date(2010, 1, 15), actor=director)
+    services.submit_return(
+        return_obj=Return.objects.get(sub_region=world.derbyshire), actor=world.pm
+    )
+    client = sign_in(client, DIRECTOR, world)
+
+    body = client.get(reverse("api-returns")).json()
+
+    facts = {row["sub_region"]: (row["deadline"], row["overdue"]) for row in body["results"]}
+    # Lincolnshire's is a draft long after 15 January 2010: overdue; Derbyshire's is submitted
+    # (late, so not on time).
+    assert facts == {"derbyshire": ("2010-01-15", False), "lincolnshire": ("2010-01-15", True)}
+    assert {row["submitted_on_time"] for row in body["results"]} == {None, False}
+    detail = client.get(reverse("api-return", args=[body["results"][0]["id"]])).json()
+    assert (detail["deadline"], detail["overdue"]) in facts.values()
 
 
 @pytest.mark.parametrize(
