@@ -25,7 +25,7 @@ class MeetingForm(forms.ModelForm):
 class AgendaItemForm(forms.ModelForm):
     class Meta:
         model = AgendaItem
-        fields = ["number", "title"]
+        fields = ["number", "title", "kind"]
 
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,6 +71,8 @@ class PaperForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Required here: a report without a target set has its own form (ReportForm).
+        self.fields["target_set"].required = True
         self.fields["target_set"].queryset = TargetSet.objects.exclude(
             status=TargetSetStatus.PROPOSED
         ).order_by("order", "slug")
@@ -95,6 +97,16 @@ class PaperForm(forms.ModelForm):
             raise forms.ValidationError(str(error)) from error
         self.instance.year, self.instance.quarter = quarter.year, quarter.quarter
         return quarter
+
+
+class ReportForm(forms.ModelForm):
+    """A report without a target set (seed 002's items 5 to 12): its title and signature; no
+    quarter, no returns, no appendices."""
+
+    class Meta:
+        model = Paper
+        fields = ["title", "author_name", "author_title"]
+        labels = {"author_name": "Signed by", "author_title": "Signatory's title"}
 
 
 class SectionForm(forms.ModelForm):
