@@ -222,10 +222,12 @@ def test_a_report_without_a_target_set_is_text_alone(item, director):
     assert snapshot["data"] is None
     assert current_return_states(paper, user=director) == []
     context = paper_context(snapshot)
-    assert context["list"] == [] and context["numbers"] == {}
+    assert context["list"] == []
+    assert context["numbers"] == {}
     html = render_html(snapshot)
     assert "To update the Board on the conference." in html
-    assert "Appendices" not in html and "Built from" not in html
+    assert "Appendices" not in html
+    assert "Built from" not in html
 
 
 def test_a_report_without_a_target_set_has_no_quarter(item, director):
