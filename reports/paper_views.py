@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.forms import BaseForm
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,9 +28,11 @@ from . import worker
 from .markdown import numbered_paragraphs
 from .models import (
     APPENDIX_CHOICES,
+    Action,
     AgendaItem,
     BuildKind,
     BuildStatus,
+    Decision,
     IssuedPaper,
     Meeting,
     Paper,
@@ -131,7 +133,11 @@ def index(request):
         raise PermissionDenied("You may not read Board papers.")
     composer = request.user.has_perm(COMPOSE)
     issues = IssuedPaper.objects.defer("pdf", "snapshot").order_by("-number")
-    meetings = Meeting.objects.prefetch_related(
+    # A meeting with minutes (decisions or actions) is listed for readers too.
+    meetings = Meeting.objects.annotate(
+        has_minutes=Exists(Decision.objects.filter(meeting=OuterRef("pk")))
+        | Exists(Action.objects.filter(raised_at=OuterRef("pk")))
+    ).prefetch_related(
         Prefetch(
             "items",
             queryset=AgendaItem.objects.select_related("paper__target_set").prefetch_related(
@@ -147,7 +153,7 @@ def index(request):
             issued = list(paper.issues.all()) if paper else []
             if composer or issued:
                 items.append({"item": item, "paper": paper, "issues": issued})
-        if composer or items:
+        if composer or items or meeting.has_minutes:
             rows.append({"meeting": meeting, "items": items})
     return render(request, "reports/papers/index.html", {"rows": rows, "composer": composer})
 

@@ -305,3 +305,20 @@ def test_a_report_without_a_target_set_prints_its_sections(minutes, director, tm
     assert "Chris Allison" in text
     assert "Appendix" not in text
     assert "returns" not in text
+
+
+def test_readers_find_meetings_with_minutes_in_the_listing(
+    client, minutes, director, django_assert_num_queries
+):
+    client.force_login(make_user(BOARD_MEMBER))
+    url = reverse("papers:index")
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        listing = client.get(url).content.decode()
+    assert minutes["november"].get_absolute_url() + "#minutes" in listing
+    # January has no minutes and no issued paper: not listed for a reader.
+    assert minutes["january"].get_absolute_url() not in listing
+    _more_minutes(minutes["january"], director, 20, 5)
+    with django_assert_num_queries(len(small.captured_queries)):
+        listing = client.get(url).content.decode()
+    assert minutes["january"].get_absolute_url() + "#minutes" in listing
