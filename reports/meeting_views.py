@@ -14,13 +14,18 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views import View
 
 from .meetings import carry_action, mark_action_done, meeting_actions
-from .models import Action, IssuedPaper, Meeting
+from .models import PARTNERSHIP, Action, IssuedPaper, Meeting
 from .papers import services
 from .papers.forms import AgendaItemForm
+from .papers.render import render_pdf
 
 COMPOSE = "reports.change_paper"
 CHANGE_ACTION = "reports.change_action"
@@ -111,6 +116,35 @@ def _back(request, action: Action):
     if meeting_id.isdigit() and Meeting.objects.filter(pk=int(meeting_id)).exists():
         return redirect("papers:meeting", pk=int(meeting_id))
     return redirect(action.raised_at)
+
+
+class ActionsLogPdfView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The meeting's actions log as a PDF for its pack: this meeting's actions and the open
+    ones carried to it (a page or two: laid out in the request)."""
+
+    permission_required = "reports.view_action"
+
+    def get(self, request, pk):
+        meeting = get_object_or_404(Meeting, pk=pk)
+        actions = meeting_actions(meeting)
+        html = render_to_string(
+            "reports/print/actions_log.html",
+            {
+                "meeting": meeting,
+                "partnership": PARTNERSHIP,
+                "now": timezone.localtime(),
+                "tables": [
+                    ("Raised at this meeting", actions.raised, False),
+                    ("Carried from earlier meetings", actions.carried, True),
+                ],
+            },
+        )
+        pdf = render_pdf(html)
+        response = HttpResponse(pdf.content, content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"board-{meeting.date:%Y-%m-%d}-actions-log.pdf"
+        )
+        return response
 
 
 class ActionDoneView(LoginRequiredMixin, PermissionRequiredMixin, View):

@@ -11,6 +11,11 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("meetings/new/", views.MeetingCreateView.as_view(), name="meeting-new"),
     path("meetings/<int:pk>/", meeting_views.MeetingView.as_view(), name="meeting"),
+    path(
+        "meetings/<int:pk>/actions-log.pdf",
+        meeting_views.ActionsLogPdfView.as_view(),
+        name="actions-log",
+    ),
     path("actions/<int:pk>/done/", meeting_views.ActionDoneView.as_view(), name="action-done"),
     path("actions/<int:pk>/carry/", meeting_views.ActionCarryView.as_view(), name="action-carry"),
     path("meetings/<int:pk>/edit/", views.MeetingEditView.as_view(), name="meeting-edit"),

@@ -322,3 +322,20 @@ def test_readers_find_meetings_with_minutes_in_the_listing(
     with django_assert_num_queries(len(small.captured_queries)):
         listing = client.get(url).content.decode()
     assert minutes["january"].get_absolute_url() + "#minutes" in listing
+
+
+@pytest.mark.parametrize("role", [DIRECTOR, BOARD_MEMBER, PROGRAMME_MANAGER, None])
+def test_the_actions_log_for_the_pack_carries_the_open_actions(client, minutes, tmp_path, role):
+    client.force_login(make_user(role))
+    response = client.get(reverse("papers:actions-log", args=[minutes["january"].pk]))
+    if role is None:
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('board-2010-01-20-actions-log.pdf"')
+    support.require("pdftotext")
+    text = " ".join(support.pdf_text(response.content, tmp_path).split())
+    carried = text.split("Carried from earlier meetings")[1]
+    assert "A progress report on the efficiency challenge." in carried
+    assert "Circulate the Member Development report." in carried
+    assert "not recorded: the papers do not say whether it was done" in carried
