@@ -21,10 +21,16 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views import View
 
-from .meetings import carry_action, mark_action_done, meeting_actions
+from .meetings import (
+    carry_action,
+    mark_action_done,
+    meeting_actions,
+    record_action,
+    record_decision,
+)
 from .models import PARTNERSHIP, Action, IssuedPaper, Meeting
 from .papers import services
-from .papers.forms import AgendaItemForm
+from .papers.forms import ActionForm, AgendaItemForm, DecisionForm
 from .papers.render import render_pdf
 
 COMPOSE = "reports.change_paper"
@@ -50,7 +56,7 @@ class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     permission_required = "reports.view_meeting"
 
-    def get(self, request, pk, form=None):
+    def get(self, request, pk, form=None, decision_form=None, action_form=None):
         meeting = get_object_or_404(Meeting, pk=pk)
         composer = request.user.has_perm(COMPOSE)
         issues = IssuedPaper.objects.defer("pdf", "snapshot").order_by("-number")
@@ -71,6 +77,16 @@ class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
         if form is None and request.user.has_perm("reports.add_agendaitem"):
             next_number = max((row["item"].number for row in items), default=0) + 1
             form = AgendaItemForm(meeting=meeting, initial={"number": next_number})
+        if decision_form is None and request.user.has_perm("reports.add_decision"):
+            decision_form = DecisionForm(
+                meeting=meeting,
+                initial={"number": max((d.number for d in decisions), default=0) + 1},
+            )
+        if action_form is None and request.user.has_perm("reports.add_action"):
+            action_form = ActionForm(
+                meeting=meeting,
+                initial={"number": max((a.number for a in actions.raised), default=0) + 1},
+            )
         can_act = request.user.has_perm(CHANGE_ACTION)
         later = list(Meeting.objects.filter(date__gt=meeting.date)) if can_act else []
         return render(
@@ -85,6 +101,8 @@ class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 "raised": actions.raised,
                 "carried": actions.carried,
                 "can_act": can_act,
+                "decision_form": decision_form,
+                "action_form": action_form,
                 # An action can be carried to a meeting after the one it was raised at; the
                 # page offers the meetings after this one (each action's own check is the
                 # service's).
@@ -108,6 +126,44 @@ class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 messages.success(request, f"Item {item.number} added to the agenda.")
                 return redirect(meeting)
         return self.get(request, pk, form=form)
+
+
+class DecisionCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """POST: record a numbered decision in the meeting's minutes."""
+
+    permission_required = "reports.add_decision"
+
+    def post(self, request, pk):
+        meeting = get_object_or_404(Meeting, pk=pk)
+        form = DecisionForm(request.POST, meeting=meeting)
+        if form.is_valid():
+            try:
+                decision = record_decision(meeting=meeting, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _refused(form, error)
+            else:
+                messages.success(request, f"Decision {decision.number} recorded.")
+                return redirect(f"{meeting.get_absolute_url()}#minutes")
+        return MeetingView().get(request, pk, decision_form=form)
+
+
+class ActionCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """POST: record an action raised at the meeting (open)."""
+
+    permission_required = "reports.add_action"
+
+    def post(self, request, pk):
+        meeting = get_object_or_404(Meeting, pk=pk)
+        form = ActionForm(request.POST, meeting=meeting)
+        if form.is_valid():
+            try:
+                action = record_action(raised_at=meeting, actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _refused(form, error)
+            else:
+                messages.success(request, f"Action {action.number} recorded.")
+                return redirect(f"{meeting.get_absolute_url()}#actions")
+        return MeetingView().get(request, pk, action_form=form)
 
 
 def _back(request, action: Action):

@@ -16,6 +16,12 @@ urlpatterns = [
         meeting_views.ActionsLogPdfView.as_view(),
         name="actions-log",
     ),
+    path(
+        "meetings/<int:pk>/decisions/",
+        meeting_views.DecisionCreateView.as_view(),
+        name="decision-new",
+    ),
+    path("meetings/<int:pk>/actions/", meeting_views.ActionCreateView.as_view(), name="action-new"),
     path("actions/<int:pk>/done/", meeting_views.ActionDoneView.as_view(), name="action-done"),
     path("actions/<int:pk>/carry/", meeting_views.ActionCarryView.as_view(), name="action-carry"),
     path("meetings/<int:pk>/edit/", views.MeetingEditView.as_view(), name="meeting-edit"),

@@ -139,3 +139,43 @@ class VersionForm(forms.Form):
     """The version of the paper the page was loaded with (a save on an older one is refused)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DecisionForm(forms.Form):
+    """A decision of the meeting's minutes (reports.meetings.record_decision)."""
+
+    number = forms.IntegerField(min_value=1, label="Decision number")
+    agenda_item = forms.ModelChoiceField(
+        queryset=AgendaItem.objects.none(), required=False, label="Taken at item"
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Decision")
+    source = forms.CharField(
+        max_length=300, required=False, label="Source", help_text="The paper and line."
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].queryset = meeting.items.all()
+
+
+class ActionForm(forms.Form):
+    """An action raised at the meeting (reports.meetings.record_action)."""
+
+    number = forms.IntegerField(min_value=1, label="Action number")
+    agenda_item = forms.ModelChoiceField(
+        queryset=AgendaItem.objects.none(), required=False, label="Raised at item"
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Action")
+    owner = forms.CharField(max_length=200, label="Owner")
+    due_meeting = forms.ModelChoiceField(
+        queryset=Meeting.objects.none(), required=False, label="Due at meeting"
+    )
+    due_text = forms.CharField(max_length=200, required=False, label="Due (as minuted)")
+    source = forms.CharField(
+        max_length=300, required=False, label="Source", help_text="The paper and line."
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].queryset = meeting.items.all()
+        self.fields["due_meeting"].queryset = Meeting.objects.filter(date__gt=meeting.date)

@@ -194,7 +194,7 @@ def _more_minutes(meeting: Meeting, director, start: int, count: int) -> None:
         )
 
 
-QUERIES = {DIRECTOR: 12, BOARD_MEMBER: 11}
+QUERIES = {DIRECTOR: 15, BOARD_MEMBER: 11}
 
 
 @pytest.mark.parametrize("role", [DIRECTOR, BOARD_MEMBER])
@@ -225,7 +225,8 @@ def test_the_meeting_page_takes_the_same_queries_whatever_it_lists(
         assert client.get(url).status_code == 200
     # The session, the user, their permissions (own and roles'), their roles' names (the
     # navigation), the meeting, its items with their papers, the papers' issues, decisions,
-    # actions raised, actions carried, and (the Director only) the meetings to carry to.
+    # actions raised, actions carried, and (the Director only) the meetings to carry to and
+    # the choices of the forms recording decisions and actions (items twice, later meetings).
     assert len(small.captured_queries) == QUERIES[role]
 
 
@@ -339,3 +340,49 @@ def test_the_actions_log_for_the_pack_carries_the_open_actions(client, minutes, 
     assert "A progress report on the efficiency challenge." in carried
     assert "Circulate the Member Development report." in carried
     assert "not recorded: the papers do not say whether it was done" in carried
+
+
+def test_the_director_records_decisions_and_actions_from_the_page(client, minutes, director):
+    client.force_login(director)
+    november, january = minutes["november"], minutes["january"]
+    page = client.get(november.get_absolute_url()).content.decode()
+    assert "Record a decision" in page
+    assert "Record an action" in page
+
+    response = client.post(
+        reverse("papers:decision-new", args=[november.pk]),
+        {"number": 2, "text": "The Board resolved to forward the response.", "source": "l. 222"},
+    )
+    assert response["Location"] == november.get_absolute_url() + "#minutes"
+    refused = client.post(
+        reverse("papers:decision-new", args=[november.pk]), {"number": 2, "text": "Again"}
+    )
+    assert "already has a decision with this number" in refused.content.decode()
+    assert november.decisions.count() == 2
+
+    response = client.post(
+        reverse("papers:action-new", args=[november.pk]),
+        {"number": 10, "text": "Investigate safeguarding.", "owner": "Cllr Begy"},
+    )
+    assert response["Location"] == november.get_absolute_url() + "#actions"
+    refused = client.post(
+        reverse("papers:action-new", args=[november.pk]),
+        {"number": 11, "text": "Something", "owner": " "},
+    )
+    assert refused.status_code == 200
+    assert "This field is required." in refused.content.decode()
+    assert list(november.actions.values_list("number", flat=True)) == [1, 9, 10]
+    assert "Investigate safeguarding." in client.get(january.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("role", [BOARD_MEMBER, PROGRAMME_MANAGER, ADMINISTRATOR])
+def test_readers_record_no_minutes(client, minutes, role):
+    client.force_login(make_user(role))
+    november = minutes["november"]
+    for name, data in (
+        ("decision-new", {"number": 5, "text": "x"}),
+        ("action-new", {"number": 50, "text": "x", "owner": "y"}),
+    ):
+        assert client.post(reverse(f"papers:{name}", args=[november.pk]), data).status_code == 403
+    assert november.decisions.count() == 1
+    assert november.actions.count() == 2
