@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from authorities.roles import DIRECTOR
 from reports.meetings import record_action
 from reports.models import Action, AgendaItem, Meeting, Paper
+from tests.browser.axe_check import axe_violations
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
@@ -106,4 +107,23 @@ def test_the_director_writes_a_report_without_a_target_set_and_carries_an_action
     april_carried = page.locator("#actions-carried + p + .table-container")
     expect(april_carried).to_contain_text("Member Development")
     expect(april_carried).to_contain_text("Board meeting, 15 April 2010")
+    # At a phone's width the page keeps every control reachable (the tables scroll).
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.get_by_role("button", name="Mark action 9 done")).to_be_visible()
     assert not csp_violations, csp_violations
+
+
+def test_the_meeting_page_passes_axe_at_desktop_and_phone_widths(live_server, browser, world):
+    # axe is injected as an inline script: this context lets it past the CSP.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, "director", world["january"].get_absolute_url())
+        expect(page.get_by_role("heading", name="Record an action")).to_be_visible()
+        found = {}
+        for width, height in ((1366, 768), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            found[width] = axe_violations(page)
+        assert found == {1366: [], 390: []}
+    finally:
+        context.close()
