@@ -119,7 +119,7 @@ def test_the_meeting_page_passes_axe_at_desktop_and_phone_widths(live_server, br
     page = context.new_page()
     try:
         sign_in(page, live_server.url, "director", world["january"].get_absolute_url())
-        expect(page.get_by_role("heading", name="Record an action")).to_be_visible()
+        expect(page.get_by_text("Record an action", exact=True)).to_be_visible()
         found = {}
         for width, height in ((1366, 768), (390, 844)):
             page.set_viewport_size({"width": width, "height": height})
