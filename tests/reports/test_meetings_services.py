@@ -262,3 +262,18 @@ def test_a_paper_on_a_target_set_still_needs_its_quarter(item, director):
             author_name="Chris Allison",
         )
     assert not Paper.objects.exists()
+
+
+def test_a_report_without_a_target_set_has_no_data_to_export(item, director):
+    from django.core.management import CommandError, call_command
+
+    paper = _report(item, director)
+    with pytest.raises(CommandError, match="report without a target set: it has no data"):
+        call_command("export_board_data", paper=paper.pk, user=director.username)
+
+
+def test_the_home_page_lists_a_draft_report_without_a_target_set(client, item, director):
+    _report(item, director)
+    client.force_login(director)
+    page = client.get("/").content.decode()
+    assert "Item 11: EM IEP Annual Conference</a> (no target set)" in page
