@@ -277,3 +277,16 @@ def test_the_home_page_lists_a_draft_report_without_a_target_set(client, item, d
     client.force_login(director)
     page = client.get("/").content.decode()
     assert "Item 11: EM IEP Annual Conference</a> (no target set)" in page
+
+
+def test_the_changes_page_names_who_marked_an_action_done(november, director):
+    from riep.audit import recent_changes
+
+    action = _action(november, 3, director)
+    mark_action_done(action=action, note="Reported on 20 January 2010", actor=director)
+    page = recent_changes(user=director, kind="reports.action")
+    latest = page.changes[0]
+    assert latest.name == "Action 3: Action 3 text"
+    assert latest.who == director.username
+    changed = {change.name: (change.old_text, change.new_text) for change in latest.fields}
+    assert changed["status"] == ("Open", "Done")
