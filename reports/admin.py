@@ -7,7 +7,17 @@ from django.utils.html import format_html
 
 from authorities.admin import HistoryAdmin
 
-from .models import AgendaItem, IssuedPaper, Meeting, Paper, PaperBuild, Section, WorkerHeartbeat
+from .models import (
+    Action,
+    AgendaItem,
+    Decision,
+    IssuedPaper,
+    Meeting,
+    Paper,
+    PaperBuild,
+    Section,
+    WorkerHeartbeat,
+)
 from .worker import is_alive
 
 
@@ -41,7 +51,7 @@ class PaperAdmin(HistoryAdmin):
 
     @admin.display(description="quarter")
     def period_label(self, paper: Paper) -> str:
-        return paper.period.label
+        return paper.period.label if paper.period else "(no target set)"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -122,3 +132,18 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     @admin.display(boolean=True)
     def alive(self, heartbeat: WorkerHeartbeat) -> bool:
         return is_alive(heartbeat)
+
+
+@admin.register(Decision)
+class DecisionAdmin(HistoryAdmin):
+    list_display = ["meeting", "number", "text", "source"]
+    list_select_related = ["meeting"]
+    raw_id_fields = ["meeting", "agenda_item"]
+
+
+@admin.register(Action)
+class ActionAdmin(HistoryAdmin):
+    list_display = ["raised_at", "number", "owner", "due_meeting", "status", "status_recorded"]
+    list_select_related = ["raised_at", "due_meeting"]
+    list_filter = ["status"]
+    raw_id_fields = ["raised_at", "agenda_item", "due_meeting"]

@@ -97,12 +97,24 @@ class Meeting(models.Model):
         return f"{PARTNERSHIP} {self.body} meeting".upper()
 
 
+class ItemKind(models.TextChoices):
+    """The kinds of agenda item, as seed 002's agenda groups them."""
+
+    NOT_STATED = "", "Kind not stated"
+    BUSINESS = "business", "Business of the meeting"  # apologies, minutes, matters arising
+    DISCUSSION = "discussion", "For discussion"  # "Items for Discussion"
+    INFORMATION = "information", "For information"  # "Information Items"
+    PRESENTATION = "presentation", "Presentation"
+
+
 class AgendaItem(models.Model):
-    """One item of a meeting's agenda ("8. EM IEP Stretch Targets Review")."""
+    """One item of a meeting's agenda ("8. EM IEP Stretch Targets Review"), of any kind: a
+    report on a target set, a report without one, a presentation, the minutes..."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=ItemKind.choices, default="", blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -116,13 +128,28 @@ class AgendaItem(models.Model):
 
 
 class Paper(models.Model):
-    """A "Report of the Director" for one agenda item, with appendices from the returns."""
+    """A "Report of the Director" for one agenda item, with appendices from the returns.
+
+    A paper on a target set is about one quarter of its returns and carries appendices built
+    from them. A paper with no target set (``is_narrative``: seed 002's items 5 to 12, the
+    capital projects, procurement, the conference...) is text alone: no quarter, no basis that
+    matters, no appendices, no data to export.
+    """
 
     agenda_item = models.OneToOneField(AgendaItem, on_delete=models.PROTECT, related_name="paper")
     title = models.CharField(max_length=300)
-    target_set = models.ForeignKey(TargetSet, on_delete=models.PROTECT, related_name="papers")
-    year = models.PositiveSmallIntegerField(help_text="Calendar year the financial year starts.")
-    quarter = models.PositiveSmallIntegerField()
+    target_set = models.ForeignKey(
+        TargetSet,
+        on_delete=models.PROTECT,
+        related_name="papers",
+        null=True,
+        blank=True,
+        help_text="None for a report without a target set (text alone, no appendices).",
+    )
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Calendar year the financial year starts."
+    )
+    quarter = models.PositiveSmallIntegerField(null=True, blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="papers"
     )
@@ -138,6 +165,7 @@ class Paper(models.Model):
     )
     appendices = models.JSONField(
         default=all_appendices,
+        blank=True,
         help_text="The appendices the paper carries, by key (reports.models.APPENDIX_CHOICES).",
     )
     # Bumped by every save of the text, so that a save based on an older version is refused.
@@ -154,6 +182,14 @@ class Paper(models.Model):
             models.CheckConstraint(
                 condition=models.Q(quarter__gte=1, quarter__lte=4), name="paper_quarter_1_to_4"
             ),
+            # A paper on a target set has its quarter; a report without one has none.
+            models.CheckConstraint(
+                condition=models.Q(target_set__isnull=True, year__isnull=True, quarter__isnull=True)
+                | models.Q(target_set__isnull=False, year__isnull=False, quarter__isnull=False),
+                name="paper_quarter_with_target_set",
+                violation_error_message="A paper on a target set needs its quarter; a report "
+                "without a target set has none.",
+            ),
         ]
         permissions = [("issue_paper", "Can issue a Board paper (freeze its PDF and data)")]
 
@@ -163,7 +199,18 @@ class Paper(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("papers:paper", args=[self.pk])
 
+    @property
+    def is_narrative(self) -> bool:
+        """A report without a target set: text alone."""
+        return self.target_set_id is None
+
     def clean(self) -> None:
+        if self.is_narrative:
+            # Text alone: nothing from the returns to append, no quarter of theirs.
+            if self.year is not None or self.quarter is not None:
+                raise ValidationError("A report without a target set is about no quarter.")
+            self.appendices = []
+            return
         chosen = self.appendices
         if not isinstance(chosen, list) or not chosen:
             raise ValidationError({"appendices": "Choose at least one appendix."})
@@ -176,15 +223,15 @@ class Paper(models.Model):
         # Always in the printed order, each once.
         self.appendices = [key for key in APPENDIX_KEYS if key in chosen]
         if self.year is None or self.quarter is None:
-            return  # the form says what is missing
+            return  # the form says what is missing; the constraint below, to anyone else
         try:
             Quarter(self.year, self.quarter)
         except (TypeError, ValueError) as error:
             raise ValidationError({"quarter": str(error)}) from error
 
     @property
-    def period(self) -> Quarter:
-        return Quarter(self.year, self.quarter)
+    def period(self) -> Quarter | None:
+        return None if self.is_narrative else Quarter(self.year, self.quarter)
 
     @property
     def meeting(self) -> Meeting:
@@ -368,6 +415,10 @@ class PaperBuild(models.Model):
             return f"{stem}-{source}-data.{self.kind}"
         suffix = f"issue-{self.issue_number}" if self.kind == BuildKind.ISSUE else "draft"
         return f"{stem}-{suffix}.pdf"
+
+
+# Minutes and actions live in their own module; imported here so that Django finds them.
+from .meeting_models import Action, ActionStatus, Decision  # noqa: E402, F401
 
 
 class WorkerHeartbeat(models.Model):

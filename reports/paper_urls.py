@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import meeting_views
 from . import paper_views as views
 from .models import BuildKind
 
@@ -9,9 +10,27 @@ app_name = "papers"
 urlpatterns = [
     path("", views.index, name="index"),
     path("meetings/new/", views.MeetingCreateView.as_view(), name="meeting-new"),
-    path("meetings/<int:pk>/", views.MeetingView.as_view(), name="meeting"),
+    path("meetings/<int:pk>/", meeting_views.MeetingView.as_view(), name="meeting"),
+    path(
+        "meetings/<int:pk>/actions-log.pdf",
+        meeting_views.ActionsLogPdfView.as_view(),
+        name="actions-log",
+    ),
+    path(
+        "meetings/<int:pk>/decisions/",
+        meeting_views.DecisionCreateView.as_view(),
+        name="decision-new",
+    ),
+    path("meetings/<int:pk>/actions/", meeting_views.ActionCreateView.as_view(), name="action-new"),
+    path("actions/<int:pk>/done/", meeting_views.ActionDoneView.as_view(), name="action-done"),
+    path("actions/<int:pk>/carry/", meeting_views.ActionCarryView.as_view(), name="action-carry"),
     path("meetings/<int:pk>/edit/", views.MeetingEditView.as_view(), name="meeting-edit"),
     path("items/<int:item_pk>/paper/new/", views.PaperCreateView.as_view(), name="paper-new"),
+    path(
+        "items/<int:item_pk>/report/new/",
+        views.PaperCreateView.as_view(narrative=True),
+        name="report-new",
+    ),
     path("<int:pk>/", views.PaperView.as_view(), name="paper"),
     path("<int:pk>/edit/", views.PaperEditView.as_view(), name="paper-edit"),
     path("<int:pk>/sections/", views.SectionsView.as_view(), name="sections"),

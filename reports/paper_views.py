@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.forms import BaseForm
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,16 +28,24 @@ from . import worker
 from .markdown import numbered_paragraphs
 from .models import (
     APPENDIX_CHOICES,
+    Action,
     AgendaItem,
     BuildKind,
     BuildStatus,
+    Decision,
     IssuedPaper,
     Meeting,
     Paper,
     PaperBuild,
 )
 from .papers import background, exports, services
-from .papers.forms import AgendaItemForm, MeetingForm, PaperForm, SectionFormSet, VersionForm
+from .papers.forms import (
+    MeetingForm,
+    PaperForm,
+    ReportForm,
+    SectionFormSet,
+    VersionForm,
+)
 from .papers.issuing import restatements
 from .papers.render import render_html
 from .papers.snapshot import (
@@ -74,6 +82,14 @@ def _paper(pk: int) -> Paper:
     return get_object_or_404(
         Paper.objects.select_related("agenda_item__meeting", "target_set", "author"), pk=pk
     )
+
+
+def _data_paper(pk: int) -> Paper:
+    """A paper whose data can be exported: not a report without a target set."""
+    paper = _paper(pk)
+    if paper.is_narrative:
+        raise Http404("A report without a target set has no data to export.")
+    return paper
 
 
 def _refused(form: BaseForm, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
@@ -117,7 +133,11 @@ def index(request):
         raise PermissionDenied("You may not read Board papers.")
     composer = request.user.has_perm(COMPOSE)
     issues = IssuedPaper.objects.defer("pdf", "snapshot").order_by("-number")
-    meetings = Meeting.objects.prefetch_related(
+    # A meeting with minutes (decisions or actions) is listed for readers too.
+    meetings = Meeting.objects.annotate(
+        has_minutes=Exists(Decision.objects.filter(meeting=OuterRef("pk")))
+        | Exists(Action.objects.filter(raised_at=OuterRef("pk")))
+    ).prefetch_related(
         Prefetch(
             "items",
             queryset=AgendaItem.objects.select_related("paper__target_set").prefetch_related(
@@ -133,7 +153,7 @@ def index(request):
             issued = list(paper.issues.all()) if paper else []
             if composer or issued:
                 items.append({"item": item, "paper": paper, "issues": issued})
-        if composer or items:
+        if composer or items or meeting.has_minutes:
             rows.append({"meeting": meeting, "items": items})
     return render(request, "reports/papers/index.html", {"rows": rows, "composer": composer})
 
@@ -185,51 +205,6 @@ class MeetingEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
         )
 
 
-class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    """A meeting's agenda; the Director adds items and starts papers here."""
-
-    permission_required = "reports.view_meeting"
-
-    def get(self, request, pk, form=None):
-        meeting = get_object_or_404(Meeting, pk=pk)
-        composer = request.user.has_perm(COMPOSE)
-        items = []
-        for item in meeting.items.select_related("paper"):
-            paper = getattr(item, "paper", None)
-            issued = (
-                list(paper.issues.defer("pdf", "snapshot").order_by("-number")) if paper else []
-            )
-            if composer or issued:
-                items.append({"item": item, "paper": paper, "issues": issued})
-        if not composer and not items:
-            raise PermissionDenied("This meeting has no issued paper yet.")
-        if form is None and request.user.has_perm("reports.add_agendaitem"):
-            next_number = max((row["item"].number for row in items), default=0) + 1
-            form = AgendaItemForm(meeting=meeting, initial={"number": next_number})
-        return render(
-            request,
-            "reports/papers/meeting_detail.html",
-            {"meeting": meeting, "items": items, "composer": composer, "form": form},
-        )
-
-    def post(self, request, pk):
-        if not request.user.has_perm("reports.add_agendaitem"):
-            raise PermissionDenied("Only the Director changes the agenda.")
-        meeting = get_object_or_404(Meeting, pk=pk)
-        form = AgendaItemForm(request.POST, meeting=meeting)
-        if form.is_valid():
-            try:
-                item = services.add_agenda_item(
-                    meeting=meeting, actor=request.user, **form.cleaned_data
-                )
-            except ValidationError as error:
-                _refused(form, error)
-            else:
-                messages.success(request, f"Item {item.number} added to the agenda.")
-                return redirect(meeting)
-        return self.get(request, pk, form=form)
-
-
 # --------------------------------------------------------------------------- composing
 
 
@@ -244,39 +219,66 @@ class PaperCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
             raise Http404("This agenda item already has its paper.")
         return item
 
+    #: True for a report without a target set (ReportForm, reports.papers.services.start_report).
+    narrative = False
+
+    def _form_class(self):
+        return ReportForm if self.narrative else PaperForm
+
+    def _render(self, request, form, item):
+        return render(
+            request,
+            "reports/papers/paper_form.html",
+            {"form": form, "item": item, "narrative": self.narrative},
+        )
+
     def get(self, request, item_pk):
         item = self._item(item_pk)
-        form = PaperForm(
+        form = self._form_class()(
             initial={
                 "title": item.title,
                 "author_name": request.user.get_full_name(),
                 "author_title": "Director EM IEP",
             }
         )
-        return render(request, "reports/papers/paper_form.html", {"form": form, "item": item})
+        return self._render(request, form, item)
 
     def post(self, request, item_pk):
         item = self._item(item_pk)
-        form = PaperForm(request.POST)
+        form = self._form_class()(request.POST)
         if form.is_valid():
             try:
-                paper = services.start_paper(
-                    agenda_item=item, author=request.user, **_paper_details(form)
-                )
+                if self.narrative:
+                    paper = services.start_report(
+                        agenda_item=item, author=request.user, **form.cleaned_data
+                    )
+                else:
+                    paper = services.start_paper(
+                        agenda_item=item, author=request.user, **_paper_details(form)
+                    )
             except ValidationError as error:
                 _refused(form, error, PAPER_ALIASES)
             else:
                 messages.success(request, "Paper started: write its sections.")
                 return redirect("papers:sections", pk=paper.pk)
-        return render(request, "reports/papers/paper_form.html", {"form": form, "item": item})
+        return self._render(request, form, item)
 
 
 class PaperEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = COMPOSE
 
+    def _form(self, paper, data=None):
+        form_class = ReportForm if paper.is_narrative else PaperForm
+        return form_class(data, instance=paper)
+
+    def _details(self, form) -> dict:
+        if isinstance(form, ReportForm):
+            return form.cleaned_data | {"target_set": None, "year": None, "quarter": None}
+        return _paper_details(form)
+
     def get(self, request, pk):
         paper = _paper(pk)
-        form = PaperForm(instance=paper)
+        form = self._form(paper)
         return render(
             request,
             "reports/papers/paper_form.html",
@@ -285,11 +287,11 @@ class PaperEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         paper = _paper(pk)
-        form = PaperForm(request.POST, instance=paper)
+        form = self._form(paper, request.POST)
         if form.is_valid():
             try:
                 paper = services.update_paper(
-                    paper=paper, actor=request.user, **_paper_details(form)
+                    paper=paper, actor=request.user, **self._details(form)
                 )
             except ValidationError as error:
                 _refused(form, error, PAPER_ALIASES)
@@ -434,7 +436,7 @@ class DraftDataView(LoginRequiredMixin, PermissionRequiredMixin, View):
     fmt = "xlsx"
 
     def get(self, request, pk):
-        paper = _paper(pk)
+        paper = _data_paper(pk)
         lines = background.draft_lines(paper)
         if background.export_in_background(lines):
             return _export_offer(request, paper, self.fmt, lines, request.path)
@@ -442,7 +444,7 @@ class DraftDataView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return _data_file(snapshot, self.fmt, _stem(paper, "draft-data"))
 
     def post(self, request, pk):
-        paper = _paper(pk)
+        paper = _data_paper(pk)
         if not background.export_in_background(background.draft_lines(paper)):
             return redirect(request.path)  # small: the GET answers with the file
         return redirect(background.start_export(paper, fmt=self.fmt, user=request.user))
@@ -694,6 +696,8 @@ class IssuedDataView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         issued = _issued(request, pk)
+        if issued.snapshot["data"] is None:
+            raise Http404("A report without a target set has no data to export.")
         lines = background.issue_lines(issued)
         if background.export_in_background(lines):
             return _export_offer(request, issued.paper, self.fmt, lines, request.path)
@@ -703,6 +707,8 @@ class IssuedDataView(LoginRequiredMixin, View):
 
     def post(self, request, pk):
         issued = _issued(request, pk)
+        if issued.snapshot["data"] is None:
+            raise Http404("A report without a target set has no data to export.")
         if not background.export_in_background(background.issue_lines(issued)):
             return redirect(request.path)
         build = background.start_export(

@@ -52,6 +52,8 @@ KINDS: tuple[tuple[str, str | None, str], ...] = (
     ("reports.AgendaItem", "title", "agenda item"),
     ("reports.Paper", "title", "Board paper"),
     ("reports.Section", "heading", "paper section"),
+    ("reports.Decision", None, "decision"),
+    ("reports.Action", None, "action"),
 )
 #: How many records of one kind are searched when a field is asked for (the newest first).
 SCAN_LIMIT = 2000
@@ -344,6 +346,8 @@ def _name(change: Change, objects: dict) -> str:
         return f"{named('later', record.later_id)} replaces {named('earlier', record.earlier_id)}"
     if key == "authorities.membership":
         return f"{named('user', record.user_id)} in {named('sub_region', record.sub_region_id)}"
+    if key in {"reports.decision", "reports.action"}:
+        return f"{change.kind.label.capitalize()} {record.number}: {record.text[:60]}"
     if key == "reports.meeting":
         return f"{record.body} meeting, {dateformat.format(record.date, 'j F Y')}"
     return str(getattr(record, change.kind.name_field or "id"))

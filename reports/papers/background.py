@@ -141,6 +141,8 @@ def start_build(
 def draft_lines(paper: Paper) -> int:
     """How many lines a draft's data export has (one query; an upper bound for a reader who
     sees part of the region)."""
+    if paper.is_narrative:
+        return 0
     return ReturnLine.objects.filter(
         return_obj__target_set_id=paper.target_set_id,
         return_obj__year=paper.year,
@@ -149,7 +151,8 @@ def draft_lines(paper: Paper) -> int:
 
 
 def issue_lines(issued: IssuedPaper) -> int:
-    return len(issued.snapshot["data"]["lines"])
+    data = issued.snapshot["data"]
+    return len(data["lines"]) if data else 0
 
 
 def export_in_background(lines: int) -> bool:

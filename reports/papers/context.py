@@ -511,7 +511,8 @@ def paper_context(snapshot: dict, *, screen: bool = False, **extra) -> dict:
     if issue:
         status = f"Issue {issue['number']} · {_long_date(built_at)}"
     else:
-        status = f"Draft · data as at {_long_date(built_at, 'j F Y H:i')}"
+        what = "data as at" if data is not None else "as at"
+        status = f"Draft · {what} {_long_date(built_at, 'j F Y H:i')}"
     context = {
         "snapshot": snapshot,
         "paper": paper,
@@ -535,6 +536,10 @@ def paper_context(snapshot: dict, *, screen: bool = False, **extra) -> dict:
         "screen": screen,
         "partnership": "East Midlands Improvement and Efficiency Partnership",
     }
-    context.update(appendices(data, paper.get("appendices")))
+    if data is None:
+        # A report without a target set: its sections alone, no appendices.
+        context.update({"list": [], "numbers": {}, "unapproved_mark": UNAPPROVED_MARK})
+    else:
+        context.update(appendices(data, paper.get("appendices")))
     context.update(extra)
     return context

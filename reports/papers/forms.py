@@ -25,7 +25,7 @@ class MeetingForm(forms.ModelForm):
 class AgendaItemForm(forms.ModelForm):
     class Meta:
         model = AgendaItem
-        fields = ["number", "title"]
+        fields = ["number", "title", "kind"]
 
     def __init__(self, *args, meeting: Meeting, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,6 +71,8 @@ class PaperForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Required here: a report without a target set has its own form (ReportForm).
+        self.fields["target_set"].required = True
         self.fields["target_set"].queryset = TargetSet.objects.exclude(
             status=TargetSetStatus.PROPOSED
         ).order_by("order", "slug")
@@ -95,6 +97,16 @@ class PaperForm(forms.ModelForm):
             raise forms.ValidationError(str(error)) from error
         self.instance.year, self.instance.quarter = quarter.year, quarter.quarter
         return quarter
+
+
+class ReportForm(forms.ModelForm):
+    """A report without a target set (seed 002's items 5 to 12): its title and signature; no
+    quarter, no returns, no appendices."""
+
+    class Meta:
+        model = Paper
+        fields = ["title", "author_name", "author_title"]
+        labels = {"author_name": "Signed by", "author_title": "Signatory's title"}
 
 
 class SectionForm(forms.ModelForm):
@@ -127,3 +139,43 @@ class VersionForm(forms.Form):
     """The version of the paper the page was loaded with (a save on an older one is refused)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DecisionForm(forms.Form):
+    """A decision of the meeting's minutes (reports.meetings.record_decision)."""
+
+    number = forms.IntegerField(min_value=1, label="Decision number")
+    agenda_item = forms.ModelChoiceField(
+        queryset=AgendaItem.objects.none(), required=False, label="Taken at item"
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Decision")
+    source = forms.CharField(
+        max_length=300, required=False, label="Source", help_text="The paper and line."
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].queryset = meeting.items.all()
+
+
+class ActionForm(forms.Form):
+    """An action raised at the meeting (reports.meetings.record_action)."""
+
+    number = forms.IntegerField(min_value=1, label="Action number")
+    agenda_item = forms.ModelChoiceField(
+        queryset=AgendaItem.objects.none(), required=False, label="Raised at item"
+    )
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Action")
+    owner = forms.CharField(max_length=200, label="Owner")
+    due_meeting = forms.ModelChoiceField(
+        queryset=Meeting.objects.none(), required=False, label="Due at meeting"
+    )
+    due_text = forms.CharField(max_length=200, required=False, label="Due (as minuted)")
+    source = forms.CharField(
+        max_length=300, required=False, label="Source", help_text="The paper and line."
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].queryset = meeting.items.all()
+        self.fields["due_meeting"].queryset = Meeting.objects.filter(date__gt=meeting.date)

@@ -134,6 +134,9 @@ def restatements(issued, *, user, basis: str | None = None) -> Restatements:
     """The figures of an issued paper restated since, as ``user`` may see them now, on the
     issue's own basis (or on ``basis``: "all" compares with every return)."""
     reported = issued.snapshot["data"]
+    if reported is None:
+        # A report without a target set states no figure, so none can be restated.
+        return Restatements(lines=[], overall=[], scope_note="")
     target_set = TargetSet.objects.get(slug=reported["target_set"]["slug"])
     quarter = Quarter.parse(reported["quarter"])
     basis = basis or reported.get("basis", Basis.ALL)

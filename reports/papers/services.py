@@ -51,6 +51,7 @@ __all__ = [
     "renumber",
     "save_sections",
     "start_paper",
+    "start_report",
     "update_meeting",
     "update_paper",
 ]
@@ -152,10 +153,11 @@ def update_meeting(
 
 @transaction.atomic
 def add_agenda_item(
-    *, meeting: Meeting, number: int, title: str, actor: AbstractBaseUser
+    *, meeting: Meeting, number: int, title: str, actor: AbstractBaseUser, kind: str = ""
 ) -> AgendaItem:
-    """Item ``number`` of the meeting's agenda (one item per number)."""
-    item = AgendaItem(meeting=meeting, number=number, title=title)
+    """Item ``number`` of the meeting's agenda (one item per number), of any kind
+    (``reports.models.ItemKind``)."""
+    item = AgendaItem(meeting=meeting, number=number, title=title, kind=kind)
     item.full_clean()
     item.save()
     # As the admin records an inline: a change of the meeting, naming the item added.
@@ -177,9 +179,9 @@ def start_paper(
     agenda_item: AgendaItem,
     author: AbstractBaseUser,
     title: str,
-    target_set: TargetSet,
-    year: int,
-    quarter: int,
+    target_set: TargetSet | None,
+    year: int | None,
+    quarter: int | None,
     author_name: str,
     author_title: str = "Director EM IEP",
     sections: Sequence[tuple[str, str]] | None = None,
@@ -191,8 +193,12 @@ def start_paper(
     ``sections`` are (heading, text) pairs; by default the usual headings
     (``reports.models.DEFAULT_SECTIONS``) with no text yet. One paper per agenda item. It
     rests on approved returns only unless ``basis`` is "all"; it carries every appendix unless
-    ``appendices`` (keys of ``reports.models.APPENDIX_CHOICES``) says which.
+    ``appendices`` (keys of ``reports.models.APPENDIX_CHOICES``) says which. With no
+    ``target_set`` it is a report without one (``start_report``): text alone, no quarter, no
+    appendices.
     """
+    if target_set is None:
+        appendices = []
     paper = Paper(
         agenda_item=agenda_item,
         author=author,
@@ -233,9 +239,9 @@ def update_paper(
     paper: Paper,
     actor: AbstractBaseUser,
     title: str,
-    target_set: TargetSet,
-    year: int,
-    quarter: int,
+    target_set: TargetSet | None,
+    year: int | None,
+    quarter: int | None,
     author_name: str,
     author_title: str,
     basis: str | None = None,
@@ -254,6 +260,8 @@ def update_paper(
     }
     if basis is not None:
         values["basis"] = basis
+    if target_set is None:
+        appendices = []  # a report without a target set carries none
     if appendices is not None:
         # In the printed order, so that the same choice is never seen as a change.
         values["appendices"] = [key for key in APPENDIX_KEYS if key in appendices] + [
@@ -271,6 +279,31 @@ def update_paper(
         message=[{"changed": {"fields": _labels(Paper, changed)}}],
     )
     return current
+
+
+@transaction.atomic
+def start_report(
+    *,
+    agenda_item: AgendaItem,
+    author: AbstractBaseUser,
+    title: str,
+    author_name: str,
+    author_title: str = "Director EM IEP",
+    sections: Sequence[tuple[str, str]] | None = None,
+) -> Paper:
+    """A "Report of the Director" for an agenda item that has no target set (seed 002's items
+    5 to 12): its sections and nothing from the returns."""
+    return start_paper(
+        agenda_item=agenda_item,
+        author=author,
+        title=title,
+        target_set=None,
+        year=None,
+        quarter=None,
+        author_name=author_name,
+        author_title=author_title,
+        sections=sections,
+    )
 
 
 # --------------------------------------------------------------------------- sections

@@ -21,7 +21,8 @@ jsonb hands back exactly what was stored; anything ordered is a list, never a di
                       "paragraphs": [{"number": "1.1", "html": "<p>sanitised</p>"}]}],
         "basis": "approved" | "all", "appendices": ["region", "srps", ...]
       },
-      "data": {                                     # build_data(): no paper needed
+      "data": null | {                              # build_data(): no paper needed
+                                                    # (null: a report without a target set)
         "target_set": {"slug", "title"}, "quarter": "2009/10 Q3", "basis": "approved",
         "whole_region": true, "scope_note": "", "headline": "Of 12 targets, ...",
         "sub_regions": [{"slug", "name", "return_status", "return_status_label", "headline",
@@ -447,7 +448,10 @@ def build_snapshot(paper, *, user, issue: dict | None = None, now: datetime | No
         "taken_at": taken_at.isoformat(),
         "issue": issue,
         "paper": paper_text(paper),
-        "data": build_data(
+        # A report without a target set is text alone: no data, no appendices.
+        "data": None
+        if paper.is_narrative
+        else build_data(
             user=user, target_set=paper.target_set, quarter=paper.period, basis=paper.basis
         ),
     }
@@ -473,9 +477,12 @@ def data_snapshot(*, user, target_set: TargetSet, quarter: Quarter, now=None) ->
     }
 
 
-def return_states(data: dict) -> list[dict]:
+def return_states(data: dict | None) -> list[dict]:
     """Which return of each sub-region the data rests on, in which state, and whether it is
-    counted (an issue records it; a return not yet approved counted needs a confirmation)."""
+    counted (an issue records it; a return not yet approved counted needs a confirmation).
+    None for a report without a target set, which rests on no return."""
+    if data is None:
+        return []
     return [
         {
             "sub_region": sub_region["slug"],
@@ -494,6 +501,8 @@ def return_states(data: dict) -> list[dict]:
 def current_return_states(paper, *, user) -> list[dict]:
     """``return_states`` of the paper's quarter as it is now, without building its data (for
     the issue page: a few queries)."""
+    if paper.is_narrative:
+        return []  # text alone: it rests on no return
     ratings = quarter_ratings(
         user=user, target_set=paper.target_set, quarter=paper.period, basis=paper.basis, targets=[]
     )
@@ -511,7 +520,7 @@ def current_return_states(paper, *, user) -> list[dict]:
     ]
 
 
-def unapproved_counted(data: dict | list[dict]) -> list[dict]:
+def unapproved_counted(data: dict | list[dict] | None) -> list[dict]:
     """The returns not yet approved that the data (or a list of return states) counts (the
     "all" basis only)."""
     states = data if isinstance(data, list) else return_states(data)

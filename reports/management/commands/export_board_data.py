@@ -46,6 +46,10 @@ class Command(BaseCommand):
             else WHOLE_REGION
         )
         snapshot = self._snapshot(options, user)
+        if snapshot["data"] is None:
+            raise CommandError(
+                "That paper is a report without a target set: it has no data to export."
+            )
         content = exports.render_xlsx(snapshot) if fmt == "xlsx" else exports.render_csv(snapshot)
         if output is None:
             self.stdout.write(content.decode("utf-8-sig"), ending="")

@@ -3,6 +3,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from riep.demo import DEFAULT_DEMO_PASSWORD, ensure_demo_deadline, ensure_demo_users
+from riep.demo_meetings import load_demo_meetings
 from riep.demo_papers import ensure_demo_papers
 from riep.demo_plans import load_demo_plans
 from riep.demo_returns import DemoDataError, ReferenceDataMissing, load_demo_returns
@@ -42,3 +43,13 @@ class Command(BaseCommand):
         for plan in plans:
             self.stdout.write(f"Demo improvement plan monitoring {plan}")
         self.stdout.write(ensure_demo_papers())
+        # After the demo paper's meeting of 20 January 2010, at which actions are due.
+        try:
+            meetings = load_demo_meetings()
+        except ReferenceDataMissing as error:
+            self.stderr.write(f"Demo minutes and actions not loaded: {error}")
+            meetings = []
+        except DemoDataError as error:
+            raise CommandError(str(error)) from error
+        for meeting in meetings:
+            self.stdout.write(f"Demo minutes {meeting}")
