@@ -26,6 +26,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import dateformat
@@ -34,6 +35,9 @@ from simple_history.models import HistoricalRecords
 from returns.models import Basis
 from returns.periods import Quarter
 from targets.models import TargetSet
+
+#: The longest body a paper's section may have, in characters.
+SECTION_MAX = 50_000
 
 #: The partnership's name as the papers print it.
 PARTNERSHIP = "East Midlands Improvement and Efficiency Partnership"
@@ -253,7 +257,13 @@ class Section(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="sections")
     number = models.PositiveSmallIntegerField(default=1)
     heading = models.CharField(max_length=200)
-    body = models.TextField(blank=True, help_text="Plain text or Markdown.")
+    body = models.TextField(
+        blank=True,
+        help_text="Plain text or Markdown.",
+        # About 20 printed pages: a section is a paper's text, never a file's worth (issue 12:
+        # an unbounded text once made a page of 270 MB and a paper build 6 minutes).
+        validators=[MaxLengthValidator(SECTION_MAX)],
+    )
     order = models.PositiveSmallIntegerField(default=0)
     # The text as it was before each save: who wrote what, when.
     history = HistoricalRecords()

@@ -359,6 +359,27 @@ def test_an_invalid_section_is_refused_and_nothing_saved(small):
     assert not LogEntry.objects.exists()
 
 
+def test_a_section_beyond_its_bound_is_refused_and_nothing_saved(small):
+    paper = small.paper
+    purpose, _ = paper.sections.order_by("order")
+    before = _snapshot(paper)
+
+    with pytest.raises(ValidationError) as refused:
+        services.save_sections(
+            paper=paper,
+            base_version=1,
+            changed=[SectionEdit(pk=purpose.pk, heading="Purpose", body="x" * 50_001, order=1)],
+            deleted=[],
+            actor=small.director,
+        )
+
+    assert refused.value.message_dict["Purpose / body"] == [
+        "Ensure this value has at most 50000 characters (it has 50001)."
+    ]
+    assert _snapshot(paper) == before
+    assert Paper.objects.get(pk=paper.pk).version == 1
+
+
 def test_another_papers_section_is_refused(small, item):
     other = services.start_paper(agenda_item=item, author=small.director, **_details(small))
     foreign = other.sections.first()
