@@ -15,10 +15,11 @@ Business rules
   applied; the whole upload ``IMPORT_UPLOAD_KEEP_MINUTES`` after it was made
   (``purge_expired``: on every visit to the import page, and daily by send_reminders).
 * **Large files in the background.** A file over ``IMPORT_INLINE_MAX_BYTES`` is checked and
-  applied by the task worker (returns.tasks; ``manage.py db_worker``), its stage and progress
-  shown on the upload's page; a smaller one in the request. The worker's task carries only the
-  upload's id. A worker that died mid-way leaves its task failed (the worker that starts next
-  marks it so); the upload is then shown failed and can be checked again at once.
+  applied by the task worker (the tasks at the end of this module; ``manage.py db_worker``),
+  its stage and progress shown on the upload's page; a smaller one in the request. The
+  worker's task carries only the upload's id. A worker that died mid-way leaves its task
+  failed (the worker that starts next marks it so); the upload is then shown failed and can
+  be checked again at once.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks import TaskResultStatus
+from django_tasks import TaskResultStatus, task
 from django_tasks.exceptions import TaskResultDoesNotExist
 
 from . import importing
@@ -85,8 +86,6 @@ def keep_upload(*, content: bytes, filename: str, user) -> ImportUpload:
 def _start(upload: ImportUpload, *, check: bool) -> None:
     """Save the upload and run its step now, or enqueue it for the worker (in one transaction
     with the save: both exist or neither)."""
-    from .tasks import apply_import, check_import  # the tasks module imports this one
-
     if not upload.background:
         upload.save()
         (run_check if check else run_apply)(upload.pk)
@@ -218,8 +217,6 @@ def settle(upload: ImportUpload) -> bool:
     and the next worker marked the task failed; or the task is gone). True if it did."""
     if upload.state not in UPLOAD_UNFINISHED or not upload.background or not upload.task_id:
         return False
-    from .tasks import check_import
-
     try:
         result = check_import.get_result(upload.task_id)
     except TaskResultDoesNotExist:
@@ -273,3 +270,20 @@ def state_of(upload: ImportUpload) -> dict:
         "progress": upload.progress,
         "finished": upload.finished,
     }
+
+
+# The background tasks (django-tasks, run by `manage.py db_worker`): each carries only the
+# upload's id; the ``ImportUpload`` row holds the file, the progress and the outcome. They live
+# beside their runners so that enqueuing and running need no import of each other.
+
+
+@task()
+def check_import(upload_id: int) -> str:
+    """Check upload ``upload_id`` in a dry run and keep its preview; returns its state."""
+    return run_check(upload_id)
+
+
+@task()
+def apply_import(upload_id: int) -> str:
+    """Apply upload ``upload_id`` as previewed; returns its state."""
+    return run_apply(upload_id)

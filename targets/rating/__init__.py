@@ -58,15 +58,8 @@ from .base import (
     ToleranceKind,
     effective_rating,
 )
-from .lines import (
-    compare,
-    computed_rating,
-    judge,
-    meets,
-    reported_differs,
-    reported_note,
-    worst,
-)
+from .judging import compare, judge, meets
+from .lines import computed_rating, reported_differs, reported_note, worst
 from .overall import COUNT_KEYS, PLAN_COUNT_KEYS, computable, overall_rating
 from .trajectory import judge_trajectory
 from .wording import rule_parameters

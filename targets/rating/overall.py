@@ -40,7 +40,8 @@ from .base import (
     Scope,
     required,
 )
-from .lines import computed_rating, judge, judge_change, judge_ratio, worst
+from .judging import judge, judge_change, judge_ratio
+from .lines import computed_rating, worst
 from .wording import against, plain, plural, rounded, rule_parameters
 
 Lines = Sequence[LineRating]

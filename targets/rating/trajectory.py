@@ -29,7 +29,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .base import Rating, RatingRule, Status
-from .lines import compare, judge, meets
+from .judging import compare, judge, meets
 from .wording import against, capitalised, value
 
 __all__ = ["judge_trajectory"]
