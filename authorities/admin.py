@@ -8,7 +8,15 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Authority, AuthorityAlias, LAAArea, Membership, Region, SubRegion
+from .models import (
+    Authority,
+    AuthorityAlias,
+    LAAArea,
+    Membership,
+    Region,
+    RegionMembership,
+    SubRegion,
+)
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -75,5 +83,13 @@ class AuthorityAliasAdmin(HistoryAdmin):
 class MembershipAdmin(HistoryAdmin):
     list_display = ["user", "sub_region"]
     list_filter = ["sub_region"]
+    search_fields = ["user__username", "user__email"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(RegionMembership)
+class RegionMembershipAdmin(HistoryAdmin):
+    list_display = ["user", "region"]
+    list_filter = ["region"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]

@@ -18,6 +18,9 @@ BOARD_MEMBER = "Board Member"
 DIRECTOR = "Director"
 ADMINISTRATOR = "Administrator"
 ALL_ROLES = (PROGRAMME_MANAGER, BOARD_MEMBER, DIRECTOR, ADMINISTRATOR)
+#: The roles bound to a whole region (``RegionMembership``); a programme manager's region is
+#: their sub-region's.
+REGIONAL_ROLES = (BOARD_MEMBER, DIRECTOR, ADMINISTRATOR)
 
 
 def grant(apps, schema_editor, *, app_label: str, grants: dict[str, list[str]]) -> None:
@@ -60,3 +63,24 @@ def sub_region_id_of(user: AbstractBaseUser) -> int | None:
     """The id of the sub-region a programme manager is bound to (no query for the sub-region)."""
     membership = getattr(user, "membership", None) if user.is_authenticated else None
     return membership.sub_region_id if membership else None
+
+
+def region_id_of(user: AbstractBaseUser) -> int | None:
+    """The id of the region a Board member, the Director or an administrator is bound to
+    (``RegionMembership``), or None (a programme manager's region is their sub-region's)."""
+    binding = getattr(user, "region_membership", None) if user.is_authenticated else None
+    return binding.region_id if binding else None
+
+
+def is_national(user: AbstractBaseUser) -> bool:
+    """A national user sees every region side by side (``authorities.view_all_regions``)."""
+    return bool(user.is_authenticated and user.has_perm("authorities.view_all_regions"))
+
+
+def make_national(user: AbstractBaseUser) -> None:
+    """Let ``user`` see every region (the national user: a benchmark's, a demo's)."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="authorities", codename="view_all_regions")
+    )

@@ -44,6 +44,7 @@ from django.http import QueryDict
 from django.utils.http import urlencode
 
 from authorities.models import AuthorityKind, SubRegion
+from authorities.scope import regions_of
 from returns.models import Basis, Return, ReturnLine, ReturnStatus
 from returns.periods import Quarter
 from returns.selectors import visible_sub_regions
@@ -148,7 +149,8 @@ class DashboardOptions:
 def load_options(user) -> DashboardOptions:
     """The target sets, the quarters with returns the user may see, the themes and the visible
     sub-regions: 4 queries (plus the user's permissions and membership, cached on the user)."""
-    target_sets = list(TargetSet.objects.order_by("order", "slug"))
+    # The user's region's sets (a national user: every region's), as the one rule says.
+    target_sets = list(regions_of(user).filter(TargetSet.objects.order_by("order", "slug")))
     quarters: dict[int, set[Quarter]] = defaultdict(set)
     approved: dict[int, set[Quarter]] = defaultdict(set)
     periods = (

@@ -32,7 +32,6 @@ from .models import (
     BuildKind,
     BuildStatus,
     IssuedPaper,
-    Meeting,
     Paper,
     PaperBuild,
 )
@@ -46,6 +45,7 @@ from .papers.snapshot import (
     return_states,
     unapproved_counted,
 )
+from .regions import meetings_of, papers_of
 
 COMPOSE = "reports.change_paper"
 ISSUE = "reports.issue_paper"
@@ -70,10 +70,10 @@ def _can_read(user) -> bool:
     return user.has_perm(READ_ISSUED) or user.has_perm(COMPOSE)
 
 
-def _paper(pk: int) -> Paper:
-    return get_object_or_404(
-        Paper.objects.select_related("agenda_item__meeting", "target_set", "author"), pk=pk
-    )
+def _paper(pk: int, user) -> Paper:
+    """The paper, if of the user's region's Board (reports.regions); else a 404."""
+    papers = Paper.objects.select_related("agenda_item__meeting", "target_set", "author")
+    return get_object_or_404(papers_of(user, papers), pk=pk)
 
 
 def _refused(form: BaseForm, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
@@ -117,7 +117,7 @@ def index(request):
         raise PermissionDenied("You may not read Board papers.")
     composer = request.user.has_perm(COMPOSE)
     issues = IssuedPaper.objects.defer("pdf", "snapshot").order_by("-number")
-    meetings = Meeting.objects.prefetch_related(
+    meetings = meetings_of(request.user).prefetch_related(
         Prefetch(
             "items",
             queryset=AgendaItem.objects.select_related("paper__target_set").prefetch_related(
@@ -161,14 +161,14 @@ class MeetingEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "reports.change_meeting"
 
     def get(self, request, pk):
-        meeting = get_object_or_404(Meeting, pk=pk)
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
         form = MeetingForm(instance=meeting)
         return render(
             request, "reports/papers/meeting_form.html", {"form": form, "meeting": meeting}
         )
 
     def post(self, request, pk):
-        meeting = get_object_or_404(Meeting, pk=pk)
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
         form = MeetingForm(request.POST, instance=meeting)
         if form.is_valid():
             try:
@@ -191,7 +191,7 @@ class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "reports.view_meeting"
 
     def get(self, request, pk, form=None):
-        meeting = get_object_or_404(Meeting, pk=pk)
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
         composer = request.user.has_perm(COMPOSE)
         items = []
         for item in meeting.items.select_related("paper"):
@@ -215,7 +215,7 @@ class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
     def post(self, request, pk):
         if not request.user.has_perm("reports.add_agendaitem"):
             raise PermissionDenied("Only the Director changes the agenda.")
-        meeting = get_object_or_404(Meeting, pk=pk)
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
         form = AgendaItemForm(request.POST, meeting=meeting)
         if form.is_valid():
             try:
@@ -239,7 +239,8 @@ class PaperCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "reports.add_paper"
 
     def _item(self, item_pk):
-        item = get_object_or_404(AgendaItem.objects.select_related("meeting"), pk=item_pk)
+        items = AgendaItem.objects.select_related("meeting")
+        item = get_object_or_404(papers_of(self.request.user, items, "meeting"), pk=item_pk)
         if Paper.objects.filter(agenda_item=item).exists():
             raise Http404("This agenda item already has its paper.")
         return item
@@ -247,17 +248,18 @@ class PaperCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
     def get(self, request, item_pk):
         item = self._item(item_pk)
         form = PaperForm(
+            region_id=item.meeting.region_id,
             initial={
                 "title": item.title,
                 "author_name": request.user.get_full_name(),
                 "author_title": "Director EM IEP",
-            }
+            },
         )
         return render(request, "reports/papers/paper_form.html", {"form": form, "item": item})
 
     def post(self, request, item_pk):
         item = self._item(item_pk)
-        form = PaperForm(request.POST)
+        form = PaperForm(request.POST, region_id=item.meeting.region_id)
         if form.is_valid():
             try:
                 paper = services.start_paper(
@@ -275,7 +277,7 @@ class PaperEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = COMPOSE
 
     def get(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         form = PaperForm(instance=paper)
         return render(
             request,
@@ -284,7 +286,7 @@ class PaperEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
         )
 
     def post(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         form = PaperForm(request.POST, instance=paper)
         if form.is_valid():
             try:
@@ -307,7 +309,7 @@ class PaperView(LoginRequiredMixin, View):
     """The Director's page of a paper; readers are sent to its latest issue."""
 
     def get(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         if not request.user.has_perm(COMPOSE):
             latest = paper.latest_issue() if request.user.has_perm(READ_ISSUED) else None
             if latest is None:
@@ -357,7 +359,7 @@ class SectionsView(LoginRequiredMixin, PermissionRequiredMixin, View):
         )
 
     def get(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         formset = SectionFormSet(
             instance=paper, queryset=paper.sections.order_by("order", "number", "id")
         )
@@ -366,7 +368,7 @@ class SectionsView(LoginRequiredMixin, PermissionRequiredMixin, View):
         )
 
     def post(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         formset = SectionFormSet(
             request.POST,
             instance=paper,
@@ -420,7 +422,7 @@ class PreviewView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = COMPOSE
 
     def get(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         snapshot = build_snapshot(paper, user=request.user)
         html = render_html(snapshot, screen=True, back_url=paper.get_absolute_url())
         return HttpResponse(html)
@@ -434,7 +436,7 @@ class DraftDataView(LoginRequiredMixin, PermissionRequiredMixin, View):
     fmt = "xlsx"
 
     def get(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         lines = background.draft_lines(paper)
         if background.export_in_background(lines):
             return _export_offer(request, paper, self.fmt, lines, request.path)
@@ -442,7 +444,7 @@ class DraftDataView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return _data_file(snapshot, self.fmt, _stem(paper, "draft-data"))
 
     def post(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         if not background.export_in_background(background.draft_lines(paper)):
             return redirect(request.path)  # small: the GET answers with the file
         return redirect(background.start_export(paper, fmt=self.fmt, user=request.user))
@@ -475,7 +477,7 @@ class StartBuildView(LoginRequiredMixin, PermissionRequiredMixin, View):
     kind = BuildKind.PDF
 
     def post(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         if self.kind == BuildKind.ISSUE and not request.user.has_perm(ISSUE):
             raise PermissionDenied("Only the Director issues papers.")
         try:
@@ -513,10 +515,10 @@ class IssueView(StartBuildView):
         )
 
     def get(self, request, pk):
-        return self._page(request, _paper(pk))
+        return self._page(request, _paper(pk, request.user))
 
     def post(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         try:
             build = background.start_build(
                 paper,
@@ -536,12 +538,10 @@ class IssueView(StartBuildView):
 
 
 def _build_for(request, pk) -> PaperBuild:
-    build = get_object_or_404(
-        PaperBuild.objects.select_related(
-            "paper__agenda_item__meeting", "issued_paper", "source_issue"
-        ).defer("snapshot", "content", "source_issue__pdf", "source_issue__snapshot"),
-        pk=pk,
-    )
+    builds = PaperBuild.objects.select_related(
+        "paper__agenda_item__meeting", "issued_paper", "source_issue"
+    ).defer("snapshot", "content", "source_issue__pdf", "source_issue__snapshot")
+    build = get_object_or_404(papers_of(request.user, builds, "paper__agenda_item__meeting"), pk=pk)
     user = request.user
     own = build.requested_by_id == user.pk
     if build.is_export:
@@ -633,6 +633,7 @@ def _issued(request, pk, *, fields=()) -> IssuedPaper:
     queryset = IssuedPaper.objects.select_related("paper__agenda_item__meeting", "issued_by")
     if "pdf" not in fields:
         queryset = queryset.defer("pdf")
+    queryset = papers_of(request.user, queryset, "paper__agenda_item__meeting")
     return get_object_or_404(queryset, pk=pk)
 
 

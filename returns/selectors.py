@@ -440,7 +440,9 @@ def set_targets(target_set: TargetSet | int) -> list[Target]:
 
 
 def _whole(visibility: Visibility, sub_regions: list[SubRegion]) -> tuple[bool, str]:
-    if visibility.everything:
+    """Whether the user sees whole regions (national, or the Board of a region), and if not
+    what their "region" figures are over."""
+    if visibility.everything or visibility.regions:
         return True, ""
     if not sub_regions:
         return False, "Over no sub-region: you may not see any return."
@@ -493,7 +495,9 @@ def ratings_over(
     targets × visible sub-regions and regions × quarters)."""
     visibility = scope_of(user)
     targets = set_targets(target_set) if targets is None else targets
-    all_visible = visible_sub_regions(user)
+    # A set is its own region's: its ratings are over that region's sub-regions only, even
+    # for a national user (who compares regions on the regions page, not inside one set).
+    all_visible = [sr for sr in visible_sub_regions(user) if sr.region_id == target_set.region_id]
     shown = [sr for sr in all_visible if sub_region is None or sr.pk == sub_region.pk]
     whole, note = _whole(visibility, all_visible)
     regions = _regions(shown)
@@ -515,8 +519,9 @@ def ratings_over(
     region_names = {region.pk: region.name for region in regions}
     if shown:
         wanted_rows = Q(sub_region__in=list(names))
-        if whole:
-            wanted_rows |= Q(sub_region__isnull=True, region__in=list(region_names))
+        whole_regions = [pk for pk in region_names if visibility.whole_region(pk)]
+        if whole and whole_regions:
+            wanted_rows |= Q(sub_region__isnull=True, region__in=whole_regions)
         overall = Overall.objects.filter(
             in_quarters, target__in=[target.pk for target in targets], basis=basis
         ).filter(wanted_rows)
@@ -658,7 +663,7 @@ def authority_lines(
     """An authority's stored lines of a set over ``quarters`` (one query), and its sub-region's
     return of each quarter (one query): ({(target id, quarter): row}, {quarter: return})."""
     visibility = scope_of(user)
-    if not visibility.allows(authority.sub_region_id):
+    if not visibility.allows(authority.sub_region_id, authority.sub_region.region_id):
         return {}, {}
     wanted = set(quarters)
     own: dict[Quarter, dict] = {}

@@ -69,11 +69,16 @@ class PaperForm(forms.ModelForm):
         }
         widgets = {"basis": forms.RadioSelect}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, region_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target_set"].queryset = TargetSet.objects.exclude(
-            status=TargetSetStatus.PROPOSED
-        ).order_by("order", "slug")
+        if region_id is None and self.instance.pk:
+            region_id = self.instance.agenda_item.meeting.region_id
+        # The meeting's region's sets only: a Board reports on its own targets.
+        self.fields["target_set"].queryset = (
+            TargetSet.objects.exclude(status=TargetSetStatus.PROPOSED)
+            .filter(region=region_id)
+            .order_by("order", "slug")
+        )
         self.fields["basis"].choices = [
             ("approved", "Approved returns only (recommended)"),
             (

@@ -95,7 +95,7 @@ def test_amber_valley_use_of_resources_rated_red_by_hand_is_kept_beside_the_rule
 def test_use_of_resources_across_the_region(board):
     view = build_target(
         user=board,
-        target=target_for_page("st-use-of-resources-level-3"),
+        target=target_for_page("st-use-of-resources-level-3", user=board),
         quarter=Q3,
         basis="all",
     )
@@ -106,7 +106,9 @@ def test_use_of_resources_across_the_region(board):
 
 def test_lineage_of_adult_social_care(board):
     view = build_target(
-        user=board, target=target_for_page("st-adult-social-care-performing-well"), quarter=Q3
+        user=board,
+        target=target_for_page("st-adult-social-care-performing-well", user=board),
+        quarter=Q3,
     )
 
     assert [item.code for item in view.earlier] == ["s08-02-adult-services-level-2"]
