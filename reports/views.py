@@ -24,7 +24,7 @@ from django_tables2 import RequestConfig
 
 from authorities.models import Authority, SubRegion
 from returns.models import Basis
-from returns.regions import regions_side_by_side
+from returns.regions import against_regions, regions_side_by_side
 from targets.models import Target
 from targets.vocabulary import rating
 
@@ -239,6 +239,9 @@ class TargetView(DashboardView):
             ),
         )
         api_query = self.query(selection, target_set=None, theme=None, against=None)
+        against = against_regions(
+            user=request.user, target=target, quarter=view.quarter, basis=selection.basis
+        )
         return {
             "view": view,
             "table": table,
@@ -251,6 +254,9 @@ class TargetView(DashboardView):
             # Issue 13: the projects that serve the target, and a plan commitment's facts.
             "projects": projects_serving(target),
             "commitment": commitment_facts(target),
+            # Issue 13: the region against the other regions (an ordinal target; target 17).
+            "against": against,
+            "against_term": rating(against.rating) if against and against.rating else None,
         }
 
 

@@ -16,13 +16,21 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from authorities.models import Region
-from targets.models import TargetSet
+from targets.models import MeasureKind, RuleKind, Target, TargetSet
+from targets.rating import Rating
+from targets.rating.regions import Share, compare_with_regions, region_position, top_share
 
 from .access import regions_of, scope_of
-from .models import Basis, Overall, Return, ReturnStatus
+from .models import Basis, LineState, Overall, Return, ReturnLine, ReturnStatus
 from .periods import Quarter
 
-__all__ = ["RegionSetSummary", "RegionSummary", "regions_side_by_side"]
+__all__ = [
+    "AgainstRegions",
+    "RegionSetSummary",
+    "RegionSummary",
+    "against_regions",
+    "regions_side_by_side",
+]
 
 
 @dataclass(frozen=True)
@@ -119,3 +127,74 @@ def regions_side_by_side(*, user, basis: str = Basis.APPROVED) -> list[RegionSum
         )
         for region in found
     ]
+
+
+@dataclass(frozen=True)
+class AgainstRegions:
+    """The target's region against the other regions in a quarter (targets.rating.regions):
+    its share at or above the threshold, its position, and for a comparison target (the 2008
+    strategy's target 17) its rating. Other regions are counted, never named."""
+
+    quarter: Quarter
+    own: Share
+    others: int  # other regions with a figure
+    position: str
+    rating: Rating | None  # a comparison target's rating; None for any other ordinal target
+    explanation: str
+    whole: bool  # False: the user sees a sub-region only, and nothing region-wide is shown
+
+
+def against_regions(*, user, target: Target, quarter: Quarter, basis: str) -> AgainstRegions | None:
+    """For an ordinal target (or a comparison with other regions on an ordinal measure), the
+    region against the others in ``quarter`` on ``basis`` (one query: every region's lines of
+    targets on the same measure that quarter, as (region, authority, level); aggregates only).
+    None for a target of another kind or without a threshold."""
+    measure = target.measure
+    if measure.kind != MeasureKind.ORDINAL or target.threshold is None:
+        return None
+    region_id = target.target_set.region_id
+    if not scope_of(user).whole_region(region_id):
+        return AgainstRegions(quarter, Share(0, 0), 0, "", None, "", whole=False)
+    lines = ReturnLine.objects.filter(
+        target__measure=measure,
+        return_obj__year=quarter.year,
+        return_obj__quarter=quarter.quarter,
+        state=LineState.VALUE,
+        actual__isnull=False,
+    )
+    if basis == Basis.APPROVED:
+        lines = lines.filter(return_obj__status=ReturnStatus.APPROVED)
+    if target.applies_to:
+        lines = lines.filter(authority__kind__in=target.applies_to)
+    levels: dict[int, dict[int, object]] = defaultdict(dict)
+    for region, authority, actual in lines.order_by("pk").values_list(
+        "return_obj__sub_region__region_id", "authority_id", "actual"
+    ):
+        levels[region][authority] = actual  # an authority's latest line counts once
+    shares = {
+        region: top_share(found.values(), target.threshold) for region, found in levels.items()
+    }
+    own = shares.pop(region_id, Share(0, 0))
+    others = list(shares.values())
+    position = region_position(own, others)
+    rating = None
+    explanation = (
+        f"{own.at_or_above} of {own.known} authorities ({own.percent}) at or above "
+        f"{target.threshold_words or target.threshold}."
+        if own.known
+        else "No authority of the region has a figure this quarter."
+    )
+    if target.rule == RuleKind.COMPARISON:
+        result = compare_with_regions(
+            own, others, categories=target.threshold_words or f"at or above {target.threshold}"
+        )
+        rating, explanation = result.rating, result.explanation
+    return AgainstRegions(
+        quarter=quarter,
+        own=own,
+        others=sum(1 for share in others if share.known),
+        position=position,
+        rating=rating,
+        explanation=explanation,
+        whole=True,
+    )
