@@ -5,26 +5,27 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from authorities.admin import HistoryAdmin
+from authorities.admin import HistoryAdmin, RegionScopedAdmin, RegionScopedChoices
 
 from .models import AgendaItem, IssuedPaper, Meeting, Paper, PaperBuild, Section, WorkerHeartbeat
 from .worker import is_alive
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(RegionScopedChoices, admin.TabularInline):
     model = AgendaItem
     extra = 0
 
 
 @admin.register(Meeting)
 class MeetingAdmin(HistoryAdmin):
+    region_field = "region_id"
     list_display = ["date", "body", "venue"]
     list_filter = ["body"]
     date_hierarchy = "date"
     inlines = [AgendaItemInline]
 
 
-class SectionInline(admin.StackedInline):
+class SectionInline(RegionScopedChoices, admin.StackedInline):
     model = Section
     extra = 0
     fields = ["order", "number", "heading", "body"]
@@ -32,6 +33,7 @@ class SectionInline(admin.StackedInline):
 
 @admin.register(Paper)
 class PaperAdmin(HistoryAdmin):
+    region_field = "agenda_item__meeting__region_id"
     list_display = ["title", "agenda_item", "target_set", "period_label", "author_name"]
     list_select_related = ["agenda_item__meeting", "target_set"]
     search_fields = ["title", "agenda_item__title"]
@@ -56,7 +58,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(IssuedPaper)
-class IssuedPaperAdmin(ReadOnlyAdmin):
+class IssuedPaperAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    region_field = "paper__agenda_item__meeting__region_id"
     list_display = ["title", "number", "paper", "issued_at", "issued_by", "pages", "files"]
     list_select_related = ["paper__agenda_item__meeting", "issued_by"]
     exclude = ["pdf", "snapshot"]
@@ -85,7 +88,8 @@ class IssuedPaperAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaperBuild)
-class PaperBuildAdmin(ReadOnlyAdmin):
+class PaperBuildAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    region_field = "paper__agenda_item__meeting__region_id"
     list_display = ["paper", "kind", "status", "progress", "requested_by", "requested_at", "pages"]
     list_filter = ["status", "kind"]
     exclude = ["content", "snapshot"]

@@ -36,7 +36,8 @@ CHANGES = "/admin/changes/"
 
 @pytest.fixture
 def administrator(client, db):
-    user = make_user(ADMINISTRATOR, username="ada", is_staff=True)
+    # National: the changes page spans every region (issue 13); see the regional one below.
+    user = make_user(ADMINISTRATOR, username="ada", is_staff=True, national=True)
     client.force_login(user)
     return user
 
@@ -458,3 +459,11 @@ def test_pages_of_changes(client, administrator):
     assert not names & {c.name for c in second.context["page"].changes}
     assert Authority.history.count() >= 60
     assert Meeting.history.count() == 0
+
+
+def test_a_regional_administrator_may_not_read_every_regions_changes(client, db):
+    """The changes page lists the history of every region: a national user's alone (the
+    admin's own lists are scoped to the administrator's region)."""
+    client.force_login(make_user(ADMINISTRATOR, username="reg", is_staff=True))
+
+    assert client.get(CHANGES).status_code == 403
