@@ -386,7 +386,16 @@ class DashboardFilter(django_filters.FilterSet):
         """The validated selection; ``BadSelection`` when the query string cannot be read."""
         form = self.form
         if self.target_set is None and not self.options.target_sets and not self.fixed_set:
-            raise BadSelection({"target_set": ["No target set has been loaded yet."]})
+            # Issue 13: a region may have no set at all (the demo's second region: no paper
+            # gives its targets).
+            raise BadSelection(
+                {
+                    "target_set": [
+                        "No target set of your region has been loaded yet: there are no "
+                        "targets, returns or ratings to show."
+                    ]
+                }
+            )
         if not form.is_valid():
             errors = form.errors.items()
             raise BadSelection({name: [str(text) for text in texts] for name, texts in errors})
