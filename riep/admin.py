@@ -63,7 +63,8 @@ admin.site.unregister(Group)
 class RiepUserAdmin(HistoryAdmin, UserAdmin):
     def get_queryset(self, request):
         # The users of the administrator's region: its programme managers, its Board, its
-        # Director, its administrators (every user for a national user).
+        # Director, its administrators; and the users bound to no region yet (a new account,
+        # for its administrator to bind). Every user for a national user.
         queryset = super().get_queryset(request)
         regions = regions_of(request.user)
         if regions.everything:
@@ -71,6 +72,7 @@ class RiepUserAdmin(HistoryAdmin, UserAdmin):
         return queryset.filter(
             regions.condition("membership__sub_region__region_id")
             | regions.condition("region_membership__region_id")
+            | Q(membership__isnull=True, region_membership__isnull=True)
         )
 
     def get_readonly_fields(self, request, obj=None):
