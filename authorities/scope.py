@@ -44,14 +44,6 @@ class RegionScope:
             condition |= Q(**{f"{base}__in": of_sub_regions.values("region_id")})
         return condition
 
-    def allows(self, region_id: int | None) -> bool:
-        """Whether the region is visible (a programme manager's asks one query)."""
-        if self.everything or region_id in self.ids:
-            return True
-        return bool(self.sub_region_ids) and (
-            SubRegion.objects.filter(pk__in=self.sub_region_ids, region_id=region_id).exists()
-        )
-
     @property
     def nothing(self) -> bool:
         return not self.everything and not self.ids and not self.sub_region_ids
