@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from .models import Authority, AuthorityKind, SubRegion
+from .scope import regions_of
 
 
 class AuthorityFilter(django_filters.FilterSet):
@@ -16,6 +17,11 @@ class AuthorityFilter(django_filters.FilterSet):
     class Meta:
         model = Authority
         fields = ["q", "sub_region", "kind"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the sub-regions of the user's region are offered (and accepted).
+        self.filters["sub_region"].queryset = regions_of(user).filter(SubRegion.objects.all())
 
     def search(self, queryset, name, value):
         return queryset.filter(

@@ -19,6 +19,10 @@ class Region(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            # A national user: sees every region side by side (returns.access.scope_of).
+            ("view_all_regions", "Can see every region (a national user)"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -195,3 +199,24 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} - {self.sub_region}"
+
+
+class RegionMembership(models.Model):
+    """Binds a Board member, the Director or an administrator to the region they serve.
+
+    A programme manager's region is their sub-region's (``Membership``); everyone else sees a
+    region only through this binding, or every region with ``authorities.view_all_regions``
+    (a national user). Without either, a user sees no region at all (returns.access).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="region_membership"
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="members")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["region", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} - {self.region}"

@@ -18,6 +18,9 @@ BOARD_MEMBER = "Board Member"
 DIRECTOR = "Director"
 ADMINISTRATOR = "Administrator"
 ALL_ROLES = (PROGRAMME_MANAGER, BOARD_MEMBER, DIRECTOR, ADMINISTRATOR)
+#: The roles bound to a whole region (``RegionMembership``); a programme manager's region is
+#: their sub-region's.
+REGIONAL_ROLES = (BOARD_MEMBER, DIRECTOR, ADMINISTRATOR)
 
 
 def grant(apps, schema_editor, *, app_label: str, grants: dict[str, list[str]]) -> None:
@@ -56,7 +59,56 @@ def sub_region_of(user: AbstractBaseUser) -> SubRegion | None:
     return membership.sub_region if membership else None
 
 
+def _bindings(user: AbstractBaseUser) -> tuple[int | None, int | None]:
+    """(sub-region id, region id) the user is bound to: one query, kept on the user object for
+    the request (as Django keeps its permissions), whichever of the two is asked first."""
+    cached = getattr(user, "_riep_bindings", None)
+    if cached is None:
+        if not user.is_authenticated or user.pk is None:
+            return None, None
+        from django.contrib.auth import get_user_model
+
+        row = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .values_list("membership__sub_region_id", "region_membership__region_id")
+            .first()
+        )
+        cached = row or (None, None)
+        user._riep_bindings = cached
+    return cached
+
+
 def sub_region_id_of(user: AbstractBaseUser) -> int | None:
     """The id of the sub-region a programme manager is bound to (no query for the sub-region)."""
-    membership = getattr(user, "membership", None) if user.is_authenticated else None
-    return membership.sub_region_id if membership else None
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "pk") or not hasattr(user, "_meta"):
+        membership = getattr(user, "membership", None)  # a stand-in reader (papers' commands)
+        return membership.sub_region_id if membership else None
+    return _bindings(user)[0]
+
+
+def region_id_of(user: AbstractBaseUser) -> int | None:
+    """The id of the region a Board member, the Director or an administrator is bound to
+    (``RegionMembership``), or None (a programme manager's region is their sub-region's)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if not hasattr(user, "pk") or not hasattr(user, "_meta"):
+        binding = getattr(user, "region_membership", None)  # a stand-in reader
+        return binding.region_id if binding else None
+    return _bindings(user)[1]
+
+
+def is_national(user: AbstractBaseUser) -> bool:
+    """A national user sees every region side by side (``authorities.view_all_regions``)."""
+    return bool(user.is_authenticated and user.has_perm("authorities.view_all_regions"))
+
+
+def make_national(user: AbstractBaseUser) -> None:
+    """Let ``user`` see every region (the national user: a benchmark's, a demo's)."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="authorities", codename="view_all_regions")
+    )

@@ -4,6 +4,7 @@ from django_tables2 import SingleTableMixin
 
 from .filters import AuthorityFilter
 from .models import Authority
+from .scope import regions_of
 from .tables import AuthorityTable
 
 
@@ -16,4 +17,12 @@ class AuthorityListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTable
     paginate_by = 60
 
     def get_queryset(self):
-        return Authority.objects.for_listing()
+        # The authorities of the user's region (or every region's for a national user).
+        return regions_of(self.request.user).filter(
+            Authority.objects.for_listing(), "sub_region__region_id"
+        )
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["user"] = self.request.user
+        return kwargs

@@ -104,12 +104,13 @@ def _build(database: Path, regions: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from authorities.roles import BOARD_MEMBER
+    from authorities.roles import BOARD_MEMBER, make_national
 
     _use_database(database)
     data = nationaldata.build(regions)
     user = get_user_model().objects.create_user("bench-board")  # no password: cannot sign in
     user.groups.add(Group.objects.get(name=BOARD_MEMBER))
+    make_national(user)  # the national scale: every region side by side
     return data
 
 

@@ -108,7 +108,11 @@ def _build_reference() -> None:
         MeasureLevel.objects.create(measure=measures[1], value=value, label=f"Performing {label}")
     thresholds = [Decimal(95), Decimal(3), Decimal(1000), Decimal(20), None]
     target_set = TargetSet.objects.create(
-        slug="bench", title="Benchmark set", status=TargetSetStatus.ADOPTED, source_paper="bench"
+        slug="bench",
+        title="Benchmark set",
+        status=TargetSetStatus.ADOPTED,
+        source_paper="bench",
+        region=region,
     )
     theme = Theme.objects.create(target_set=target_set, name="Theme")
     Target.objects.bulk_create(

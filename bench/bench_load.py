@@ -109,7 +109,7 @@ def _prepare(workdir: Path, users: int) -> dict:
     from django.urls import reverse
     from django.utils.http import urlencode
 
-    from authorities.roles import BOARD_MEMBER
+    from authorities.roles import BOARD_MEMBER, make_national
 
     data = nationaldata.build(NATIONAL)
     print(
@@ -123,7 +123,9 @@ def _prepare(workdir: Path, users: int) -> dict:
     accounts = []
     for number in range(1, users + 1):
         username, password = f"bench-board-{number:02d}", secrets.token_urlsafe(18)
-        get_user_model().objects.create_user(username, password=password).groups.add(board)
+        account = get_user_model().objects.create_user(username, password=password)
+        account.groups.add(board)
+        make_national(account)  # the national scale: every region side by side
         accounts.append([username, password])
     call_command("collectstatic", interactive=False, verbosity=0)
 

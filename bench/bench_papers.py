@@ -114,12 +114,15 @@ def _paper():
     from targets.models import TargetSet
 
     director = _director()
-    meeting = Meeting.objects.create(date=date(2010, 1, 20), venue=VENUE)
+    target_set = TargetSet.objects.get(slug=PACK_SET)
+    meeting = Meeting.objects.create(
+        date=date(2010, 1, 20), venue=VENUE, region_id=target_set.region_id
+    )
     item = AgendaItem.objects.create(meeting=meeting, number=8, title=TITLE)
     paper = Paper.objects.create(
         agenda_item=item,
         title=TITLE,
-        target_set=TargetSet.objects.get(slug=PACK_SET),
+        target_set=target_set,
         year=2009,
         quarter=3,
         author=director,

@@ -234,6 +234,7 @@ def add_set_copies(copies: int) -> dict:
                 description=target_set.description,
                 order=1000 + 10 * number + target_set.order,
                 ranked_by_paper=target_set.ranked_by_paper,
+                region_id=target_set.region_id,
             )
             for target_set in sets
         )

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from authorities.admin import HistoryAdmin
+from authorities.admin import HistoryAdmin, RegionScopedAdmin, RegionScopedChoices
 
 from .models import (
     Action,
@@ -21,20 +21,21 @@ from .models import (
 from .worker import is_alive
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(RegionScopedChoices, admin.TabularInline):
     model = AgendaItem
     extra = 0
 
 
 @admin.register(Meeting)
 class MeetingAdmin(HistoryAdmin):
+    region_field = "region_id"
     list_display = ["date", "body", "venue"]
     list_filter = ["body"]
     date_hierarchy = "date"
     inlines = [AgendaItemInline]
 
 
-class SectionInline(admin.StackedInline):
+class SectionInline(RegionScopedChoices, admin.StackedInline):
     model = Section
     extra = 0
     fields = ["order", "number", "heading", "body"]
@@ -42,6 +43,7 @@ class SectionInline(admin.StackedInline):
 
 @admin.register(Paper)
 class PaperAdmin(HistoryAdmin):
+    region_field = "agenda_item__meeting__region_id"
     list_display = ["title", "agenda_item", "target_set", "period_label", "author_name"]
     list_select_related = ["agenda_item__meeting", "target_set"]
     search_fields = ["title", "agenda_item__title"]
@@ -66,7 +68,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(IssuedPaper)
-class IssuedPaperAdmin(ReadOnlyAdmin):
+class IssuedPaperAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    region_field = "paper__agenda_item__meeting__region_id"
     list_display = ["title", "number", "paper", "issued_at", "issued_by", "pages", "files"]
     list_select_related = ["paper__agenda_item__meeting", "issued_by"]
     exclude = ["pdf", "snapshot"]
@@ -95,7 +98,8 @@ class IssuedPaperAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaperBuild)
-class PaperBuildAdmin(ReadOnlyAdmin):
+class PaperBuildAdmin(RegionScopedAdmin, ReadOnlyAdmin):
+    region_field = "paper__agenda_item__meeting__region_id"
     list_display = ["paper", "kind", "status", "progress", "requested_by", "requested_at", "pages"]
     list_filter = ["status", "kind"]
     exclude = ["content", "snapshot"]
@@ -136,6 +140,7 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin):
 
 @admin.register(Decision)
 class DecisionAdmin(HistoryAdmin):
+    region_field = "meeting__region_id"
     list_display = ["meeting", "number", "text", "source"]
     list_select_related = ["meeting"]
     raw_id_fields = ["meeting", "agenda_item"]
@@ -143,6 +148,7 @@ class DecisionAdmin(HistoryAdmin):
 
 @admin.register(Action)
 class ActionAdmin(HistoryAdmin):
+    region_field = "raised_at__region_id"
     list_display = ["raised_at", "number", "owner", "due_meeting", "status", "status_recorded"]
     list_select_related = ["raised_at", "due_meeting"]
     list_filter = ["status"]

@@ -44,6 +44,7 @@ from django.http import QueryDict
 from django.utils.http import urlencode
 
 from authorities.models import AuthorityKind, SubRegion
+from authorities.scope import regions_of
 from returns.models import Basis, Return, ReturnLine, ReturnStatus
 from returns.periods import Quarter
 from returns.selectors import visible_sub_regions
@@ -148,7 +149,8 @@ class DashboardOptions:
 def load_options(user) -> DashboardOptions:
     """The target sets, the quarters with returns the user may see, the themes and the visible
     sub-regions: 4 queries (plus the user's permissions and membership, cached on the user)."""
-    target_sets = list(TargetSet.objects.order_by("order", "slug"))
+    # The user's region's sets (a national user: every region's), as the one rule says.
+    target_sets = list(regions_of(user).filter(TargetSet.objects.order_by("order", "slug")))
     quarters: dict[int, set[Quarter]] = defaultdict(set)
     approved: dict[int, set[Quarter]] = defaultdict(set)
     periods = (
@@ -384,7 +386,16 @@ class DashboardFilter(django_filters.FilterSet):
         """The validated selection; ``BadSelection`` when the query string cannot be read."""
         form = self.form
         if self.target_set is None and not self.options.target_sets and not self.fixed_set:
-            raise BadSelection({"target_set": ["No target set has been loaded yet."]})
+            # Issue 13: a region may have no set at all (the demo's second region: no paper
+            # gives its targets).
+            raise BadSelection(
+                {
+                    "target_set": [
+                        "No target set of your region has been loaded yet: there are no "
+                        "targets, returns or ratings to show."
+                    ]
+                }
+            )
         if not form.is_valid():
             errors = form.errors.items()
             raise BadSelection({name: [str(text) for text in texts] for name, texts in errors})

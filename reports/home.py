@@ -22,6 +22,7 @@ from returns.selectors import quarters_with_returns
 from .dashboards import build_overview
 from .filters import load_options
 from .models import AgendaItem, IssuedPaper, Meeting, Paper
+from .regions import meetings_of, papers_of
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ def latest_issue(user) -> IssuedPaper | None:
     if not user.has_perm("reports.view_issuedpaper"):
         return None
     return (
-        IssuedPaper.objects.select_related("paper__agenda_item__meeting")
+        papers_of(user, IssuedPaper.objects.all(), "paper__agenda_item__meeting")
+        .select_related("paper__agenda_item__meeting")
         .defer("pdf", "snapshot")
         .order_by("-issued_at", "-number")
         .first()
@@ -104,11 +106,13 @@ class DraftPapers:
     upcoming: bool
 
 
-def draft_papers(*, today: date) -> DraftPapers:
-    """Papers without an issue, of the next meeting from ``today`` on (two queries)."""
+def draft_papers(*, user, today: date) -> DraftPapers:
+    """Papers without an issue, of the user's region's next meeting from ``today`` on (two
+    queries)."""
     unissued = Paper.objects.filter(issues__isnull=True).select_related("agenda_item")
     meetings = list(
-        Meeting.objects.filter(items__paper__in=unissued)
+        meetings_of(user)
+        .filter(items__paper__in=unissued)
         .distinct()
         .order_by("date")
         .prefetch_related(

@@ -28,10 +28,11 @@ from .meetings import (
     record_action,
     record_decision,
 )
-from .models import PARTNERSHIP, Action, IssuedPaper, Meeting
+from .models import PARTNERSHIP, Action, IssuedPaper
 from .papers import services
 from .papers.forms import ActionForm, AgendaItemForm, DecisionForm
 from .papers.render import render_pdf
+from .regions import meetings_of, papers_of
 
 COMPOSE = "reports.change_paper"
 CHANGE_ACTION = "reports.change_action"
@@ -57,7 +58,7 @@ class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "reports.view_meeting"
 
     def get(self, request, pk, form=None, decision_form=None, action_form=None):
-        meeting = get_object_or_404(Meeting, pk=pk)
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
         composer = request.user.has_perm(COMPOSE)
         issues = IssuedPaper.objects.defer("pdf", "snapshot").order_by("-number")
         items = []
@@ -88,7 +89,13 @@ class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 initial={"number": max((a.number for a in actions.raised), default=0) + 1},
             )
         can_act = request.user.has_perm(CHANGE_ACTION)
-        later = list(Meeting.objects.filter(date__gt=meeting.date)) if can_act else []
+        later = (
+            list(
+                meetings_of(request.user).filter(region_id=meeting.region_id, date__gt=meeting.date)
+            )
+            if can_act
+            else []
+        )
         return render(
             request,
             "reports/papers/meeting_detail.html",
@@ -113,7 +120,7 @@ class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
     def post(self, request, pk):
         if not request.user.has_perm("reports.add_agendaitem"):
             raise PermissionDenied("Only the Director changes the agenda.")
-        meeting = get_object_or_404(Meeting, pk=pk)
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
         form = AgendaItemForm(request.POST, meeting=meeting)
         if form.is_valid():
             try:
@@ -134,7 +141,7 @@ class DecisionCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "reports.add_decision"
 
     def post(self, request, pk):
-        meeting = get_object_or_404(Meeting, pk=pk)
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
         form = DecisionForm(request.POST, meeting=meeting)
         if form.is_valid():
             try:
@@ -153,7 +160,7 @@ class ActionCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "reports.add_action"
 
     def post(self, request, pk):
-        meeting = get_object_or_404(Meeting, pk=pk)
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
         form = ActionForm(request.POST, meeting=meeting)
         if form.is_valid():
             try:
@@ -166,10 +173,15 @@ class ActionCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return MeetingView().get(request, pk, action_form=form)
 
 
+def _actions_of(user):
+    """The actions of the user's region's meetings (reports.regions): any other is a 404."""
+    return papers_of(user, Action.objects.select_related("raised_at"), "raised_at")
+
+
 def _back(request, action: Action):
     """Back to the meeting page the Director acted from (a meeting's id), else the action's."""
     meeting_id = request.POST.get("meeting", "")
-    if meeting_id.isdigit() and Meeting.objects.filter(pk=int(meeting_id)).exists():
+    if meeting_id.isdigit() and meetings_of(request.user).filter(pk=int(meeting_id)).exists():
         return redirect("papers:meeting", pk=int(meeting_id))
     return redirect(action.raised_at)
 
@@ -181,7 +193,7 @@ class ActionsLogPdfView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "reports.view_action"
 
     def get(self, request, pk):
-        meeting = get_object_or_404(Meeting, pk=pk)
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
         actions = meeting_actions(meeting)
         html = render_to_string(
             "reports/print/actions_log.html",
@@ -209,7 +221,7 @@ class ActionDoneView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = CHANGE_ACTION
 
     def post(self, request, pk):
-        action = get_object_or_404(Action.objects.select_related("raised_at"), pk=pk)
+        action = get_object_or_404(_actions_of(request.user), pk=pk)
         try:
             mark_action_done(action=action, note=request.POST.get("note", ""), actor=request.user)
         except ValidationError as error:
@@ -225,9 +237,11 @@ class ActionCarryView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = CHANGE_ACTION
 
     def post(self, request, pk):
-        action = get_object_or_404(Action.objects.select_related("raised_at"), pk=pk)
+        action = get_object_or_404(_actions_of(request.user), pk=pk)
         to_id = request.POST.get("to", "")
-        to = Meeting.objects.filter(pk=int(to_id)).first() if to_id.isdigit() else None
+        # A later meeting of the same Board (its region's), as the page offers.
+        meetings = meetings_of(request.user).filter(region_id=action.raised_at.region_id)
+        to = meetings.filter(pk=int(to_id)).first() if to_id.isdigit() else None
         if to is None:
             messages.error(request, f"Action {action.number}: choose the meeting to carry it to.")
             return _back(request, action)

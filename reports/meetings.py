@@ -57,7 +57,12 @@ def _with_meetings(queryset):
 def meeting_actions(meeting: Meeting) -> MeetingActions:
     """The actions a meeting's page and pack list (two queries)."""
     raised = list(_with_meetings(meeting.actions.all()).order_by("number"))
-    earlier = Q(raised_at__body=meeting.body, raised_at__date__lt=meeting.date)
+    # The same Board: its body, in its region (each region's Board keeps its own actions).
+    earlier = Q(
+        raised_at__region_id=meeting.region_id,
+        raised_at__body=meeting.body,
+        raised_at__date__lt=meeting.date,
+    )
     carried = list(
         _with_meetings(
             Action.objects.filter(
@@ -173,6 +178,13 @@ def carry_action(*, action: Action, to: Meeting, actor: AbstractBaseUser) -> Act
     current = _open_action(action)
     if current.due_meeting_id == to.pk:
         _refuse(f"Action {current.number} is already due at the {to}: nothing was changed.")
+    if to.region_id != current.raised_at.region_id:
+        _refuse(
+            {
+                "due_meeting": f"The {to} is another region's Board's: action "
+                f"{current.number} stays with its own. Nothing was changed."
+            }
+        )
     if to.date <= current.raised_at.date:
         _refuse(
             {

@@ -79,6 +79,11 @@ class Meeting(models.Model):
     date = models.DateField()
     starts_at = models.TimeField(null=True, blank=True)
     venue = models.CharField(max_length=300, blank=True)
+    # Whose Board meets: its region's users (and national users) alone see the meeting, its
+    # agenda and its papers (reports.regions, the one rule's region half).
+    region = models.ForeignKey(
+        "authorities.Region", on_delete=models.PROTECT, related_name="meetings"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Every change kept with its old and new values, who and when (issue 12).
     history = HistoricalRecords(excluded_fields=["created_at"])
@@ -86,7 +91,9 @@ class Meeting(models.Model):
     class Meta:
         ordering = ["-date", "body"]
         constraints = [
-            models.UniqueConstraint(fields=["body", "date"], name="one_meeting_per_body_and_day"),
+            models.UniqueConstraint(
+                fields=["region", "body", "date"], name="one_meeting_per_region_body_and_day"
+            ),
         ]
 
     def __str__(self) -> str:

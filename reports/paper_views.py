@@ -34,7 +34,6 @@ from .models import (
     BuildStatus,
     Decision,
     IssuedPaper,
-    Meeting,
     Paper,
     PaperBuild,
 )
@@ -54,6 +53,7 @@ from .papers.snapshot import (
     return_states,
     unapproved_counted,
 )
+from .regions import meetings_of, papers_of
 
 COMPOSE = "reports.change_paper"
 ISSUE = "reports.issue_paper"
@@ -78,15 +78,15 @@ def _can_read(user) -> bool:
     return user.has_perm(READ_ISSUED) or user.has_perm(COMPOSE)
 
 
-def _paper(pk: int) -> Paper:
-    return get_object_or_404(
-        Paper.objects.select_related("agenda_item__meeting", "target_set", "author"), pk=pk
-    )
+def _paper(pk: int, user) -> Paper:
+    """The paper, if of the user's region's Board (reports.regions); else a 404."""
+    papers = Paper.objects.select_related("agenda_item__meeting", "target_set", "author")
+    return get_object_or_404(papers_of(user, papers), pk=pk)
 
 
-def _data_paper(pk: int) -> Paper:
+def _data_paper(pk: int, user) -> Paper:
     """A paper whose data can be exported: not a report without a target set."""
-    paper = _paper(pk)
+    paper = _paper(pk, user)
     if paper.is_narrative:
         raise Http404("A report without a target set has no data to export.")
     return paper
@@ -134,15 +134,19 @@ def index(request):
     composer = request.user.has_perm(COMPOSE)
     issues = IssuedPaper.objects.defer("pdf", "snapshot").order_by("-number")
     # A meeting with minutes (decisions or actions) is listed for readers too.
-    meetings = Meeting.objects.annotate(
-        has_minutes=Exists(Decision.objects.filter(meeting=OuterRef("pk")))
-        | Exists(Action.objects.filter(raised_at=OuterRef("pk")))
-    ).prefetch_related(
-        Prefetch(
-            "items",
-            queryset=AgendaItem.objects.select_related("paper__target_set").prefetch_related(
-                Prefetch("paper__issues", queryset=issues)
-            ),
+    meetings = (
+        meetings_of(request.user)
+        .annotate(
+            has_minutes=Exists(Decision.objects.filter(meeting=OuterRef("pk")))
+            | Exists(Action.objects.filter(raised_at=OuterRef("pk")))
+        )
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=AgendaItem.objects.select_related("paper__target_set").prefetch_related(
+                    Prefetch("paper__issues", queryset=issues)
+                ),
+            )
         )
     )
     rows = []
@@ -181,14 +185,14 @@ class MeetingEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "reports.change_meeting"
 
     def get(self, request, pk):
-        meeting = get_object_or_404(Meeting, pk=pk)
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
         form = MeetingForm(instance=meeting)
         return render(
             request, "reports/papers/meeting_form.html", {"form": form, "meeting": meeting}
         )
 
     def post(self, request, pk):
-        meeting = get_object_or_404(Meeting, pk=pk)
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
         form = MeetingForm(request.POST, instance=meeting)
         if form.is_valid():
             try:
@@ -214,7 +218,8 @@ class PaperCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "reports.add_paper"
 
     def _item(self, item_pk):
-        item = get_object_or_404(AgendaItem.objects.select_related("meeting"), pk=item_pk)
+        items = AgendaItem.objects.select_related("meeting")
+        item = get_object_or_404(papers_of(self.request.user, items, "meeting"), pk=item_pk)
         if Paper.objects.filter(agenda_item=item).exists():
             raise Http404("This agenda item already has its paper.")
         return item
@@ -222,8 +227,11 @@ class PaperCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
     #: True for a report without a target set (ReportForm, reports.papers.services.start_report).
     narrative = False
 
-    def _form_class(self):
-        return ReportForm if self.narrative else PaperForm
+    def _new_form(self, item, data=None, **kwargs):
+        # The target sets offered are the meeting's region's (reports.papers.forms.PaperForm).
+        if self.narrative:
+            return ReportForm(data, **kwargs)
+        return PaperForm(data, region_id=item.meeting.region_id, **kwargs)
 
     def _render(self, request, form, item):
         return render(
@@ -234,18 +242,19 @@ class PaperCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def get(self, request, item_pk):
         item = self._item(item_pk)
-        form = self._form_class()(
+        form = self._new_form(
+            item,
             initial={
                 "title": item.title,
                 "author_name": request.user.get_full_name(),
                 "author_title": "Director EM IEP",
-            }
+            },
         )
         return self._render(request, form, item)
 
     def post(self, request, item_pk):
         item = self._item(item_pk)
-        form = self._form_class()(request.POST)
+        form = self._new_form(item, request.POST)
         if form.is_valid():
             try:
                 if self.narrative:
@@ -277,7 +286,7 @@ class PaperEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return _paper_details(form)
 
     def get(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         form = self._form(paper)
         return render(
             request,
@@ -286,7 +295,7 @@ class PaperEditView(LoginRequiredMixin, PermissionRequiredMixin, View):
         )
 
     def post(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         form = self._form(paper, request.POST)
         if form.is_valid():
             try:
@@ -309,7 +318,11 @@ class PaperView(LoginRequiredMixin, View):
     """The Director's page of a paper; readers are sent to its latest issue."""
 
     def get(self, request, pk):
-        paper = _paper(pk)
+        # Who may read papers at all is asked first: a user without a role is refused as on
+        # every papers page, before whose region the paper is matters.
+        if not _can_read(request.user):
+            raise PermissionDenied("You may not read Board papers.")
+        paper = _paper(pk, request.user)
         if not request.user.has_perm(COMPOSE):
             latest = paper.latest_issue() if request.user.has_perm(READ_ISSUED) else None
             if latest is None:
@@ -359,7 +372,7 @@ class SectionsView(LoginRequiredMixin, PermissionRequiredMixin, View):
         )
 
     def get(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         formset = SectionFormSet(
             instance=paper, queryset=paper.sections.order_by("order", "number", "id")
         )
@@ -368,7 +381,7 @@ class SectionsView(LoginRequiredMixin, PermissionRequiredMixin, View):
         )
 
     def post(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         formset = SectionFormSet(
             request.POST,
             instance=paper,
@@ -422,7 +435,7 @@ class PreviewView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = COMPOSE
 
     def get(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         snapshot = build_snapshot(paper, user=request.user)
         html = render_html(snapshot, screen=True, back_url=paper.get_absolute_url())
         return HttpResponse(html)
@@ -436,7 +449,7 @@ class DraftDataView(LoginRequiredMixin, PermissionRequiredMixin, View):
     fmt = "xlsx"
 
     def get(self, request, pk):
-        paper = _data_paper(pk)
+        paper = _data_paper(pk, request.user)
         lines = background.draft_lines(paper)
         if background.export_in_background(lines):
             return _export_offer(request, paper, self.fmt, lines, request.path)
@@ -444,7 +457,7 @@ class DraftDataView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return _data_file(snapshot, self.fmt, _stem(paper, "draft-data"))
 
     def post(self, request, pk):
-        paper = _data_paper(pk)
+        paper = _data_paper(pk, request.user)
         if not background.export_in_background(background.draft_lines(paper)):
             return redirect(request.path)  # small: the GET answers with the file
         return redirect(background.start_export(paper, fmt=self.fmt, user=request.user))
@@ -477,7 +490,7 @@ class StartBuildView(LoginRequiredMixin, PermissionRequiredMixin, View):
     kind = BuildKind.PDF
 
     def post(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         if self.kind == BuildKind.ISSUE and not request.user.has_perm(ISSUE):
             raise PermissionDenied("Only the Director issues papers.")
         try:
@@ -515,10 +528,10 @@ class IssueView(StartBuildView):
         )
 
     def get(self, request, pk):
-        return self._page(request, _paper(pk))
+        return self._page(request, _paper(pk, request.user))
 
     def post(self, request, pk):
-        paper = _paper(pk)
+        paper = _paper(pk, request.user)
         try:
             build = background.start_build(
                 paper,
@@ -538,12 +551,10 @@ class IssueView(StartBuildView):
 
 
 def _build_for(request, pk) -> PaperBuild:
-    build = get_object_or_404(
-        PaperBuild.objects.select_related(
-            "paper__agenda_item__meeting", "issued_paper", "source_issue"
-        ).defer("snapshot", "content", "source_issue__pdf", "source_issue__snapshot"),
-        pk=pk,
-    )
+    builds = PaperBuild.objects.select_related(
+        "paper__agenda_item__meeting", "issued_paper", "source_issue"
+    ).defer("snapshot", "content", "source_issue__pdf", "source_issue__snapshot")
+    build = get_object_or_404(papers_of(request.user, builds, "paper__agenda_item__meeting"), pk=pk)
     user = request.user
     own = build.requested_by_id == user.pk
     if build.is_export:
@@ -635,6 +646,7 @@ def _issued(request, pk, *, fields=()) -> IssuedPaper:
     queryset = IssuedPaper.objects.select_related("paper__agenda_item__meeting", "issued_by")
     if "pdf" not in fields:
         queryset = queryset.defer("pdf")
+    queryset = papers_of(request.user, queryset, "paper__agenda_item__meeting")
     return get_object_or_404(queryset, pk=pk)
 
 

@@ -32,6 +32,7 @@ from targets.models import Project, ProjectAuthority, ProjectTarget, Target, Tar
 
 from .dashboards import OverallCell
 from .filters import default_basis
+from .regions import projects_of
 
 __all__ = [
     "ProjectDetailView",
@@ -274,7 +275,8 @@ class ProjectListView(ProjectMixin, tables.SingleTableView):
     table_pagination = False
 
     def get_queryset(self):
-        return Project.objects.select_related("sub_region").prefetch_related(
+        projects = projects_of(self.request.user, Project.objects.all())
+        return projects.select_related("sub_region").prefetch_related(
             Prefetch(
                 "target_links",
                 queryset=ProjectTarget.objects.select_related("target").order_by(
@@ -290,7 +292,8 @@ class ProjectDetailView(ProjectMixin, View):
     template_name = "reports/projects/detail.html"
 
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
-        project = get_object_or_404(Project.objects.select_related("sub_region"), slug=slug)
+        projects = projects_of(request.user, Project.objects.select_related("sub_region"))
+        project = get_object_or_404(projects, slug=slug)
         basis = request.GET.get("basis") or default_basis(request.user)
         if basis not in Basis.values:
             raise Http404("No such basis.")

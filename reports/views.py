@@ -24,7 +24,9 @@ from django_tables2 import RequestConfig
 
 from authorities.models import Authority, SubRegion
 from returns.models import Basis
+from returns.regions import against_regions, regions_side_by_side
 from targets.models import Target
+from targets.vocabulary import rating
 
 from . import charts
 from .dashboards import (
@@ -37,7 +39,14 @@ from .dashboards import (
     build_target,
     target_for_page,
 )
-from .filters import ALL_FIELDS, BadSelection, DashboardFilter, Selection, load_options
+from .filters import (
+    ALL_FIELDS,
+    BadSelection,
+    DashboardFilter,
+    Selection,
+    default_basis,
+    load_options,
+)
 from .plans import commitment_facts
 from .projects import projects_serving
 from .tables import LineTable
@@ -198,7 +207,7 @@ class TargetView(DashboardView):
 
     def fixed_target_set(self, *, code: str, **kwargs):
         try:
-            self.target = target_for_page(code)
+            self.target = target_for_page(code, user=self.request.user)
         except Target.DoesNotExist as error:
             raise Http404("No such target.") from error
         return self.target.target_set
@@ -237,6 +246,9 @@ class TargetView(DashboardView):
             ),
         )
         api_query = self.query(selection, target_set=None, theme=None, against=None)
+        against = against_regions(
+            user=request.user, target=target, quarter=view.quarter, basis=selection.basis
+        )
         return {
             "view": view,
             "table": table,
@@ -249,6 +261,9 @@ class TargetView(DashboardView):
             # Issue 13: the projects that serve the target, and a plan commitment's facts.
             "projects": projects_serving(target),
             "commitment": commitment_facts(target),
+            # Issue 13: the region against the other regions (an ordinal target; target 17).
+            "against": against,
+            "against_term": rating(against.rating) if against and against.rating else None,
         }
 
 
@@ -325,4 +340,36 @@ def overview_chart(overview) -> str:
         title=f"Targets by overall rating, {overview.quarter}",
         description=f"{overview.target_set.title}, {overview.quarter}, on {basis}. "
         "One bar per column of the table: how many targets are rated each way.",
+    )
+
+
+class RegionsView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """The regions side by side (returns.regions): every region for a national user, the
+    user's own otherwise. Five queries whatever the number of regions or sets."""
+
+    permission_required = PERMISSION
+    template_name = "reports/dashboards/regions.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        basis = request.GET.get("basis") or default_basis(request.user)
+        if basis not in Basis.values:
+            raise Http404("No such basis.")
+        regions = [
+            {
+                "region": region,
+                "sets": [
+                    {"set": summary, "terms": rated_counts(summary.ratings)}
+                    for summary in region.sets
+                ],
+            }
+            for region in regions_side_by_side(user=request.user, basis=basis)
+        ]
+        context = {"regions": regions, "basis": basis, "bases": Basis.choices}
+        return TemplateResponse(request, self.template_name, context)
+
+
+def rated_counts(ratings: dict[str, int]) -> list[tuple]:
+    """(display term, count) for each rating code, worst first (targets.vocabulary)."""
+    return sorted(
+        ((rating(code), count) for code, count in ratings.items()), key=lambda pair: pair[0].rank
     )

@@ -31,6 +31,7 @@ from django.db import transaction
 from authorities.models import SubRegion
 from targets.models import TargetSet, TargetSetStatus
 
+from .access import Visibility
 from .models import Deadline, NoticeKind, Return, ReturnStatus
 from .periods import Quarter
 
@@ -177,9 +178,12 @@ class DueReturn:
         return deadline_words(self.due, today, submitted=self.status not in (None, *NOT_SUBMITTED))
 
 
-def due_returns(*, sub_region_ids: Iterable[int] | None = None) -> list[DueReturn]:
+def due_returns(
+    *, sub_region_ids: Iterable[int] | None = None, visibility: Visibility | None = None
+) -> list[DueReturn]:
     """Every return owed under a deadline, by deadline then sub-region order (four queries:
-    deadlines, sets, sub-regions, returns)."""
+    deadlines, sets, sub-regions, returns). A set's returns are owed by the sub-regions of its
+    own region only; ``visibility`` (returns.access): those a user may see."""
     by_quarter = deadlines_by_quarter()
     if not by_quarter:
         return []
@@ -187,6 +191,8 @@ def due_returns(*, sub_region_ids: Iterable[int] | None = None) -> list[DueRetur
     sub_regions = SubRegion.objects.order_by("order", "name")
     if sub_region_ids is not None:
         sub_regions = sub_regions.filter(pk__in=list(sub_region_ids))
+    if visibility is not None:
+        sub_regions = visibility.filter(sub_regions, "pk")
     sub_regions = list(sub_regions)
     returns = {
         (r.sub_region_id, r.target_set_id, r.period): r
@@ -207,6 +213,8 @@ def due_returns(*, sub_region_ids: Iterable[int] | None = None) -> list[DueRetur
             ):
                 continue
             for sub_region in sub_regions:
+                if sub_region.region_id != target_set.region_id:
+                    continue  # another partnership's targets
                 owed.append(
                     DueReturn(
                         sub_region=sub_region,

@@ -144,7 +144,7 @@ def find_filters(*, target_set: str = "", period: str = "", sub_region: str = ""
 
 def can_export_sub_region(user, sub_region: SubRegion) -> bool:
     """Whether the user sees that sub-region's returns (returns.access, the one rule)."""
-    return user is None or scope_of(user).allows(sub_region.pk)
+    return user is None or scope_of(user).allows_sub_region(sub_region)
 
 
 def export_lines(*, user, filters: ExportFilters) -> list[ReturnLine]:

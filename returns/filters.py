@@ -1,9 +1,10 @@
 import django_filters
 
 from authorities.models import SubRegion
-from authorities.roles import sub_region_of
+from authorities.scope import regions_of
 from targets.models import TargetSet
 
+from .access import scope_of
 from .forms import parse_quarter_key, quarter_key
 from .models import Return, ReturnStatus
 from .periods import Quarter
@@ -39,9 +40,11 @@ class ReturnFilter(django_filters.FilterSet):
             (quarter_key(period), period.label)
             for period in (Quarter(year, quarter) for year, quarter in periods)
         ]
-        own = sub_region_of(user) if user is not None else None
-        if own is not None and not user.has_perm("returns.view_all_returns"):
-            self.filters["sub_region"].queryset = SubRegion.objects.filter(pk=own.pk)
+        # The choices are the user's region's sets and visible sub-regions (the one rule).
+        regions = regions_of(user)
+        self.filters["target_set"].queryset = regions.filter(TargetSet.objects.all())
+        sub_regions = scope_of(user).filter(SubRegion.objects.all(), "pk")
+        self.filters["sub_region"].queryset = sub_regions
 
     def filter_quarter(self, queryset, name, value):
         quarter = parse_quarter_key(value)

@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from authorities.scope import regions_of
 from targets.models import (
     MeasureKind,
     Target,
@@ -272,8 +273,11 @@ class StartReturnForm(forms.Form):
     )
     quarter = forms.ChoiceField(choices=())
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, user=None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        # A programme manager returns against their own region's sets only.
+        target_set = self.fields["target_set"]
+        target_set.queryset = regions_of(user).filter(target_set.queryset)
         quarters = [
             Quarter.from_index(index)
             for index in range(LAST_QUARTER.index, FIRST_QUARTER.index - 1, -1)
@@ -295,7 +299,9 @@ class StartReturnForm(forms.Form):
         )
         if latest is None:
             adopted = (
-                TargetSet.objects.filter(status=TargetSetStatus.ADOPTED)
+                TargetSet.objects.filter(
+                    status=TargetSetStatus.ADOPTED, region=sub_region.region_id
+                )
                 .exclude(kind=TargetSetKind.IMPROVEMENT_PLAN)
                 .first()
             )

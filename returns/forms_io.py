@@ -5,9 +5,11 @@ from __future__ import annotations
 from django import forms
 
 from authorities.models import SubRegion
+from authorities.scope import regions_of
 from targets.models import TargetSet
 
 from . import exporting, importing
+from .access import scope_of
 from .models import Return
 from .periods import Quarter
 
@@ -57,13 +59,10 @@ class ExportForm(forms.Form):
             (label, label) for label in (Quarter(y, q).label for y, q in periods)
         ]
         self.fields["target_set"].widget.choices = [("", "All target sets")] + [
-            (target_set.slug, target_set.title) for target_set in TargetSet.objects.all()
+            (target_set.slug, target_set.title)
+            for target_set in regions_of(user).filter(TargetSet.objects.all())
         ]
-        sub_regions = [
-            sub_region
-            for sub_region in SubRegion.objects.all()
-            if exporting.can_export_sub_region(user, sub_region)
-        ]
+        sub_regions = scope_of(user).filter(SubRegion.objects.all(), "pk")
         self.fields["sub_region"].widget.choices = [("", "All sub-regions you can see")] + [
             (sub_region.slug, sub_region.name) for sub_region in sub_regions
         ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from authorities.scope import regions_of
 from targets.models import TargetSet, TargetSetStatus
 
 from .forms import FIRST_QUARTER, LAST_QUARTER, parse_quarter_key, quarter_key
@@ -36,8 +37,11 @@ class DeadlineForm(forms.Form):
         help_text="Shown beside the deadline, e.g. where it was agreed.",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, user=None, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        # The sets of the Director's own region only.
+        target_set = self.fields["target_set"]
+        target_set.queryset = regions_of(user).filter(target_set.queryset)
         self.fields["quarter"].choices = [
             (quarter_key(quarter), quarter.label)
             for quarter in (

@@ -55,10 +55,15 @@ def name_of(user) -> str:
     return (user.get_full_name() or user.get_username()) if user else "someone"
 
 
-def directors():
-    """Everyone who signs returns off (active users with returns.approve_return)."""
-    return get_user_model().objects.with_perm(
-        "returns.approve_return", include_superusers=False, backend=_PERMISSION_BACKEND
+def directors(region_id: int):
+    """Everyone who signs the region's returns off (active users with
+    returns.approve_return, bound to the region): another region's Director is not told."""
+    return (
+        get_user_model()
+        .objects.with_perm(
+            "returns.approve_return", include_superusers=False, backend=_PERMISSION_BACKEND
+        )
+        .filter(region_membership__region_id=region_id)
     )
 
 
@@ -182,7 +187,7 @@ def step_taken(return_obj: Return, *, step: str, actor, comment: str) -> list[No
     if notice is None:
         return []
     if notice.kind == NoticeKind.SUBMITTED:
-        recipients = directors()
+        recipients = directors(return_obj.sub_region.region_id)
     else:
         recipients = programme_managers(return_obj.sub_region_id)
     made = record(notice, recipients=recipients.exclude(pk=actor.pk), return_obj=return_obj)

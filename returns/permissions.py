@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from authorities.roles import sub_region_of
+from authorities.scope import regions_of
 from targets.models import TargetSet, TargetSetKind
 
 from .models import Return
@@ -31,12 +32,15 @@ def can_edit_sub_region(user, sub_region_id: int) -> bool:
 
 def can_record_plan(user, target_set_id: int | None) -> bool:
     """The Director records a council's improvement plan monitoring (seed 004), whichever
-    sub-region the council is in: ``returns.record_plan_progress``, for a plan's returns only."""
+    sub-region of their region the council is in: ``returns.record_plan_progress``, for a
+    plan's returns only."""
     if target_set_id is None or not getattr(user, "is_authenticated", False):
         return False
     if not user.has_perm("returns.record_plan_progress"):
         return False
-    return TargetSet.objects.filter(pk=target_set_id, kind=TargetSetKind.IMPROVEMENT_PLAN).exists()
+    plans = TargetSet.objects.filter(pk=target_set_id, kind=TargetSetKind.IMPROVEMENT_PLAN)
+    # Their own region's councils' plans only (authorities.scope).
+    return regions_of(user).filter(plans).exists()
 
 
 def can_edit_return_of(user, sub_region_id: int, target_set_id: int | None) -> bool:

@@ -23,6 +23,7 @@ from django.template.response import TemplateResponse
 from django.views import View
 
 from authorities.models import Authority
+from authorities.scope import regions_of
 from targets.models import MeasureKind, TargetSet, TargetSetKind
 from targets.rules import format_value
 from targets.vocabulary import rating
@@ -329,8 +330,10 @@ class PlanListView(LoginRequiredMixin, PermissionRequiredMixin, View):
     template_name = "returns/plan_list.html"
 
     def plans(self):
+        # The plans of the user's region's councils (authorities.scope).
         return list(
-            TargetSet.objects.filter(kind=TargetSetKind.IMPROVEMENT_PLAN)
+            regions_of(self.request.user)
+            .filter(TargetSet.objects.filter(kind=TargetSetKind.IMPROVEMENT_PLAN))
             .select_related("council__sub_region")
             .order_by("order", "slug")
         )
@@ -363,7 +366,9 @@ class PlanListView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         plan = get_object_or_404(
-            TargetSet.objects.select_related("council__sub_region"),
+            regions_of(request.user)
+            .filter(TargetSet.objects.all())
+            .select_related("council__sub_region"),
             slug=request.POST.get("plan", ""),
             kind=TargetSetKind.IMPROVEMENT_PLAN,
         )

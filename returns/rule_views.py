@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views import View
 
+from authorities.scope import regions_of
 from targets.models import MEASURE_RULE_FIELDS, TARGET_RULE_FIELDS, Measure, Target
 
 from .models import MAX_TEXT, Rerating
@@ -50,6 +51,13 @@ class _RuleView(LoginRequiredMixin, PermissionRequiredMixin, View):
     template_name = "returns/rule_form.html"
 
     def get_object(self, pk: int):
+        if self.model is Target:
+            # Another region's target is a 404 (authorities.scope).
+            targets = regions_of(self.request.user).filter(
+                Target.objects.all(), "target_set__region_id"
+            )
+            return get_object_or_404(targets, pk=pk)
+        # A measure is shared by every region's targets (the national vocabulary).
         return get_object_or_404(self.model, pk=pk)
 
     def get(self, request, pk: int):
@@ -120,4 +128,7 @@ class MeasureRuleView(_RuleView):
         )
 
     def reratings(self, obj):
-        return Rerating.objects.filter(target__measure=obj).select_related("actor", "target")[:20]
+        reratings = Rerating.objects.filter(target__measure=obj)
+        # Only the re-ratings of the user's region's targets.
+        own = regions_of(self.request.user).filter(reratings, "target__target_set__region_id")
+        return own.select_related("actor", "target")[:20]

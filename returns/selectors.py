@@ -423,7 +423,10 @@ def visible_sub_regions(user, *, sub_region: SubRegion | None = None) -> list[Su
     visibility = scope_of(user)
     if visibility.nothing:
         return []
-    queryset = visibility.filter(SubRegion.objects.all(), "pk").order_by("region", "order", "name")
+    # With their regions: the sort joins them already, and the read model names them.
+    queryset = visibility.filter(SubRegion.objects.select_related("region"), "pk").order_by(
+        "region", "order", "name"
+    )
     if sub_region is not None:
         queryset = queryset.filter(pk=sub_region.pk)
     return list(queryset)
@@ -440,7 +443,9 @@ def set_targets(target_set: TargetSet | int) -> list[Target]:
 
 
 def _whole(visibility: Visibility, sub_regions: list[SubRegion]) -> tuple[bool, str]:
-    if visibility.everything:
+    """Whether the user sees whole regions (national, or the Board of a region), and if not
+    what their "region" figures are over."""
+    if visibility.everything or visibility.regions:
         return True, ""
     if not sub_regions:
         return False, "Over no sub-region: you may not see any return."
@@ -450,11 +455,16 @@ def _whole(visibility: Visibility, sub_regions: list[SubRegion]) -> tuple[bool, 
 
 
 def _regions(sub_regions: Iterable[SubRegion]) -> list[RegionRef]:
-    ids = {sub_region.region_id for sub_region in sub_regions}
-    return [
-        RegionRef(pk=region.pk, slug=region.slug, name=region.name)
-        for region in Region.objects.filter(pk__in=ids).order_by("name")
-    ]
+    """The regions of ``sub_regions``, by name: read with them where they were (as
+    ``visible_sub_regions`` reads them), else in one query."""
+    sub_regions = list(sub_regions)
+    if all(SubRegion.region.is_cached(sub_region) for sub_region in sub_regions):
+        regions = {sub_region.region_id: sub_region.region for sub_region in sub_regions}
+        found = sorted(regions.values(), key=lambda region: region.name)
+    else:
+        ids = {sub_region.region_id for sub_region in sub_regions}
+        found = Region.objects.filter(pk__in=ids).order_by("name")
+    return [RegionRef(pk=region.pk, slug=region.slug, name=region.name) for region in found]
 
 
 def quarter_ratings(
@@ -493,7 +503,9 @@ def ratings_over(
     targets × visible sub-regions and regions × quarters)."""
     visibility = scope_of(user)
     targets = set_targets(target_set) if targets is None else targets
-    all_visible = visible_sub_regions(user)
+    # A set is its own region's: its ratings are over that region's sub-regions only, even
+    # for a national user (who compares regions on the regions page, not inside one set).
+    all_visible = [sr for sr in visible_sub_regions(user) if sr.region_id == target_set.region_id]
     shown = [sr for sr in all_visible if sub_region is None or sr.pk == sub_region.pk]
     whole, note = _whole(visibility, all_visible)
     regions = _regions(shown)
@@ -515,8 +527,9 @@ def ratings_over(
     region_names = {region.pk: region.name for region in regions}
     if shown:
         wanted_rows = Q(sub_region__in=list(names))
-        if whole:
-            wanted_rows |= Q(sub_region__isnull=True, region__in=list(region_names))
+        whole_regions = [pk for pk in region_names if visibility.whole_region(pk)]
+        if whole and whole_regions:
+            wanted_rows |= Q(sub_region__isnull=True, region__in=whole_regions)
         overall = Overall.objects.filter(
             in_quarters, target__in=[target.pk for target in targets], basis=basis
         ).filter(wanted_rows)
@@ -658,7 +671,7 @@ def authority_lines(
     """An authority's stored lines of a set over ``quarters`` (one query), and its sub-region's
     return of each quarter (one query): ({(target id, quarter): row}, {quarter: return})."""
     visibility = scope_of(user)
-    if not visibility.allows(authority.sub_region_id):
+    if not visibility.allows(authority.sub_region_id, authority.sub_region.region_id):
         return {}, {}
     wanted = set(quarters)
     own: dict[Quarter, dict] = {}

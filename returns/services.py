@@ -157,8 +157,15 @@ def _set_targets(target_set_id: int):
 
 
 def _check_plan_sub_region(sub_region: SubRegion, target_set: TargetSet) -> None:
-    """An improvement plan is returned by its council's own sub-region only: elsewhere its
-    return would have no line at all."""
+    """A set is returned by its own region's sub-regions only (each partnership its own
+    targets); an improvement plan by its council's own sub-region only: elsewhere its return
+    would have no line at all."""
+    if target_set.region_id != sub_region.region_id:
+        raise ServiceError(
+            f"{target_set.title} is another region's target set: {sub_region.name} "
+            "makes no return against it.",
+            code="set_of_another_region",
+        )
     if not target_set.is_plan or target_set.council_id is None:
         return
     council = Authority.objects.select_related("sub_region").get(pk=target_set.council_id)

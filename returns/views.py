@@ -123,7 +123,8 @@ class ReturnListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMix
         context = super().get_context_data(**kwargs)
         if can_start(self.request.user):
             context["start_form"] = self.start_form or StartReturnForm(
-                initial=StartReturnForm.initial_for(sub_region_of(self.request.user))
+                initial=StartReturnForm.initial_for(sub_region_of(self.request.user)),
+                user=self.request.user,
             )
         return context
 
@@ -131,7 +132,7 @@ class ReturnListView(LoginRequiredMixin, PermissionRequiredMixin, SingleTableMix
         """Start a return: services.open_return, then on to its grid."""
         if not can_start(request.user):
             raise PermissionDenied("Only a sub-region's programme manager starts its returns.")
-        form = StartReturnForm(request.POST)
+        form = StartReturnForm(request.POST, user=request.user)
         if not form.is_valid():
             self.start_form = form
             return self.get(request, *args, **kwargs)

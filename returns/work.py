@@ -23,6 +23,7 @@ from django.utils import timezone
 from authorities.models import SubRegion
 from targets.models import TargetSet, TargetSetStatus
 
+from .access import scope_of
 from .deadlines import NOT_SUBMITTED, DueReturn, deadline_words, due_returns
 from .models import Deadline, LineState, Return, ReturnStatus, Transition
 from .periods import Quarter
@@ -187,11 +188,13 @@ def _age(since: datetime, now: datetime) -> str:
     return f"{days} days"
 
 
-def awaiting_sign_off(*, now: datetime | None = None) -> list[Waiting]:
-    """Submitted returns, the longest waiting first (by their last submission): one query."""
+def awaiting_sign_off(*, user, now: datetime | None = None) -> list[Waiting]:
+    """Submitted returns the user may see (their region's), the longest waiting first (by
+    their last submission): one query."""
     now = now or timezone.now()
     returns = (
-        Return.objects.filter(status=ReturnStatus.SUBMITTED)
+        Return.objects.for_user(user)
+        .filter(status=ReturnStatus.SUBMITTED)
         .select_related("sub_region", "target_set")
         .annotate(
             last_submitted=Max(
@@ -213,10 +216,11 @@ class Overdue:
     words: str
 
 
-def overdue_work(*, today: date) -> list[Overdue]:
-    """Every due return not submitted after its deadline, the longest overdue first."""
+def overdue_work(*, user, today: date) -> list[Overdue]:
+    """Every due return the user may see not submitted after its deadline, the longest
+    overdue first."""
     return [
         Overdue(item=item, words=deadline_words(item.due, today))
-        for item in due_returns()
+        for item in due_returns(visibility=scope_of(user))
         if item.overdue(today)
     ]

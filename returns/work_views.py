@@ -8,15 +8,25 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
+from authorities.scope import regions_of
+
+from .access import scope_of
 from .deadlines import NOT_SUBMITTED, DueReturn, deadline_words, due_returns, set_deadline
 from .forms_work import DeadlineForm, NoticeSettingsForm
 from .models import Deadline, NoticeSettings, Notification
 
 NOTICES_SHOWN = 100
+
+
+def visible_deadlines(user):
+    """The general deadlines and those of the user's region's sets (authorities.scope)."""
+    own_sets = Q(target_set__isnull=True) | regions_of(user).condition("target_set__region_id")
+    return Deadline.objects.filter(own_sets)
 
 
 class DeadlineListView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -34,16 +44,16 @@ class DeadlineListView(LoginRequiredMixin, PermissionRequiredMixin, View):
         initial = {}
         edit = request.GET.get("edit", "")
         if edit.isdigit():
-            found = Deadline.objects.filter(pk=edit).first()
+            found = self.deadlines().filter(pk=edit).first()
             if found is not None:
                 initial = DeadlineForm.initial_from(found)
-        form = DeadlineForm(initial=initial) if self.may_set() else None
+        form = DeadlineForm(initial=initial, user=request.user) if self.may_set() else None
         return self.render(form)
 
     def post(self, request, *args, **kwargs):
         if not self.may_set():
             raise PermissionDenied("Only the Director sets the returns' deadlines.")
-        form = DeadlineForm(request.POST)
+        form = DeadlineForm(request.POST, user=request.user)
         if not form.is_valid():
             return self.render(form, status=400)
         data = form.cleaned_data
@@ -71,10 +81,13 @@ class DeadlineListView(LoginRequiredMixin, PermissionRequiredMixin, View):
         )
         return redirect("returns:deadlines")
 
+    def deadlines(self):
+        return visible_deadlines(self.request.user)
+
     def render(self, form, *, status: int = 200):
         today = timezone.localdate()
-        deadlines = list(Deadline.objects.select_related("target_set", "set_by"))
-        owed = due_returns()
+        deadlines = list(self.deadlines().select_related("target_set", "set_by"))
+        owed = due_returns(visibility=scope_of(self.request.user))
         rows = []
         for deadline in deadlines:
             mine = [
@@ -120,7 +133,7 @@ class DeadlineDeleteView(LoginRequiredMixin, PermissionRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, deadline_pk: int):
-        deadline = get_object_or_404(Deadline, pk=deadline_pk)
+        deadline = get_object_or_404(visible_deadlines(request.user), pk=deadline_pk)
         deadline._history_user = request.user
         label = str(deadline)
         deadline.delete()

@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from authorities.admin import HistoryAdmin
+from authorities.scope import regions_of
 
 User = get_user_model()
 
@@ -60,6 +61,20 @@ admin.site.unregister(Group)
 
 @admin.register(User)
 class RiepUserAdmin(HistoryAdmin, UserAdmin):
+    def get_queryset(self, request):
+        # The users of the administrator's region: its programme managers, its Board, its
+        # Director, its administrators; and the users bound to no region yet (a new account,
+        # for its administrator to bind). Every user for a national user.
+        queryset = super().get_queryset(request)
+        regions = regions_of(request.user)
+        if regions.everything:
+            return queryset
+        return queryset.filter(
+            regions.condition("membership__sub_region__region_id")
+            | regions.condition("region_membership__region_id")
+            | Q(membership__isnull=True, region_membership__isnull=True)
+        )
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:

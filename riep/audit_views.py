@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 
+from authorities.roles import is_national
+
 from .audit import SCAN_LIMIT, recent_changes, visible_kinds
 
 PAGE_SIZE = 50
@@ -32,7 +34,10 @@ class ChangesFilter(forms.Form):
 
 
 def changes(request):
-    """Staff only (the admin's own sign-in); each user sees the history of what they may view."""
+    """Staff only (the admin's own sign-in); each user sees the history of what they may view.
+    The history spans every region: a national user's only (issue 13), until it is scoped."""
+    if not is_national(request.user):
+        raise PermissionDenied("The changes of every region are for national users only.")
     kinds = visible_kinds(request.user)
     if not kinds:
         raise PermissionDenied

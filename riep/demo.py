@@ -12,8 +12,22 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from authorities.models import Membership, SubRegion
-from authorities.roles import ADMINISTRATOR, BOARD_MEMBER, DIRECTOR, PROGRAMME_MANAGER
+from authorities.models import Membership, Region, RegionMembership, SubRegion
+from authorities.roles import (
+    ADMINISTRATOR,
+    BOARD_MEMBER,
+    DIRECTOR,
+    PROGRAMME_MANAGER,
+    REGIONAL_ROLES,
+    make_national,
+)
+
+from .demo_regions import REGION_SLUG as SECOND_REGION
+from .demo_regions import SUB_REGION_SLUG as SECOND_SUB_REGION
+from .demo_regions import ensure_second_region
+
+#: The default region: the East Midlands partnership, whose papers the demo data comes from.
+DEFAULT_REGION = "east-midlands"
 
 DEFAULT_DEMO_PASSWORD = "stretch-targets-2010"  # noqa: S105 - documented demo credential
 
@@ -26,6 +40,10 @@ class DemoUser:
     role: str
     sub_region_slug: str | None = None
     is_staff: bool = False
+    # A Board member's, the Director's or an administrator's region (a programme manager's is
+    # their sub-region's); a national user sees every region.
+    region_slug: str = DEFAULT_REGION
+    national: bool = False
 
 
 DEMO_USERS = (
@@ -57,6 +75,19 @@ DEMO_USERS = (
     DemoUser("board", "Board", "Member", BOARD_MEMBER),
     DemoUser("director", "Chris", "Allison", DIRECTOR),
     DemoUser("admin", "Site", "Administrator", ADMINISTRATOR, is_staff=True),
+    # The second region (riep.demo_regions): its users see the West Midlands alone.
+    DemoUser(
+        "pm-staffordshire",
+        "Staffordshire",
+        "Programme Manager",
+        PROGRAMME_MANAGER,
+        SECOND_SUB_REGION,
+        region_slug=SECOND_REGION,
+    ),
+    DemoUser("board-wm", "West Midlands", "Board Member", BOARD_MEMBER, region_slug=SECOND_REGION),
+    DemoUser("director-wm", "West Midlands", "Director", DIRECTOR, region_slug=SECOND_REGION),
+    # Sees every region side by side (authorities.view_all_regions).
+    DemoUser("national", "National", "Viewer", BOARD_MEMBER, national=True),
 )
 
 
@@ -65,6 +96,7 @@ def ensure_demo_users(*, password: str) -> list[str]:
     """Create or update the demo users so that each has exactly its documented role and password."""
     if not settings.DEMO_DATA_ALLOWED:
         raise ImproperlyConfigured("Demo users are only created in a local demo database.")
+    ensure_second_region()
     User = get_user_model()
     done = []
     for demo in DEMO_USERS:
@@ -84,6 +116,14 @@ def ensure_demo_users(*, password: str) -> list[str]:
             Membership.objects.update_or_create(user=user, defaults={"sub_region": sub_region})
         else:
             Membership.objects.filter(user=user).delete()
+        if demo.role in REGIONAL_ROLES and not demo.national:
+            region = Region.objects.get(slug=demo.region_slug)
+            RegionMembership.objects.update_or_create(user=user, defaults={"region": region})
+        else:
+            RegionMembership.objects.filter(user=user).delete()
+        user.user_permissions.clear()
+        if demo.national:
+            make_national(user)
         done.append(demo.username)
     return done
 

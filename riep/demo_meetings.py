@@ -29,6 +29,7 @@ from django.db import transaction
 from reports.meetings import record_action, record_decision
 from reports.models import AgendaItem, ItemKind, Meeting
 from reports.papers.services import add_agenda_item, create_meeting
+from reports.regions import region_for_new_meeting
 from riep.demo_papers import MEETING_DATE
 from riep.demo_returns import DemoDataError, ReferenceDataMissing
 
@@ -78,7 +79,9 @@ def _load(path: Path, *, director) -> str:
     date = _date(head.get("date"), where=where)
     body = _text(head, "body", where=where)
     _source(head, where=where)
-    meeting = Meeting.objects.filter(body=body, date=date).first()
+    # The Director's region's Board (the demo's Director is the East Midlands').
+    boards = Meeting.objects.filter(region_id=region_for_new_meeting(director))
+    meeting = boards.filter(body=body, date=date).first()
     if meeting is not None and (meeting.decisions.exists() or meeting.actions.exists()):
         return f"{path.name}: the {meeting} already has its minutes (left as they are)."
     if meeting is None:
@@ -113,7 +116,7 @@ def _load(path: Path, *, director) -> str:
         due = None
         if "due_meeting" in entry:
             due_date = _date(entry["due_meeting"], where=where)
-            due = Meeting.objects.filter(body=body, date=due_date).first()
+            due = boards.filter(body=body, date=due_date).first()
             if due is None:
                 raise ReferenceDataMissing(
                     f"{where}: no {body} meeting on {due_date} to be due at: create the demo "

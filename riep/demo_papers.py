@@ -116,6 +116,7 @@ def ensure_demo_papers() -> str:
     if director is None or target_set is None:
         return "Demo paper not created: run load_reference_data and create the demo users first."
     meeting, meeting_created = Meeting.objects.get_or_create(
+        region=target_set.region,  # the East Midlands Board
         body="Board",
         date=MEETING_DATE,
         defaults={"starts_at": time(10, 0), "venue": VENUE},

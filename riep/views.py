@@ -14,8 +14,9 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from authorities.models import Authority, SubRegion
+from authorities.models import Authority, Region, SubRegion
 from authorities.roles import BOARD_MEMBER, roles_of, sub_region_of
+from authorities.scope import regions_of
 from reports.home import board_home, draft_papers
 from returns.forms import quarter_key
 from returns.models import Notification
@@ -30,9 +31,13 @@ class HomeView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         today = timezone.localdate()
-        context["sub_regions"] = SubRegion.objects.all()
-        context["authority_count"] = Authority.objects.active().count()
-        context["target_sets"] = TargetSet.objects.all()
+        regions = regions_of(user)  # the user's region only (a national user: every region)
+        context["regions"] = list(regions.filter(Region.objects.all(), "pk"))
+        context["sub_regions"] = regions.filter(SubRegion.objects.all())
+        context["authority_count"] = regions.filter(
+            Authority.objects.active(), "sub_region__region_id"
+        ).count()
+        context["target_sets"] = regions.filter(TargetSet.objects.all())
         my_sub_region = sub_region_of(user)
         context["my_sub_region"] = my_sub_region
         context["unread_notices"] = Notification.objects.filter(
@@ -46,9 +51,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context["is_programme_manager"] = True
         if user.has_perm("returns.approve_return"):
             context["is_director"] = True
-            context["awaiting"] = awaiting_sign_off()
-            context["overdue"] = overdue_work(today=today)
-            context["draft_papers"] = draft_papers(today=today)
+            context["awaiting"] = awaiting_sign_off(user=user)
+            context["overdue"] = overdue_work(user=user, today=today)
+            context["draft_papers"] = draft_papers(user=user, today=today)
         if BOARD_MEMBER in roles_of(user):
             context["board"] = board_home(user)
         context["today"] = today

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from authorities.admin import HistoryAdmin
+from authorities.admin import REGION_OF, HistoryAdmin, RegionScopedChoices
 
 from .models import (
     MEASURE_RULE_FIELDS,
@@ -24,13 +24,19 @@ from .models import (
 )
 from .plans import Milestone, YearTarget
 
+# A foreign key to a target set offers the user's region's sets only (the authorities app,
+# below this one, cannot name the model itself).
+REGION_OF[TargetSet] = "region_id"
+REGION_OF[Theme] = "target_set__region_id"
+REGION_OF[Target] = "target_set__region_id"
 
-class ThemeInline(admin.TabularInline):
+
+class ThemeInline(RegionScopedChoices, admin.TabularInline):
     model = Theme
     extra = 0
 
 
-class TargetInline(admin.TabularInline):
+class TargetInline(RegionScopedChoices, admin.TabularInline):
     model = Target
     extra = 0
     fk_name = "target_set"
@@ -43,7 +49,7 @@ class TargetInline(admin.TabularInline):
         return False
 
 
-class YearTargetInline(admin.TabularInline):
+class YearTargetInline(RegionScopedChoices, admin.TabularInline):
     """An improvement plan's commitment: its year targets (the trajectory)."""
 
     model = YearTarget
@@ -51,7 +57,7 @@ class YearTargetInline(admin.TabularInline):
     fields = ["order", "label", "year", "value", "source"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(RegionScopedChoices, admin.TabularInline):
     """An improvement plan's commitment: its dated steps."""
 
     model = Milestone
@@ -59,7 +65,7 @@ class MilestoneInline(admin.TabularInline):
     fields = ["order", "description", "due_words", "due", "source"]
 
 
-class LineageInline(admin.TabularInline):
+class LineageInline(RegionScopedChoices, admin.TabularInline):
     model = TargetLineage
     fk_name = "later"
     extra = 0
@@ -70,6 +76,7 @@ class LineageInline(admin.TabularInline):
 
 @admin.register(TargetSet)
 class TargetSetAdmin(HistoryAdmin):
+    region_field = "region_id"
     list_display = [
         "title",
         "slug",
@@ -84,7 +91,7 @@ class TargetSetAdmin(HistoryAdmin):
     inlines = [ThemeInline, TargetInline]
 
 
-class MeasureLevelInline(admin.TabularInline):
+class MeasureLevelInline(RegionScopedChoices, admin.TabularInline):
     model = MeasureLevel
     extra = 0
 
@@ -121,6 +128,7 @@ class MeasureAdmin(RulePageLinkMixin, HistoryAdmin):
 
 @admin.register(Target)
 class TargetAdmin(RulePageLinkMixin, HistoryAdmin):
+    region_field = "target_set__region_id"
     list_display = ["code", "target_set", "number", "title", "indicator", "rule", "is_placeholder"]
     list_filter = ["target_set", "rule", "is_placeholder", "scope", "measure__kind"]
     search_fields = ["code", "title", "text", "indicator"]
@@ -137,6 +145,7 @@ class TargetAdmin(RulePageLinkMixin, HistoryAdmin):
 
 @admin.register(Theme)
 class ThemeAdmin(HistoryAdmin):
+    region_field = "target_set__region_id"
     list_display = ["name", "target_set", "order"]
     list_filter = ["target_set"]
     search_fields = ["name"]

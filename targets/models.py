@@ -73,6 +73,15 @@ class TargetSet(models.Model):
         related_name="improvement_plans",
         help_text="An improvement plan's council: its commitments apply to it alone.",
     )
+    # Whose set it is: each of the nine partnerships adopts its own targets, and only that
+    # region's users (and national users) see the set, its papers and its projects
+    # (returns.access). An improvement plan's region is its council's.
+    region = models.ForeignKey(
+        "authorities.Region",
+        on_delete=models.PROTECT,
+        related_name="target_sets",
+        help_text="The partnership (region) whose targets these are.",
+    )
     # Every change kept with its old and new values, who and when (issue 12).
     history = HistoricalRecords()
 
@@ -89,6 +98,12 @@ class TargetSet(models.Model):
             raise ValidationError({"council": "An improvement plan is a council's: name it."})
         if self.kind != TargetSetKind.IMPROVEMENT_PLAN and self.council_id is not None:
             raise ValidationError({"council": "Only an improvement plan belongs to a council."})
+        if (
+            self.council_id
+            and self.region_id
+            and self.council.sub_region.region_id != self.region_id
+        ):
+            raise ValidationError({"region": "The plan's council is in another region."})
 
     @property
     def is_plan(self) -> bool:

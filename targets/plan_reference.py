@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from authorities.models import Authority
+from authorities.models import Authority, Region
 from authorities.reference import LoadSummary, Row, upsert
 
 from .models import RuleKind, Target, TargetSetKind
@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 #: Optional keys of a fixture's [target_set] table and of its [[targets]].
-PLAN_SET_KEYS = ["kind", "council"]
+PLAN_SET_KEYS = ["kind", "council", "region"]
 PLAN_TARGET_KEYS = [
     "ref",
     "heading",
@@ -52,13 +52,28 @@ def plan_set_values(row: Row) -> dict[str, Any]:
     kind = row.text("kind", default=TargetSetKind.REGIONAL)
     if kind not in TargetSetKind.values:
         raise row.error("kind", f"unknown kind {kind!r} (expected one of {TargetSetKind.values})")
-    council_id = None
+    council_id = region_id = None
     if row.has("council"):
         slug = row.text("council")
-        council_id = Authority.objects.filter(slug=slug).values_list("pk", flat=True).first()
-        if council_id is None:
+        found = Authority.objects.filter(slug=slug).values_list("pk", "sub_region__region_id")
+        if not found:
             raise row.error("council", f"no authority {slug!r} (load the authorities first)")
-    return {"kind": kind, "council_id": council_id}
+        council_id, region_id = found[0]
+    if row.has("region"):
+        slug = row.text("region")
+        named = Region.objects.filter(slug=slug).values_list("pk", flat=True).first()
+        if named is None:
+            raise row.error("region", f"no region {slug!r} (load the authorities first)")
+        if region_id is not None and named != region_id:
+            raise row.error("region", f"the council {row.text('council')!r} is not in {slug!r}")
+        region_id = named
+    if region_id is None:
+        # A set without a council or a region: the region's, when there is only one.
+        only = list(Region.objects.values_list("pk", flat=True)[:2])
+        if len(only) != 1:
+            raise row.error("region", "name the region (slug) whose targets these are")
+        region_id = only[0]
+    return {"kind": kind, "council_id": council_id, "region_id": region_id}
 
 
 def plan_target_values(row: Row, *, is_plan: bool) -> dict[str, Any]:

@@ -2,6 +2,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMix
 from django.db.models import Count, Prefetch
 from django.views.generic import DetailView, ListView
 
+from authorities.scope import regions_of
+
 from .models import Target, TargetSet, Theme, rule_facts
 
 
@@ -11,9 +13,14 @@ class TargetSetListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
     context_object_name = "target_sets"
 
     def get_queryset(self):
-        return TargetSet.objects.annotate(
-            target_count=Count("targets", distinct=True),
-            theme_count=Count("themes", distinct=True),
+        # The user's region's sets only (authorities.scope: the one rule's region half).
+        return (
+            regions_of(self.request.user)
+            .filter(TargetSet.objects.all())
+            .annotate(
+                target_count=Count("targets", distinct=True),
+                theme_count=Count("themes", distinct=True),
+            )
         )
 
 
@@ -29,8 +36,11 @@ class TargetSetDetailView(LoginRequiredMixin, PermissionRequiredMixin, DetailVie
         themes = Theme.objects.order_by("order").prefetch_related(
             Prefetch("targets", queryset=targets, to_attr="ordered_targets")
         )
-        return TargetSet.objects.prefetch_related(
-            Prefetch("themes", queryset=themes, to_attr="ordered_themes")
+        # Another region's set is a 404.
+        return (
+            regions_of(self.request.user)
+            .filter(TargetSet.objects.all())
+            .prefetch_related(Prefetch("themes", queryset=themes, to_attr="ordered_themes"))
         )
 
     def get_context_data(self, **kwargs):

@@ -13,9 +13,11 @@ from authorities.models import (
     LAAArea,
     Membership,
     Region,
+    RegionMembership,
     SubRegion,
 )
 from authorities.names import normalise_name
+from authorities.roles import REGIONAL_ROLES, make_national
 from targets.models import (
     Direction,
     Measure,
@@ -85,6 +87,7 @@ class TargetSetFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Target set {n}")
     status = TargetSetStatus.ADOPTED
     source_paper = "test"
+    region = factory.SubFactory(RegionFactory)
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):
@@ -138,8 +141,19 @@ class TargetFactory(factory.django.DjangoModelFactory):
     source = "test"
 
 
-def make_user(role: str | None = None, *, sub_region: SubRegion | None = None, **fields):
-    """A user in one of the four role groups (None: signed in but without any role)."""
+def make_user(
+    role: str | None = None,
+    *,
+    sub_region: SubRegion | None = None,
+    region: Region | None = None,
+    national: bool = False,
+    **fields,
+):
+    """A user in one of the four role groups (None: signed in but without any role).
+
+    A programme manager is bound to ``sub_region``; a Board member, the Director or an
+    administrator to ``region`` (default: the sub-region's, else the East Midlands, the
+    default region of the factories); ``national``: sees every region."""
     User = get_user_model()
     counter = User.objects.count() + 1
     user = User.objects.create_user(
@@ -149,4 +163,10 @@ def make_user(role: str | None = None, *, sub_region: SubRegion | None = None, *
         user.groups.add(Group.objects.get(name=role))
     if sub_region is not None:
         Membership.objects.create(user=user, sub_region=sub_region)
+    if (role in REGIONAL_ROLES and not national) or region is not None:
+        if region is None:
+            region = sub_region.region if sub_region is not None else RegionFactory()
+        RegionMembership.objects.create(user=user, region=region)
+    if national:
+        make_national(user)
     return user

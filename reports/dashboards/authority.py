@@ -95,7 +95,7 @@ def build_authority(
     its sub-region."""
     filters = filters or Filters()
     sub_region = authority.sub_region
-    if not scope_of(user).allows(sub_region.pk):
+    if not scope_of(user).allows_sub_region(sub_region):
         raise NotVisible(authority.slug)
     set_info = SetInfo.of(target_set)
     line_url = path("returns:line", 1, 2)

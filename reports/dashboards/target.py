@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.urls import reverse
 
+from authorities.scope import regions_of
 from returns.models import Basis, Rerating
 from returns.periods import Quarter
 from returns.selectors import (
@@ -118,10 +119,13 @@ class TargetView:
     data: DataNote | None = None  # what the quarter's figures rest on
 
 
-def target_for_page(code: str) -> Target:
-    """The target with what its page needs (2 queries: the target, its measure's levels)."""
+def target_for_page(code: str, *, user) -> Target:
+    """The target with what its page needs (2 queries: the target, its measure's levels), if
+    its set is of the user's region (authorities.scope); else ``Target.DoesNotExist``."""
     return (
-        Target.objects.select_related("measure", "theme", "target_set")
+        regions_of(user)
+        .filter(Target.objects.all(), "target_set__region_id")
+        .select_related("measure", "theme", "target_set")
         .prefetch_related("measure__levels")
         .get(code=code)
     )

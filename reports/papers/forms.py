@@ -69,13 +69,18 @@ class PaperForm(forms.ModelForm):
         }
         widgets = {"basis": forms.RadioSelect}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, region_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Required here: a report without a target set has its own form (ReportForm).
+        if region_id is None and self.instance.pk:
+            region_id = self.instance.agenda_item.meeting.region_id
+        # Required here: a report without a target set has its own form (ReportForm). The
+        # meeting's region's sets only: a Board reports on its own targets.
         self.fields["target_set"].required = True
-        self.fields["target_set"].queryset = TargetSet.objects.exclude(
-            status=TargetSetStatus.PROPOSED
-        ).order_by("order", "slug")
+        self.fields["target_set"].queryset = (
+            TargetSet.objects.exclude(status=TargetSetStatus.PROPOSED)
+            .filter(region=region_id)
+            .order_by("order", "slug")
+        )
         self.fields["basis"].choices = [
             ("approved", "Approved returns only (recommended)"),
             (

@@ -39,6 +39,7 @@ from ..models import (
     Section,
     all_appendices,
 )
+from ..regions import region_for_new_meeting
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -108,6 +109,14 @@ def _assign(obj: models.Model, values: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- meetings
 
 
+def _check_region(meeting: Meeting, target_set: TargetSet | None) -> None:
+    """A Board's paper reports on its own region's targets only."""
+    if target_set is not None and target_set.region_id != meeting.region_id:
+        raise ValidationError(
+            {"target_set": "That target set is another region's: this Board reports on its own."}
+        )
+
+
 @transaction.atomic
 def create_meeting(
     *,
@@ -116,9 +125,13 @@ def create_meeting(
     body: str = "Board",
     starts_at: datetime.time | None = None,
     venue: str = "",
+    region_id: int | None = None,
 ) -> Meeting:
-    """A new meeting of the Board (or of another body); one per body and day."""
-    meeting = Meeting(body=body, date=date, starts_at=starts_at, venue=venue)
+    """A new meeting of the Board (or of another body) of the actor's region (or
+    ``region_id``); one per region, body and day."""
+    if region_id is None:
+        region_id = region_for_new_meeting(actor)
+    meeting = Meeting(body=body, date=date, starts_at=starts_at, venue=venue, region_id=region_id)
     meeting.full_clean()
     meeting.save()
     _record(actor=actor, obj=meeting, flag=ADDITION, message=[{"added": {}}])
@@ -199,6 +212,7 @@ def start_paper(
     """
     if target_set is None:
         appendices = []
+    _check_region(agenda_item.meeting, target_set)
     paper = Paper(
         agenda_item=agenda_item,
         author=author,
@@ -250,6 +264,7 @@ def update_paper(
     """Change a paper's details (not its text: its version stays); nothing is written when
     nothing changed. ``basis`` and ``appendices`` are left as they are when not given."""
     current = Paper.objects.select_for_update().get(pk=paper.pk)
+    _check_region(current.agenda_item.meeting, target_set)
     values: dict[str, Any] = {
         "title": title,
         "target_set": target_set,

@@ -133,7 +133,13 @@ class _WholeRegionReader:
     membership = None
 
     def has_perm(self, perm: str, obj=None) -> bool:
-        return perm in {"returns.view_return", "returns.view_all_returns"}
+        # Every region's sub-regions; a paper's figures are over its own set's region alone
+        # (returns.selectors.ratings_over).
+        return perm in {
+            "returns.view_return",
+            "returns.view_all_returns",
+            "authorities.view_all_regions",
+        }
 
     def get_full_name(self) -> str:
         return "Management command"

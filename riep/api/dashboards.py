@@ -627,7 +627,7 @@ class TargetAPI(DashboardAPIView):
     )
     def get(self, request, code: str):
         try:
-            target = target_for_page(code)
+            target = target_for_page(code, user=request.user)
         except Target.DoesNotExist as error:
             raise NotFound(f'No target "{code}".') from error
         selection = self.selection(request, target_set=target.target_set)

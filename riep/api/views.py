@@ -6,6 +6,7 @@ from rest_framework import generics
 from rest_framework.exceptions import NotFound
 
 from authorities.models import Authority, AuthorityKind
+from authorities.scope import regions_of
 from targets.models import Target, TargetSet
 
 from .parameters import Param, StrictQueryMixin, openapi_parameters, path_slug
@@ -28,7 +29,11 @@ class AuthorityList(StrictQueryMixin, generics.ListAPIView):
     query_parameters = AUTHORITY_PARAMETERS
 
     def get_queryset(self):
-        queryset = Authority.objects.for_listing().order_by("sub_region__order", "name")
+        queryset = (
+            regions_of(self.request.user)
+            .filter(Authority.objects.for_listing(), "sub_region__region_id")
+            .order_by("sub_region__order", "name")
+        )
         query = getattr(self, "query", {})
         if "sub_region__slug" in query:
             queryset = queryset.filter(sub_region__slug=query["sub_region__slug"])
@@ -49,8 +54,11 @@ class TargetSetList(generics.ListAPIView):
     permission_classes = [HasRequiredPermission]
     required_permission = "targets.view_targetset"
     serializer_class = TargetSetSerializer
-    queryset = TargetSet.objects.annotate(target_count=Count("targets"))
     pagination_class = None
+
+    def get_queryset(self):
+        sets = regions_of(self.request.user).filter(TargetSet.objects.all())
+        return sets.annotate(target_count=Count("targets"))
 
 
 class TargetList(generics.ListAPIView):
@@ -67,7 +75,8 @@ class TargetList(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        target_set = TargetSet.objects.filter(slug=self.kwargs["slug"]).first()
+        visible = regions_of(self.request.user).filter(TargetSet.objects.all())
+        target_set = visible.filter(slug=self.kwargs["slug"]).first()
         if target_set is None:
             raise NotFound(f'No target set "{self.kwargs["slug"]}".')
         return Target.objects.for_set_page().filter(target_set=target_set)

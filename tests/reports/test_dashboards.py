@@ -411,7 +411,7 @@ def test_another_sub_region_is_not_visible_to_a_programme_manager(world):
 
 
 def test_target_lines_distribution_and_trend(world, board):
-    view = build_target(user=board, target=target_for_page("t1-invoices"), quarter=Q3)
+    view = build_target(user=board, target=target_for_page("t1-invoices", user=board), quarter=Q3)
 
     assert [line.authority.short_name for line in view.lines] == [
         "North CC",
@@ -439,7 +439,9 @@ def test_target_lines_distribution_and_trend(world, board):
 
 
 def test_target_trend_fills_quarters_without_returns(world, board):
-    view = build_target(user=board, target=target_for_page("t1-invoices"), quarter=Q3.next())
+    view = build_target(
+        user=board, target=target_for_page("t1-invoices", user=board), quarter=Q3.next()
+    )
 
     assert [str(point.quarter) for point in view.trend] == [
         "2009/10 Q2",
@@ -451,7 +453,7 @@ def test_target_trend_fills_quarters_without_returns(world, board):
 
 
 def test_target_filters_sub_region_kind_and_rating(world, board):
-    target = target_for_page("t1-invoices")
+    target = target_for_page("t1-invoices", user=board)
 
     south = build_target(user=board, target=target, quarter=Q3, filters=Filters(sub_region="south"))
     districts = build_target(
@@ -481,7 +483,7 @@ def test_lineage_is_followed_across_sets_both_ways(world):
 def test_a_programme_manager_sees_only_their_authorities_on_a_target(world):
     pm = make_user(PROGRAMME_MANAGER, sub_region=world.south)
 
-    view = build_target(user=pm, target=target_for_page("t1-invoices"), quarter=Q3)
+    view = build_target(user=pm, target=target_for_page("t1-invoices", user=pm), quarter=Q3)
 
     assert [line.authority.short_name for line in view.lines] == ["South U", "South One"]
     assert view.overall.explanation.startswith("Over South only")

@@ -84,7 +84,7 @@ def test_amber_valley_use_of_resources_rated_red_by_hand_is_kept_beside_the_rule
 def test_use_of_resources_across_the_region(board):
     view = build_target(
         user=board,
-        target=target_for_page("st-use-of-resources-level-3"),
+        target=target_for_page("st-use-of-resources-level-3", user=board),
         quarter=Q3,
         basis="all",
     )
@@ -95,7 +95,9 @@ def test_use_of_resources_across_the_region(board):
 
 def test_lineage_of_adult_social_care(board):
     view = build_target(
-        user=board, target=target_for_page("st-adult-social-care-performing-well"), quarter=Q3
+        user=board,
+        target=target_for_page("st-adult-social-care-performing-well", user=board),
+        quarter=Q3,
     )
 
     assert [item.code for item in view.earlier] == ["s08-02-adult-services-level-2"]
@@ -114,7 +116,10 @@ def test_the_demo_pages_take_the_same_number_of_queries(
         "own authority": reverse("reports:authority", args=["amber-valley"]),
     }[page_name]
 
-    with django_assert_num_queries(QUERIES[page_name]):
+    # The demo's target is ordinal: its region against the other regions is one query more
+    # (returns.regions.against_regions, issue 13).
+    extra = 1 if page_name == "target" else 0
+    with django_assert_num_queries(QUERIES[page_name] + extra):
         assert client.get(url).status_code == 200
 
 

@@ -31,7 +31,8 @@ def test_options_list_sets_quarters_themes_and_visible_sub_regions(
     board = make_user(BOARD_MEMBER)
     board.get_all_permissions()  # cached on the user, as after the first check of a request
 
-    with django_assert_num_queries(4):  # sets, quarters with their status, themes, sub-regions
+    # The user's region (issue 13), sets, quarters with their status, themes, sub-regions.
+    with django_assert_num_queries(5):
         options = load_options(board)
 
     assert [ts.slug for ts in options.target_sets] == ["set-old", "set-a", "set-later"]

@@ -23,7 +23,7 @@ from reports.papers import services
 from reports.papers.context import paper_context
 from reports.papers.render import render_html
 from reports.papers.snapshot import build_snapshot, current_return_states
-from tests.factories import TargetSetFactory, make_user
+from tests.factories import RegionFactory, TargetSetFactory, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def director():
 
 
 def _meeting(day: date, body: str = "Board") -> Meeting:
-    return Meeting.objects.create(body=body, date=day)
+    return Meeting.objects.create(region=RegionFactory(), body=body, date=day)
 
 
 @pytest.fixture

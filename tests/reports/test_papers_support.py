@@ -30,7 +30,13 @@ from reports.models import AgendaItem, Meeting, Paper, Section
 from returns import services
 from returns.models import LineState
 from returns.periods import Quarter
-from tests.factories import AuthorityFactory, SubRegionFactory, TargetFactory, make_user
+from tests.factories import (
+    AuthorityFactory,
+    RegionFactory,
+    SubRegionFactory,
+    TargetFactory,
+    make_user,
+)
 
 Q3 = Quarter(2009, 3)
 DEMO_MEETING = date(2010, 1, 20)
@@ -163,7 +169,9 @@ def make_small_world(*, body: str = "Prepared for the tests.", basis: str = "all
             return_obj=return_obj, changes=changes, actor=system, channel="test: small world"
         )
         returns.append(return_obj)
-    meeting = Meeting.objects.create(date=date(2010, 4, 21), venue="County Hall")
+    meeting = Meeting.objects.create(
+        date=date(2010, 4, 21), venue="County Hall", region=RegionFactory()
+    )
     item = AgendaItem.objects.create(meeting=meeting, number=6, title="Targets review")
     paper = Paper.objects.create(
         agenda_item=item,

@@ -56,7 +56,9 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, small, issued):
 
 @pytest.mark.parametrize("role", [BOARD_MEMBER, ADMINISTRATOR, PROGRAMME_MANAGER])
 def test_readers_read_issued_papers_only(client, small, issued, role):
-    client.force_login(make_user(role))
+    # A programme manager reads their own region's papers: through their sub-region's.
+    sub_region = small.sub_regions[0] if role == PROGRAMME_MANAGER else None
+    client.force_login(make_user(role, sub_region=sub_region))
     urls = _urls(small, issued)
 
     for name in ("index", "meeting", "issued", "issued-html", "issued-pdf", "issued-xlsx"):

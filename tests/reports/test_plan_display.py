@@ -27,7 +27,7 @@ from returns.models import Basis
 from returns.periods import Quarter
 from returns.progress import progress_fields
 from targets.vocabulary import RATINGS
-from tests.factories import make_user
+from tests.factories import RegionFactory, make_user
 from tests.plan_support import make_plan
 
 pytestmark = pytest.mark.django_db
@@ -165,7 +165,9 @@ def test_a_regional_chart_does_not_offer_achieved():
 
 @pytest.fixture
 def paper(world):
-    meeting = Meeting.objects.create(date=date(2008, 9, 10), venue="County Hall")
+    meeting = Meeting.objects.create(
+        date=date(2008, 9, 10), venue="County Hall", region=RegionFactory()
+    )
     item = AgendaItem.objects.create(meeting=meeting, number=4, title="Improvement plan Q1")
     return Paper.objects.create(
         agenda_item=item,

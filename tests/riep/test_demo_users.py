@@ -51,7 +51,9 @@ def test_running_twice_updates_instead_of_duplicating(srps):
     ensure_demo_users(password="second-password")
 
     User = get_user_model()
-    assert User.objects.filter(username__in=[d.username for d in DEMO_USERS]).count() == 8
+    assert User.objects.filter(username__in=[d.username for d in DEMO_USERS]).count() == len(
+        DEMO_USERS
+    )
     assert authenticate(username="board", password="second-password") is not None
     assert authenticate(username="board", password="first-password") is None
 

@@ -194,7 +194,8 @@ def test_a_board_member_is_not_shown_other_roles_work(client, demo):
 
 @pytest.mark.parametrize(
     ("username", "most"),
-    [("pm-nottinghamshire", 18), ("director", 20), ("board", 30), ("admin", 11)],
+    # Issue 13: each reads the user's region and sub-region (1) and lists their regions (1).
+    [("pm-nottinghamshire", 19), ("director", 20), ("board", 30), ("admin", 13)],
 )
 def test_each_home_page_runs_a_bounded_number_of_queries(
     client, demo, username, most, django_assert_max_num_queries
@@ -202,3 +203,35 @@ def test_each_home_page_runs_a_bounded_number_of_queries(
     client.force_login(user(username))
     with django_assert_max_num_queries(most):
         assert client.get(HOME).status_code == 200
+
+
+# --------------------------------------------------------------------------- the second region
+
+
+@pytest.mark.parametrize("username", ["pm-staffordshire", "board-wm", "director-wm"])
+def test_the_second_regions_users_see_their_region_only(client, demo, username):
+    """Issue 13: the demo's West Midlands (riep.demo_regions) has a sub-region, councils and
+    users but no data (no paper gives any); its users see none of the East Midlands'."""
+    page = home_of(client, username)
+
+    assert "West Midlands has 10 authorities in 1 sub-regional partnerships" in page
+    assert "Staffordshire and Stoke-on-Trent" in page
+    assert "No target set of West Midlands is recorded: no source paper gives its targets" in page
+    for east_midlands in ("Derbyshire", "Lincolnshire", "Stretch targets", "Leicestershire"):
+        assert east_midlands not in page
+    client.force_login(user(username))
+    assert client.get("/api/v1/returns/").json()["results"] == []
+    authorities = client.get("/authorities/").content.decode()
+    assert "Tamworth" in authorities
+    assert "Amber Valley" not in authorities
+
+
+def test_the_national_demo_user_sees_both_regions_side_by_side(client, demo):
+    client.force_login(user("national"))
+
+    page = client.get("/dashboards/regions/").content.decode()
+
+    assert "East Midlands</th>" in page
+    assert "West Midlands</th>" in page
+    assert "No target set of West Midlands is recorded" in page
+    assert "EM IEP 12 stretch targets" in page

@@ -26,6 +26,7 @@ from targets.models import (
     Theme,
 )
 from targets.reference import load_measures, load_target_set, load_target_sets
+from tests.factories import RegionFactory
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 SETS = [
@@ -34,6 +35,12 @@ SETS = [
 ]
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def east_midlands(db):
+    """The sets are the East Midlands partnership's: its region exists first (issue 13)."""
+    return RegionFactory()
 
 
 @pytest.fixture
