@@ -15,7 +15,7 @@ from authorities.roles import DIRECTOR
 from reports.meetings import record_action
 from reports.models import Action, AgendaItem, Meeting, Paper
 from tests.browser.axe_check import axe_violations
-from tests.factories import make_user
+from tests.factories import RegionFactory, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +23,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def world(transactional_db):
     director = make_user(DIRECTOR, username="director", first_name="Chris", last_name="Allison")
-    november = Meeting.objects.create(body="Board", date=date(2009, 11, 27))
-    january = Meeting.objects.create(body="Board", date=date(2010, 1, 20))
-    april = Meeting.objects.create(body="Board", date=date(2010, 4, 15))
+    november = Meeting.objects.create(region=RegionFactory(), body="Board", date=date(2009, 11, 27))
+    january = Meeting.objects.create(region=RegionFactory(), body="Board", date=date(2010, 1, 20))
+    april = Meeting.objects.create(region=RegionFactory(), body="Board", date=date(2010, 4, 15))
     AgendaItem.objects.create(
         meeting=january, number=11, title="EM IEP Annual Conference Report", kind="discussion"
     )
