@@ -32,13 +32,14 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 
 from authorities.models import Authority, LAAArea, SubRegion
-from targets.models import Target, rating_rule
+from targets.models import MeasureKind, Target, rating_rule
 from targets.rating import LineRating, Rating, overall_rating, reported_differs
 from targets.rules import target_applies
 
 from .models import Basis, LineState, Overall, ReportedRating, Return, ReturnLine, ReturnStatus
 from .periods import Quarter
 from .rating import missing_rating, stored_rating
+from .region_shares import refresh_comparisons
 
 __all__ = ["STATE_KEYS", "deferred", "rebuild", "refresh", "refresh_return"]
 
@@ -232,6 +233,12 @@ def refresh(
     ]
     stale.delete()
     Overall.objects.bulk_create(rows)
+    ordinal = {
+        target.measure_id for target in targets if target.measure.kind == MeasureKind.ORDINAL
+    }
+    if ordinal:
+        # A comparison target of any region rests on these lines too (target 17).
+        refresh_comparisons(measure_ids=ordinal, quarter=quarter)
     return len(rows)
 
 

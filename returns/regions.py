@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from authorities.models import Region
-from targets.models import MeasureKind, RuleKind, Target, TargetSet
+from targets.models import MeasureKind, Target, TargetSet
 from targets.rating import Rating
-from targets.rating.regions import Share, compare_with_regions, region_position, top_share
+from targets.rating.regions import Share, region_position
 
 from .access import regions_of, scope_of
-from .models import Basis, LineState, Overall, Return, ReturnLine, ReturnStatus
+from .models import Basis, Overall, Return, ReturnStatus
 from .periods import Quarter
+from .region_shares import compares_regions, region_shares
 
 __all__ = [
     "AgainstRegions",
@@ -146,37 +147,25 @@ class AgainstRegions:
 
 def against_regions(*, user, target: Target, quarter: Quarter, basis: str) -> AgainstRegions | None:
     """For an ordinal target (or a comparison with other regions on an ordinal measure), the
-    region against the others in ``quarter`` on ``basis`` (one query: every region's lines of
-    targets on the same measure that quarter, as (region, authority, level); aggregates only).
-    None for a target of another kind or without a threshold."""
+    region against the others in ``quarter`` on ``basis``: every region's share from one query
+    (returns.region_shares; aggregates only) and, for a comparison target, its stored rating
+    (the region's ``Overall`` row: rated once, when its lines changed). None for a target of
+    another kind or without a threshold."""
     measure = target.measure
     if measure.kind != MeasureKind.ORDINAL or target.threshold is None:
         return None
     region_id = target.target_set.region_id
     if not scope_of(user).whole_region(region_id):
         return AgainstRegions(quarter, Share(0, 0), 0, "", None, "", whole=False)
-    lines = ReturnLine.objects.filter(
-        target__measure=measure,
-        return_obj__year=quarter.year,
-        return_obj__quarter=quarter.quarter,
-        state=LineState.VALUE,
-        actual__isnull=False,
+    shares = region_shares(
+        measure_id=measure.pk,
+        quarter=quarter,
+        basis=basis,
+        threshold=target.threshold,
+        applies_to=target.applies_to or (),
     )
-    if basis == Basis.APPROVED:
-        lines = lines.filter(return_obj__status=ReturnStatus.APPROVED)
-    if target.applies_to:
-        lines = lines.filter(authority__kind__in=target.applies_to)
-    levels: dict[int, dict[int, object]] = defaultdict(dict)
-    for region, authority, actual in lines.order_by("pk").values_list(
-        "return_obj__sub_region__region_id", "authority_id", "actual"
-    ):
-        levels[region][authority] = actual  # an authority's latest line counts once
-    shares = {
-        region: top_share(found.values(), target.threshold) for region, found in levels.items()
-    }
     own = shares.pop(region_id, Share(0, 0))
     others = list(shares.values())
-    position = region_position(own, others)
     rating = None
     explanation = (
         f"{own.at_or_above} of {own.known} authorities ({own.percent}) at or above "
@@ -184,16 +173,29 @@ def against_regions(*, user, target: Target, quarter: Quarter, basis: str) -> Ag
         if own.known
         else "No authority of the region has a figure this quarter."
     )
-    if target.rule == RuleKind.COMPARISON:
-        result = compare_with_regions(
-            own, others, categories=target.threshold_words or f"at or above {target.threshold}"
+    if compares_regions(target):
+        stored = (
+            Overall.objects.filter(
+                target=target,
+                year=quarter.year,
+                quarter=quarter.quarter,
+                region_id=region_id,
+                sub_region__isnull=True,
+                basis=basis,
+            )
+            .values_list("rating", "explanation")
+            .first()
         )
-        rating, explanation = result.rating, result.explanation
+        if stored is None:
+            explanation = "Not rated: the region has no return of this set in the quarter."
+        else:
+            rating = Rating(stored[0]) if stored[0] else None
+            explanation = stored[1]
     return AgainstRegions(
         quarter=quarter,
         own=own,
         others=sum(1 for share in others if share.known),
-        position=position,
+        position=region_position(own, others),
         rating=rating,
         explanation=explanation,
         whole=True,

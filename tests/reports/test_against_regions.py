@@ -2,72 +2,18 @@
 position against the others on an ordinal target (returns.regions.against_regions, shown on
 the target's page). Other regions are counted, never named."""
 
-from decimal import Decimal
-
 import pytest
 from django.urls import reverse
 
-from authorities.models import AuthorityKind, Region
 from authorities.roles import BOARD_MEMBER, DIRECTOR, PROGRAMME_MANAGER
-from returns import services
-from returns.models import Basis, LineState
+from returns.models import Basis
 from returns.periods import Quarter
 from returns.regions import against_regions
 from targets.models import RuleKind
 from targets.rating import Rating
-from tests.factories import (
-    AuthorityFactory,
-    SubRegionFactory,
-    TargetFactory,
-    TargetSetFactory,
-    make_user,
-    ordinal_measure,
-)
+from tests.factories import make_user, ordinal_measure, region_with_levels
 
 Q3 = Quarter(2009, 3)
-
-
-def region_with_levels(name: str, levels: list[int], measure, *, rule=RuleKind.ALL_MEET):
-    """A region whose set has one ordinal target on ``measure``, and a return in Q3 giving its
-    district councils ``levels`` (approved)."""
-    slug = name.lower().replace(" ", "-")
-    region = Region.objects.create(slug=slug, name=name)
-    sub_region = SubRegionFactory(region=region, slug=f"{slug}-srp", name=f"{name} SRP")
-    target = TargetFactory(
-        target_set=TargetSetFactory(region=region, slug=f"{slug}-set", title=f"{name} set"),
-        code=f"{slug}-top-two",
-        measure=measure,
-        rule=rule,
-        threshold=Decimal(3),
-        threshold_words="in the top two categories",
-        applies_to=["district"],
-    )
-    authorities = [
-        AuthorityFactory(
-            sub_region=sub_region,
-            kind=AuthorityKind.DISTRICT,
-            name=f"{name} District {n}",
-            short_name=f"{name} {n}",
-            slug=f"{slug}-d{n}",
-        )
-        for n in range(len(levels))
-    ]
-    system = services.system_actor()
-    return_obj, _ = services.open_return(
-        sub_region=sub_region, target_set=target.target_set, quarter=Q3, actor=system
-    )
-    services.update_lines(
-        return_obj=return_obj,
-        changes={
-            (authority.pk, target.pk): {"state": LineState.VALUE, "actual": Decimal(level)}
-            for authority, level in zip(authorities, levels, strict=True)
-        },
-        actor=system,
-        channel="test",
-    )
-    services.submit_return(return_obj=return_obj, actor=system)
-    services.approve_return(return_obj=return_obj, actor=system)
-    return region, sub_region, target
 
 
 @pytest.fixture

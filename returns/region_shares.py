@@ -1,0 +1,124 @@
+"""Every region's share of authorities at or above an ordinal threshold, and the stored rating
+of the targets that compare a region with the others (the 2008 strategy's target 17).
+
+A comparison target's region-wide rating rests on lines of every region: its own region's and
+the other eight's, on the same measure in the same quarter. It is computed here, by the pure
+rule (targets.rating.regions.compare_with_regions), and stored on the region's ``Overall``
+rows like any other rating; ``returns.overall.refresh`` calls ``refresh_comparisons`` whenever
+it has refreshed targets on an ordinal measure, so that a line written in one region
+re-rates the comparison targets of every region that quarter, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from targets.models import MeasureKind, RuleKind, Target
+from targets.rating.regions import Share, compare_with_regions, top_share
+
+from .models import Basis, LineState, Overall, ReturnLine, ReturnStatus
+from .periods import Quarter
+
+__all__ = ["compares_regions", "refresh_comparisons", "region_shares"]
+
+
+def compares_regions(target: Target) -> bool:
+    """Whether the target is rated against the other regions: a comparison rule on an ordinal
+    measure with a threshold (target 17). A comparison on another measure (target 11's
+    national quartile) has no figures of the other regions here, and stays not rated."""
+    return (
+        target.rule == RuleKind.COMPARISON
+        and target.measure.kind == MeasureKind.ORDINAL
+        and target.threshold is not None
+    )
+
+
+def region_shares(
+    *,
+    measure_id: int,
+    quarter: Quarter,
+    basis: str,
+    threshold: Decimal,
+    applies_to: Sequence[str] = (),
+) -> dict[int, Share]:
+    """Region id → its share of authorities at or above ``threshold`` on the measure in the
+    quarter, from the lines of the returns of ``basis`` with a figure (one query). An
+    authority counts once: its latest line, when several sets ask for the same measure."""
+    lines = ReturnLine.objects.filter(
+        target__measure_id=measure_id,
+        return_obj__year=quarter.year,
+        return_obj__quarter=quarter.quarter,
+        state=LineState.VALUE,
+        actual__isnull=False,
+    )
+    if basis == Basis.APPROVED:
+        lines = lines.filter(return_obj__status=ReturnStatus.APPROVED)
+    if applies_to:
+        lines = lines.filter(authority__kind__in=list(applies_to))
+    levels: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for region, authority, actual in lines.order_by("pk").values_list(
+        "return_obj__sub_region__region_id", "authority_id", "actual"
+    ):
+        levels[region][authority] = actual
+    return {region: top_share(found.values(), threshold) for region, found in levels.items()}
+
+
+def refresh_comparisons(*, measure_ids: Iterable[int], quarter: Quarter) -> int:
+    """Re-rate the stored region rows of every comparison target on ``measure_ids`` in the
+    quarter, in every region that has them, on both bases; returns how many rows changed.
+
+    One query when no such target exists; otherwise the targets, one query of shares per
+    measure, scope and basis, the rows, and one update."""
+    targets = list(
+        Target.objects.filter(
+            measure_id__in=set(measure_ids),
+            rule=RuleKind.COMPARISON,
+            measure__kind=MeasureKind.ORDINAL,
+            threshold__isnull=False,
+        )
+        .select_related("target_set")
+        .order_by("pk")
+    )
+    if not targets:
+        return 0
+    rows = list(
+        Overall.objects.filter(
+            target__in=targets,
+            year=quarter.year,
+            quarter=quarter.quarter,
+            sub_region__isnull=True,
+        )
+    )
+    if not rows:
+        return 0
+    by_pk = {target.pk: target for target in targets}
+    shares: dict[tuple, dict[int, Share]] = {}
+    changed = []
+    for row in rows:
+        target = by_pk[row.target_id]
+        key = (target.measure_id, tuple(target.applies_to or ()), row.basis, target.threshold)
+        if key not in shares:
+            shares[key] = region_shares(
+                measure_id=target.measure_id,
+                quarter=quarter,
+                basis=row.basis,
+                threshold=target.threshold,
+                applies_to=target.applies_to or (),
+            )
+        found = dict(shares[key])
+        own = found.pop(row.region_id, Share(0, 0))
+        result = compare_with_regions(
+            own,
+            list(found.values()),
+            categories=target.threshold_words or f"at or above {target.threshold}",
+        )
+        rating, explanation = result.rating.value, result.explanation
+        # Stored as the column keeps it (8 places), so that an unchanged share is unchanged.
+        value = None if own.value is None else own.value.quantize(Decimal("1E-8"))
+        if (row.rating, row.explanation, row.value) != (rating, explanation, value):
+            row.rating, row.explanation, row.value = rating, explanation, value
+            changed.append(row)
+    Overall.objects.bulk_update(changed, ["rating", "explanation", "value"])
+    return len(changed)
