@@ -44,6 +44,15 @@ class RegionScope:
             condition |= Q(**{f"{base}__in": of_sub_regions.values("region_id")})
         return condition
 
+    def allows(self, region_id: int) -> bool:
+        """Whether the region is one of the visible ones (a query only for a programme
+        manager's, found through their sub-region)."""
+        if self.everything or region_id in self.ids:
+            return True
+        if not self.sub_region_ids:
+            return False
+        return SubRegion.objects.filter(pk__in=self.sub_region_ids, region_id=region_id).exists()
+
     @property
     def nothing(self) -> bool:
         return not self.everything and not self.ids and not self.sub_region_ids

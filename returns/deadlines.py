@@ -2,10 +2,12 @@
 
 Business rules
 --------------
-* The Director sets the day by which a quarter's returns are due (``Deadline``), for every
-  target set in force that quarter, or for one set; a set's own deadline wins over the general
-  one. A set is in force in a quarter when it is not merely proposed and its period of force
-  (``in_force_from`` / ``in_force_to``, either open) overlaps the quarter.
+* A region's Director sets the day by which a quarter's returns are due (``Deadline``), for
+  every target set of the region in force that quarter, or for one set; a set's own deadline
+  wins over the region's general one. A Director sets and removes their own region's deadlines
+  only; another region's are never theirs to move. A set is in force in a quarter when it is
+  not merely proposed and its period of force (``in_force_from`` / ``in_force_to``, either
+  open) overlaps the quarter.
 * Every sub-region owes a return of each such set for the quarter ("a due return"), made or
   not.
 * The deadline day counts whole: a return submitted on the day is on time. A due return is
@@ -27,8 +29,11 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, Subquery
 
-from authorities.models import SubRegion
+from authorities.models import Region, SubRegion
+from authorities.roles import region_id_of
+from authorities.scope import regions_of
 from targets.models import TargetSet, TargetSetStatus
 
 from .access import Visibility
@@ -94,25 +99,38 @@ def deadline_words(due: date, today: date, *, submitted: bool = False) -> str:
 
 @transaction.atomic
 def set_deadline(
-    *, quarter: Quarter, target_set: TargetSet | None, due: date, note: str = "", actor
+    *,
+    quarter: Quarter,
+    target_set: TargetSet | None,
+    due: date,
+    note: str = "",
+    region: Region | None = None,
+    actor,
 ) -> tuple[Deadline, bool]:
-    """The Director sets (or moves) the deadline of a quarter's returns, for every set in force
-    (``target_set`` None) or for one; recorded in the deadline's history with who and when.
-    Returns the deadline and whether it is new. A deadline cannot fall before its quarter
-    starts. Reminders already sent for the old day are not sent again for it; the new day is a
-    new deadline with its own reminders (returns.reminders)."""
+    """A region's Director sets (or moves) the deadline of a quarter's returns, for every set
+    of the region in force (``target_set`` None) or for one; recorded in the deadline's history
+    with who and when. Returns the deadline and whether it is new.
+
+    ``region`` is the set's region for a set's deadline, else the Director's own (a national
+    user with the permission must name it). Only a region the actor may see can be given a
+    deadline. A deadline cannot fall before its quarter starts. Reminders already sent for the
+    old day are not sent again for it; the new day is a new deadline with its own reminders
+    (returns.reminders)."""
     if not (actor.has_perm("returns.add_deadline") and actor.has_perm("returns.change_deadline")):
         raise PermissionDenied("Only the Director sets the returns' deadlines.")
+    region_id = _deadline_region(target_set=target_set, region=region, actor=actor)
     if due < quarter.start:
         raise ValidationError(
             {"due": f"Returns for {quarter.label} cannot be due before the quarter starts."}
         )
     deadline = Deadline.objects.filter(
-        year=quarter.year, quarter=quarter.quarter, target_set=target_set
+        region_id=region_id, year=quarter.year, quarter=quarter.quarter, target_set=target_set
     ).first()
     created = deadline is None
     if created:
-        deadline = Deadline(year=quarter.year, quarter=quarter.quarter, target_set=target_set)
+        deadline = Deadline(
+            region_id=region_id, year=quarter.year, quarter=quarter.quarter, target_set=target_set
+        )
     deadline.due, deadline.note, deadline.set_by = due, note, actor
     deadline._history_user = actor
     deadline.full_clean()
@@ -120,33 +138,86 @@ def set_deadline(
     return deadline, created
 
 
+def _deadline_region(*, target_set: TargetSet | None, region: Region | None, actor) -> int:
+    """The region a deadline is set for (see ``set_deadline``), or PermissionDenied /
+    ValidationError naming the field."""
+    if target_set is not None:
+        if region is not None and region.pk != target_set.region_id:
+            raise ValidationError({"target_set": "This target set belongs to another region."})
+        region_id = target_set.region_id
+    elif region is not None:
+        region_id = region.pk
+    else:
+        region_id = region_id_of(actor)
+        if region_id is None:
+            raise ValidationError({"region": "Choose the region whose returns are due."})
+    if not regions_of(actor).allows(region_id):
+        raise PermissionDenied("Deadlines of another region are its own Director's to set.")
+    return region_id
+
+
+@transaction.atomic
+def remove_deadline(*, deadline: Deadline, actor) -> str:
+    """A region's Director removes one of their region's deadlines (recorded in its history);
+    returns what was removed, in words."""
+    if not actor.has_perm("returns.delete_deadline"):
+        raise PermissionDenied("Only the Director removes the returns' deadlines.")
+    if not regions_of(actor).allows(deadline.region_id):
+        raise PermissionDenied("Deadlines of another region are its own Director's to remove.")
+    label = str(deadline)
+    deadline._history_user = actor
+    deadline.delete()
+    return label
+
+
 # --------------------------------------------------------------------------- the queries
 
 
 def deadlines_by_quarter(
     quarters: Iterable[Quarter] | None = None,
-) -> dict[Quarter, dict[int | None, Deadline]]:
-    """The deadlines (of ``quarters``, or all), by quarter and target set id (None: general).
-    One query."""
+) -> dict[Quarter, dict[DeadlineKey, Deadline]]:
+    """The deadlines (of ``quarters``, or all), by quarter and then by target set id, or by
+    ``general(region_id)`` for a region's general one. One query."""
     queryset = Deadline.objects.all()
     if quarters is not None:
         wanted = set(quarters)
         queryset = queryset.filter(year__in={quarter.year for quarter in wanted})
-    found: dict[Quarter, dict[int | None, Deadline]] = defaultdict(dict)
+    found: dict[Quarter, dict[DeadlineKey, Deadline]] = defaultdict(dict)
     for deadline in queryset:
         if quarters is None or deadline.period in wanted:
-            found[deadline.period][deadline.target_set_id] = deadline
+            key = deadline.target_set_id or general(deadline.region_id)
+            found[deadline.period][key] = deadline
     return dict(found)
 
 
-def pick(by_set: dict[int | None, Deadline], target_set_id: int) -> Deadline | None:
-    """A set's own deadline, else the quarter's general one."""
-    return by_set.get(target_set_id) or by_set.get(None)
+#: A quarter's deadlines are found by target set id, or by ``general(region id)``.
+DeadlineKey = int | tuple[str, int]
+
+
+def general(region_id: int) -> tuple[str, int]:
+    """The key of a region's general deadline among a quarter's (``deadlines_by_quarter``)."""
+    return ("general", region_id)
+
+
+def pick(
+    by_set: dict[DeadlineKey, Deadline], target_set_id: int, region_id: int
+) -> Deadline | None:
+    """A set's own deadline, else its region's general one for the quarter."""
+    return by_set.get(target_set_id) or by_set.get(general(region_id))
 
 
 def deadline_for(target_set_id: int, quarter: Quarter) -> Deadline | None:
-    """The deadline of a set's returns for a quarter (one query)."""
-    return pick(deadlines_by_quarter([quarter]).get(quarter, {}), target_set_id)
+    """The deadline of a set's returns for a quarter: the set's own, else its region's general
+    one (one query: both candidates, the region found through the set)."""
+    region = TargetSet.objects.filter(pk=target_set_id).values("region_id")[:1]
+    found = {
+        deadline.target_set_id or general(deadline.region_id): deadline
+        for deadline in Deadline.objects.filter(year=quarter.year, quarter=quarter.quarter).filter(
+            Q(target_set_id=target_set_id) | Q(target_set__isnull=True, region_id=Subquery(region))
+        )
+    }
+    own = found.pop(target_set_id, None)
+    return own or next(iter(found.values()), None)
 
 
 @dataclass
@@ -204,7 +275,7 @@ def due_returns(
     owed: list[DueReturn] = []
     for quarter in sorted(by_quarter):
         for target_set in sets:
-            deadline = pick(by_quarter[quarter], target_set.pk)
+            deadline = pick(by_quarter[quarter], target_set.pk, target_set.region_id)
             if deadline is None or not in_force(
                 status=target_set.status,
                 starts=target_set.in_force_from,
@@ -235,20 +306,6 @@ def overdue_returns(*, today: date, sub_region_ids: Iterable[int] | None = None)
     return [item for item in due_returns(sub_region_ids=sub_region_ids) if item.overdue(today)]
 
 
-def overdue_among(returns: Iterable[Return], *, today: date) -> set[int]:
-    """Which of these returns are overdue (for the lists that mark them): one query."""
-    waiting = [r for r in returns if r.status in NOT_SUBMITTED]
-    if not waiting:
-        return set()
-    by_quarter = deadlines_by_quarter({r.period for r in waiting})
-    overdue = set()
-    for return_obj in waiting:
-        deadline = pick(by_quarter.get(return_obj.period, {}), return_obj.target_set_id)
-        if deadline and is_overdue(status=return_obj.status, due=deadline.due, today=today):
-            overdue.add(return_obj.pk)
-    return overdue
-
-
 @dataclass(frozen=True)
 class DueFacts:
     """A return's deadline (None: none set) and whether it is overdue today."""
@@ -259,12 +316,17 @@ class DueFacts:
 
 def due_facts(returns: Iterable[Return], *, today: date) -> dict[int, DueFacts]:
     """For each return, its deadline and whether it is overdue (not submitted after it), as the
-    API's lists give them. One query, whatever the number of returns."""
+    API's lists give them. One query, whatever the number of returns (their sets read with
+    them: a general deadline is found by the set's region)."""
     returns = list(returns)
     by_quarter = deadlines_by_quarter({r.period for r in returns})
     facts = {}
     for return_obj in returns:
-        deadline = pick(by_quarter.get(return_obj.period, {}), return_obj.target_set_id)
+        deadline = pick(
+            by_quarter.get(return_obj.period, {}),
+            return_obj.target_set_id,
+            return_obj.target_set.region_id,
+        )
         due = deadline.due if deadline else None
         facts[return_obj.pk] = DueFacts(
             due=due, overdue=is_overdue(status=return_obj.status, due=due, today=today)
@@ -272,26 +334,36 @@ def due_facts(returns: Iterable[Return], *, today: date) -> dict[int, DueFacts]:
     return facts
 
 
+def overdue_among(returns: Iterable[Return], *, today: date) -> set[int]:
+    """Which of these returns are overdue (for the lists that mark them): one query, none when
+    every one is submitted."""
+    waiting = [r for r in returns if r.status in NOT_SUBMITTED]
+    if not waiting:
+        return set()
+    return {pk for pk, facts in due_facts(waiting, today=today).items() if facts.overdue}
+
+
 def deadline_texts(returns: Iterable[Return], *, today: date) -> dict[int, tuple[str, bool]]:
     """For each return, its deadline as the lists show it ("3 days left", "overdue by 2 days",
     "on time (15 Jan 2010)", "late (due 15 Jan 2010)", "none set") and whether to mark it
     (overdue, or submitted late). One query."""
-    returns = list(returns)
-    by_quarter = deadlines_by_quarter({r.period for r in returns})
     texts = {}
+    returns = list(returns)
     for return_obj in returns:
-        deadline = pick(by_quarter.get(return_obj.period, {}), return_obj.target_set_id)
         if return_obj.submitted_on_time is False:
             texts[return_obj.pk] = (f"late (due {return_obj.submitted_due:%-d %b %Y})", True)
         elif return_obj.submitted_on_time:
             texts[return_obj.pk] = (f"on time (due {return_obj.submitted_due:%-d %b %Y})", False)
-        elif deadline is None:
+    undecided = [r for r in returns if r.pk not in texts]
+    facts = due_facts(undecided, today=today) if undecided else {}
+    for return_obj in undecided:
+        due = facts[return_obj.pk].due
+        if due is None:
             texts[return_obj.pk] = ("none set", False)
         else:
             submitted = return_obj.status not in NOT_SUBMITTED
-            overdue = is_overdue(status=return_obj.status, due=deadline.due, today=today)
             texts[return_obj.pk] = (
-                deadline_words(deadline.due, today, submitted=submitted),
-                overdue,
+                deadline_words(due, today, submitted=submitted),
+                facts[return_obj.pk].overdue,
             )
     return texts

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from authorities.models import Region
 from authorities.scope import regions_of
 from targets.models import TargetSet, TargetSetStatus
 
@@ -16,9 +17,17 @@ from .submission import awaiting_problem, where
 
 
 class DeadlineForm(forms.Form):
-    """The Director sets (or moves) a quarter's deadline, for every set or for one."""
+    """The Director sets (or moves) a quarter's deadline, for every set of the region or for
+    one. The region is the Director's own; a user who sees several regions chooses it."""
 
     quarter = forms.ChoiceField(choices=())
+    region = forms.ModelChoiceField(
+        queryset=Region.objects.order_by("name"),
+        required=False,
+        empty_label="Choose the region",
+        label="Region",
+        help_text="Whose returns are due (a set's deadline is always its set's region).",
+    )
     target_set = forms.ModelChoiceField(
         queryset=TargetSet.objects.exclude(status=TargetSetStatus.PROPOSED),
         required=False,
@@ -40,8 +49,13 @@ class DeadlineForm(forms.Form):
     def __init__(self, *args: Any, user=None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         # The sets of the Director's own region only.
+        scope = regions_of(user)
         target_set = self.fields["target_set"]
-        target_set.queryset = regions_of(user).filter(target_set.queryset)
+        target_set.queryset = scope.filter(target_set.queryset)
+        region = self.fields["region"]
+        region.queryset = scope.filter(region.queryset, "pk")
+        if not scope.everything:
+            del self.fields["region"]  # the Director's own region: nothing to choose
         self.fields["quarter"].choices = [
             (quarter_key(quarter), quarter.label)
             for quarter in (
@@ -66,6 +80,7 @@ class DeadlineForm(forms.Form):
     def initial_from(deadline: Deadline) -> dict[str, Any]:
         return {
             "quarter": quarter_key(deadline.period),
+            "region": deadline.region_id,
             "target_set": deadline.target_set_id,
             "due": deadline.due,
             "note": deadline.note,

@@ -3,8 +3,9 @@
 Imported at the end of returns.models (Django finds an app's models there); kept apart so that
 neither module grows past a few hundred lines.
 
-* ``Deadline``: the day a quarter's returns are due, set by the Director, for every target set
-  in force that quarter or for one set (which then wins over the general one).
+* ``Deadline``: the day a quarter's returns are due, set by a region's Director, for every
+  target set of the region in force that quarter or for one set (which then wins over the
+  region's general one). Each region has its own: one region's Director never moves another's.
 * ``Notification``: one notice to one person (a return submitted, sent back, approved or
   reopened; a reminder), listed in the app and emailed. A reminder carries a ``key`` unique
   to it (who, which return, which deadline, before or after), so it is never sent twice.
@@ -16,10 +17,12 @@ neither module grows past a few hundred lines.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from authorities.models import Region
 from targets.models import TargetSet
 
 from .periods import Quarter
@@ -30,13 +33,19 @@ class Deadline(models.Model):
 
     year = models.PositiveSmallIntegerField(help_text="Calendar year the financial year starts.")
     quarter = models.PositiveSmallIntegerField()
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.CASCADE,
+        related_name="deadlines",
+        help_text="The region whose returns are due (a set's deadline: the set's region).",
+    )
     target_set = models.ForeignKey(
         TargetSet,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="deadlines",
-        help_text="Empty: every target set in force that quarter.",
+        help_text="Empty: every target set of the region in force that quarter.",
     )
     due = models.DateField("Returns due by")
     note = models.CharField(
@@ -56,9 +65,9 @@ class Deadline(models.Model):
                 name="one_deadline_per_set_and_quarter",
             ),
             models.UniqueConstraint(
-                fields=["year", "quarter"],
+                fields=["region", "year", "quarter"],
                 condition=Q(target_set__isnull=True),
-                name="one_general_deadline_per_quarter",
+                name="one_general_deadline_per_region_and_quarter",
             ),
             models.CheckConstraint(
                 condition=Q(quarter__gte=1, quarter__lte=4), name="deadline_quarter_1_to_4"
@@ -68,6 +77,12 @@ class Deadline(models.Model):
     def __str__(self) -> str:
         which = self.target_set.title if self.target_set_id else "every target set"
         return f"{self.period.label} ({which}): due {self.due:%d %b %Y}"
+
+    def clean(self) -> None:
+        # A set's deadline belongs to the set's region: it can never make another region's
+        # returns due.
+        if self.target_set_id and self.region_id and self.target_set.region_id != self.region_id:
+            raise ValidationError({"target_set": "This target set belongs to another region."})
 
     @property
     def period(self) -> Quarter:

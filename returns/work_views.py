@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
@@ -16,7 +15,14 @@ from django.views import View
 from authorities.scope import regions_of
 
 from .access import scope_of
-from .deadlines import NOT_SUBMITTED, DueReturn, deadline_words, due_returns, set_deadline
+from .deadlines import (
+    NOT_SUBMITTED,
+    DueReturn,
+    deadline_words,
+    due_returns,
+    remove_deadline,
+    set_deadline,
+)
 from .forms_work import DeadlineForm, NoticeSettingsForm
 from .models import Deadline, NoticeSettings, Notification
 
@@ -24,9 +30,8 @@ NOTICES_SHOWN = 100
 
 
 def visible_deadlines(user):
-    """The general deadlines and those of the user's region's sets (authorities.scope)."""
-    own_sets = Q(target_set__isnull=True) | regions_of(user).condition("target_set__region_id")
-    return Deadline.objects.filter(own_sets)
+    """The deadlines of the user's region (authorities.scope): its general ones and its sets'."""
+    return regions_of(user).filter(Deadline.objects.all(), "region_id")
 
 
 class DeadlineListView(LoginRequiredMixin, PermissionRequiredMixin, View):
@@ -64,6 +69,7 @@ class DeadlineListView(LoginRequiredMixin, PermissionRequiredMixin, View):
                 target_set=target_set,
                 due=data["due"],
                 note=data["note"],
+                region=data.get("region"),
                 actor=request.user,
             )
         except IntegrityError:  # two Directors at once: the other one's stands
@@ -73,7 +79,11 @@ class DeadlineListView(LoginRequiredMixin, PermissionRequiredMixin, View):
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
             return self.render(form, status=400)
-        which = target_set.title if target_set else "every target set in force"
+        which = (
+            target_set.title
+            if target_set
+            else f"every target set of {deadline.region.name} in force"
+        )
         messages.success(
             request,
             f"{'Set' if created else 'Moved'} the deadline of {quarter.label} returns "
@@ -86,7 +96,7 @@ class DeadlineListView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def render(self, form, *, status: int = 200):
         today = timezone.localdate()
-        deadlines = list(self.deadlines().select_related("target_set", "set_by"))
+        deadlines = list(self.deadlines().select_related("region", "target_set", "set_by"))
         owed = due_returns(visibility=scope_of(self.request.user))
         rows = []
         for deadline in deadlines:
@@ -134,9 +144,7 @@ class DeadlineDeleteView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def post(self, request, deadline_pk: int):
         deadline = get_object_or_404(visible_deadlines(request.user), pk=deadline_pk)
-        deadline._history_user = request.user
-        label = str(deadline)
-        deadline.delete()
+        label = remove_deadline(deadline=deadline, actor=request.user)
         messages.success(request, f"Removed the deadline {label}.")
         return redirect("returns:deadlines")
 

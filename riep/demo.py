@@ -151,6 +151,7 @@ def ensure_demo_deadline() -> str:
     year, quarter = DEMO_DEADLINE_QUARTER
     director = get_user_model().objects.get(username="director")
     deadline, created = Deadline.objects.get_or_create(
+        region=director.region_membership.region,
         year=year,
         quarter=quarter,
         target_set=None,

@@ -18,6 +18,9 @@ from authorities.models import (
 )
 from authorities.names import normalise_name
 from authorities.roles import REGIONAL_ROLES, make_national
+from returns import services
+from returns.models import Deadline, LineState
+from returns.periods import Quarter
 from targets.models import (
     Direction,
     Measure,
@@ -88,6 +91,18 @@ class TargetSetFactory(factory.django.DjangoModelFactory):
     status = TargetSetStatus.ADOPTED
     source_paper = "test"
     region = factory.SubFactory(RegionFactory)
+
+
+class DeadlineFactory(factory.django.DjangoModelFactory):
+    """A deadline of the (default) region's returns; a set's deadline takes its set's region."""
+
+    class Meta:
+        model = Deadline
+
+    region = factory.LazyAttribute(
+        lambda o: o.target_set.region if o.target_set else RegionFactory()
+    )
+    target_set = None
 
 
 class ThemeFactory(factory.django.DjangoModelFactory):
@@ -170,3 +185,53 @@ def make_user(
     if national:
         make_national(user)
     return user
+
+
+def region_with_levels(
+    name: str, levels: list[int], measure, *, rule=RuleKind.ALL_MEET, quarter=None, approve=True
+):
+    """A region whose set has one ordinal target on ``measure``, and a return in Q3 giving its
+    district councils ``levels`` (approved, or submitted only when not ``approve``).
+    Issue 13 item 4: the regions that target 17 compares."""
+    slug = name.lower().replace(" ", "-")
+    region = Region.objects.create(slug=slug, name=name)
+    sub_region = SubRegionFactory(region=region, slug=f"{slug}-srp", name=f"{name} SRP")
+    target = TargetFactory(
+        target_set=TargetSetFactory(region=region, slug=f"{slug}-set", title=f"{name} set"),
+        code=f"{slug}-top-two",
+        measure=measure,
+        rule=rule,
+        threshold=Decimal(3),
+        threshold_words="in the top two categories",
+        applies_to=["district"],
+    )
+    authorities = [
+        AuthorityFactory(
+            sub_region=sub_region,
+            kind=AuthorityKind.DISTRICT,
+            name=f"{name} District {n}",
+            short_name=f"{name} {n}",
+            slug=f"{slug}-d{n}",
+        )
+        for n in range(len(levels))
+    ]
+    system = services.system_actor()
+    return_obj, _ = services.open_return(
+        sub_region=sub_region,
+        target_set=target.target_set,
+        quarter=quarter or Quarter(2009, 3),
+        actor=system,
+    )
+    services.update_lines(
+        return_obj=return_obj,
+        changes={
+            (authority.pk, target.pk): {"state": LineState.VALUE, "actual": Decimal(level)}
+            for authority, level in zip(authorities, levels, strict=True)
+        },
+        actor=system,
+        channel="test",
+    )
+    services.submit_return(return_obj=return_obj, actor=system)
+    if approve:
+        services.approve_return(return_obj=return_obj, actor=system)
+    return region, sub_region, target

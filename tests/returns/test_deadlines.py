@@ -23,7 +23,7 @@ from returns.deadlines import (
 from returns.models import Deadline, NoticeKind, Return, ReturnStatus
 from returns.periods import Quarter
 from targets.models import TargetSetStatus
-from tests.factories import TargetSetFactory
+from tests.factories import DeadlineFactory, TargetSetFactory
 from tests.returns.test_services import Q3, make_world, open_
 
 D = date(2010, 1, 15)
@@ -119,7 +119,7 @@ def world(db):
 
 
 def set_deadline(world, due: date, *, target_set=None, quarter: Quarter = Q3) -> Deadline:
-    return Deadline.objects.create(
+    return DeadlineFactory(
         year=quarter.year,
         quarter=quarter.quarter,
         target_set=target_set,
@@ -255,7 +255,7 @@ def test_the_returns_list_marks_overdue_and_late_returns(client, world):
     set_deadline(world, timezone.localdate() - timedelta(days=2))
     overdue = open_(world)
     late = _submit(world, open_(world, Q3.previous()))  # no deadline for Q2: not late
-    Deadline.objects.create(
+    DeadlineFactory(
         year=2009, quarter=2, due=timezone.localdate() - timedelta(days=9), set_by=world.director
     )
     Return.objects.filter(pk=late.pk).update(

@@ -16,6 +16,7 @@ from django.db import IntegrityError
 from returns import reminders, services
 from returns.models import Deadline, EmailState, NoticeKind, NoticeSettings, Notification
 from returns.reminders import reminder_key, send_reminders
+from tests.factories import DeadlineFactory
 from tests.returns.test_services import Q3, make_world, open_
 
 DUE = date(2010, 1, 15)
@@ -29,7 +30,7 @@ def world(db):
     for user in (world.pm, world.pm_other, world.director):
         user.email = f"{user.username}@example.org"
         user.save()
-    Deadline.objects.create(year=Q3.year, quarter=Q3.quarter, due=DUE, set_by=world.director)
+    DeadlineFactory(year=Q3.year, quarter=Q3.quarter, due=DUE, set_by=world.director)
     return world
 
 

@@ -37,6 +37,7 @@ from targets.projects import Project, ProjectAuthority, ProjectTarget
 from tests.factories import (
     AuthorityAliasFactory,
     AuthorityFactory,
+    DeadlineFactory,
     LAAAreaFactory,
     MeasureFactory,
     SubRegionFactory,
@@ -108,7 +109,7 @@ def make_region(marker: str) -> SimpleNamespace:
         )
         for role in ROLES
     }
-    deadline = Deadline.objects.create(
+    deadline = DeadlineFactory(
         year=Q3.year,
         quarter=Q3.quarter,
         target_set=target_set,
