@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .names import normalise_name
+from .names import normalise_name, partnership_name
 
 
 class Region(models.Model):
@@ -26,6 +26,10 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def partnership(self) -> str:
+        return partnership_name(self.name)
 
 
 class SubRegion(models.Model):

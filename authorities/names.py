@@ -14,3 +14,9 @@ def normalise_name(name: str) -> str:
     folded = name.casefold().replace("&", " and ")
     folded = _PUNCTUATION.sub(" ", folded)
     return _SPACES.sub(" ", folded).strip()
+
+
+def partnership_name(region: str) -> str:
+    """A region's partnership as its papers name it: "East Midlands Improvement and Efficiency
+    Partnership" (seed 002's headings)."""
+    return f"{region} Improvement and Efficiency Partnership"

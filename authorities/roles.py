@@ -59,24 +59,41 @@ def sub_region_of(user: AbstractBaseUser) -> SubRegion | None:
     return membership.sub_region if membership else None
 
 
-def _bindings(user: AbstractBaseUser) -> tuple[int | None, int | None]:
-    """(sub-region id, region id) the user is bound to: one query, kept on the user object for
-    the request (as Django keeps its permissions), whichever of the two is asked first."""
+def _bindings(user: AbstractBaseUser) -> tuple[int | None, int | None, str]:
+    """(sub-region id, region id, the name of the region either binds to) of the user: one
+    query, kept on the user object for the request (as Django keeps its permissions), whichever
+    is asked first."""
     cached = getattr(user, "_riep_bindings", None)
     if cached is None:
         if not user.is_authenticated or user.pk is None:
-            return None, None
+            return None, None, ""
         from django.contrib.auth import get_user_model
 
         row = (
             get_user_model()
             .objects.filter(pk=user.pk)
-            .values_list("membership__sub_region_id", "region_membership__region_id")
+            .values_list(
+                "membership__sub_region_id",
+                "region_membership__region_id",
+                "region_membership__region__name",
+                "membership__sub_region__region__name",
+            )
             .first()
         )
-        cached = row or (None, None)
+        if row is None:
+            cached = (None, None, "")
+        else:
+            sub_region, region, bound_name, sub_region_name = row
+            cached = (sub_region, region, bound_name or sub_region_name or "")
         user._riep_bindings = cached
     return cached
+
+
+def region_name_of(user: AbstractBaseUser) -> str:
+    """The name of the region the user is bound to ("" when none; no query of its own)."""
+    if not getattr(user, "is_authenticated", False) or not hasattr(user, "_meta"):
+        return ""
+    return _bindings(user)[2]
 
 
 def sub_region_id_of(user: AbstractBaseUser) -> int | None:

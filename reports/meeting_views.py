@@ -28,7 +28,7 @@ from .meetings import (
     record_action,
     record_decision,
 )
-from .models import PARTNERSHIP, Action, IssuedPaper
+from .models import Action, IssuedPaper
 from .papers import services
 from .papers.forms import ActionForm, AgendaItemForm, DecisionForm
 from .papers.render import render_pdf
@@ -199,7 +199,7 @@ class ActionsLogPdfView(LoginRequiredMixin, PermissionRequiredMixin, View):
             "reports/print/actions_log.html",
             {
                 "meeting": meeting,
-                "partnership": PARTNERSHIP,
+                "partnership": meeting.partnership,
                 "now": timezone.localtime(),
                 "tables": [
                     ("Raised at this meeting", actions.raised, False),

@@ -39,7 +39,8 @@ from targets.models import TargetSet
 #: The longest body a paper's section may have, in characters.
 SECTION_MAX = 50_000
 
-#: The partnership's name as the papers print it.
+#: The partnership's name as the papers printed it before meetings belonged to a region (a
+#: snapshot of then does not say; every one was the East Midlands').
 PARTNERSHIP = "East Midlands Improvement and Efficiency Partnership"
 
 #: The appendices a paper may carry, in the order they are printed (key, title).
@@ -103,9 +104,14 @@ class Meeting(models.Model):
         return reverse("papers:meeting", args=[self.pk])
 
     @property
+    def partnership(self) -> str:
+        """Whose meeting: "East Midlands Improvement and Efficiency Partnership"."""
+        return self.region.partnership
+
+    @property
     def heading(self) -> str:
         """As the papers print it: "EAST MIDLANDS ... BOARD MEETING"."""
-        return f"{PARTNERSHIP} {self.body} meeting".upper()
+        return f"{self.partnership} {self.body} meeting".upper()
 
 
 class ItemKind(models.TextChoices):

@@ -22,7 +22,7 @@ from authorities.models import AuthorityKind
 from returns.periods import Quarter
 
 from ..dashboards.status import UNAPPROVED, DataStatus, Place, data_note
-from ..models import APPENDIX_CHOICES
+from ..models import APPENDIX_CHOICES, PARTNERSHIP
 from .key import RATING_LABELS, RATING_LETTERS, STATUS_SYMBOLS
 
 __all__ = ["Appendix", "Cell", "appendices", "paper_context"]
@@ -534,7 +534,8 @@ def paper_context(snapshot: dict, *, screen: bool = False, **extra) -> dict:
         "meeting_date_short": _long_date(meeting_date),
         "status_line": status,
         "screen": screen,
-        "partnership": "East Midlands Improvement and Efficiency Partnership",
+        # Snapshots of before meetings had a region do not say: they were the East Midlands'.
+        "partnership": meeting.get("partnership", PARTNERSHIP),
     }
     if data is None:
         # A report without a target set: its sections alone, no appendices.

@@ -15,7 +15,8 @@ jsonb hands back exactly what was stored; anything ordered is a list, never a di
       "issue": null | {"number": 1, "issued_by": "Chris Allison"},
       "paper": {
         "id", "title", "author_name", "author_title",
-        "meeting": {"date": "2010-01-20", "starts_at": "10:00", "venue", "body", "heading"},
+        "meeting": {"date": "2010-01-20", "starts_at": "10:00", "venue", "body", "heading",
+                    "partnership"},
         "agenda_item": {"number": 8, "title"},
         "sections": [{"number": 1, "heading": "Purpose of the report",
                       "paragraphs": [{"number": "1.1", "html": "<p>sanitised</p>"}]}],
@@ -422,6 +423,7 @@ def paper_text(paper) -> dict:
             "venue": meeting.venue,
             "body": meeting.body,
             "heading": meeting.heading,
+            "partnership": meeting.partnership,
         },
         "agenda_item": {"number": item.number, "title": item.title},
         "sections": [

@@ -245,6 +245,9 @@ BOARD_EXPORT_INLINE_MAX_LINES = 2000
 # Board members see approved returns only on the dashboards unless they switch; a deployment
 # may let them see every return (marked) by default instead (reports.filters.default_basis).
 BOARD_SEES_UNAPPROVED = env_bool("RIEP_BOARD_SEES_UNAPPROVED", False)
+# Whose partnership the pages name before anyone signs in (signed in: the user's own region;
+# every region for a national user). The East Midlands is the product's first partnership.
+RIEP_DEFAULT_REGION_NAME = os.environ.get("RIEP_DEFAULT_REGION_NAME", "East Midlands")
 
 # Email: notices about returns and reminders of their deadlines (returns.notices). Each
 # environment chooses its backend: `make run` writes them to files under var/mail/ (local.py),
