@@ -135,42 +135,50 @@ class MeetingView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return self.get(request, pk, form=form)
 
 
-class DecisionCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
+class _MinuteCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """POST: record something in the meeting's minutes through its service (``record``), then
+    back to its part of the meeting page; an invalid form is shown there with its errors."""
+
+    form_class: type
+    form_name: str  # the meeting page's keyword for the form shown with its errors
+    anchor: str
+    what: str
+
+    def record(self, meeting, form):
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
+        form = self.form_class(request.POST, meeting=meeting)
+        if form.is_valid():
+            try:
+                recorded = self.record(meeting, form)
+            except ValidationError as error:
+                _refused(form, error)
+            else:
+                messages.success(request, f"{self.what} {recorded.number} recorded.")
+                return redirect(f"{meeting.get_absolute_url()}#{self.anchor}")
+        return MeetingView().get(request, pk, **{self.form_name: form})
+
+
+class DecisionCreateView(_MinuteCreateView):
     """POST: record a numbered decision in the meeting's minutes."""
 
     permission_required = "reports.add_decision"
+    form_class, form_name, anchor, what = DecisionForm, "decision_form", "minutes", "Decision"
 
-    def post(self, request, pk):
-        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
-        form = DecisionForm(request.POST, meeting=meeting)
-        if form.is_valid():
-            try:
-                decision = record_decision(meeting=meeting, actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                _refused(form, error)
-            else:
-                messages.success(request, f"Decision {decision.number} recorded.")
-                return redirect(f"{meeting.get_absolute_url()}#minutes")
-        return MeetingView().get(request, pk, decision_form=form)
+    def record(self, meeting, form):
+        return record_decision(meeting=meeting, actor=self.request.user, **form.cleaned_data)
 
 
-class ActionCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
+class ActionCreateView(_MinuteCreateView):
     """POST: record an action raised at the meeting (open)."""
 
     permission_required = "reports.add_action"
+    form_class, form_name, anchor, what = ActionForm, "action_form", "actions", "Action"
 
-    def post(self, request, pk):
-        meeting = get_object_or_404(meetings_of(request.user), pk=pk)
-        form = ActionForm(request.POST, meeting=meeting)
-        if form.is_valid():
-            try:
-                action = record_action(raised_at=meeting, actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                _refused(form, error)
-            else:
-                messages.success(request, f"Action {action.number} recorded.")
-                return redirect(f"{meeting.get_absolute_url()}#actions")
-        return MeetingView().get(request, pk, action_form=form)
+    def record(self, meeting, form):
+        return record_action(raised_at=meeting, actor=self.request.user, **form.cleaned_data)
 
 
 def _actions_of(user):

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from authorities.models import Authority
+from authorities.scope import regions_of
 from targets.models import MEASURE_RULE_FIELDS, TARGET_RULE_FIELDS, Measure, Target, rating_rule
 from targets.rules import target_applies
 
@@ -42,6 +43,7 @@ __all__ = [
     "RULE_PERMISSION",
     "change_measure_rule",
     "change_target_rule",
+    "may_change_measure",
     "rerate_targets",
 ]
 
@@ -86,7 +88,9 @@ def change_target_rule(
     _require(actor)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the rule changes: it is recorded."})
-    target = Target.objects.select_for_update().get(pk=target.pk)
+    target = Target.objects.select_for_update().select_related("target_set").get(pk=target.pk)
+    if not regions_of(actor).allows(target.target_set.region_id):
+        raise PermissionDenied("Another region's targets are its own administrators' to change.")
     changes = _apply(target, TARGET_RULE_FIELDS, values)
     if not changes:
         return None
@@ -100,11 +104,17 @@ def change_target_rule(
 def change_measure_rule(
     *, measure: Measure, values: Mapping[str, Any], actor, reason: str
 ) -> list[Rerating]:
-    """Change a measure's rating fields, and re-rate the lines of every target that uses it."""
+    """Change a measure's rating fields, and re-rate the lines of every target that uses it.
+
+    A measure is shared by every region's targets: a region's administrator changes one only
+    while every target that uses it is their region's; one that another region's targets use
+    too is a national administrator's to change, since it would re-rate that region's lines."""
     _require(actor)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the rule changes: it is recorded."})
     measure = Measure.objects.select_for_update().get(pk=measure.pk)
+    if not may_change_measure(measure, actor):
+        raise PermissionDenied(SHARED_MEASURE)
     changes = _apply(measure, MEASURE_RULE_FIELDS, values)
     if not changes:
         return []
@@ -114,6 +124,23 @@ def change_measure_rule(
     changes = {f"measure {name}": change for name, change in changes.items()}
     targets = list(measure.targets.all())
     return rerate_targets(targets=targets, actor=actor, reason=reason, changes=changes)
+
+
+#: Why a region's administrator cannot change a measure other regions' targets use.
+SHARED_MEASURE = (
+    "Other regions' targets use this measure too, and changing it would re-rate their lines: "
+    "only a national administrator changes it."
+)
+
+
+def may_change_measure(measure: Measure, actor) -> bool:
+    """Whether ``actor`` may change the measure's rule: every region whose targets use it is
+    one they may see (a national user sees every region)."""
+    scope = regions_of(actor)
+    if scope.everything:
+        return True
+    regions = set(measure.targets.values_list("target_set__region_id", flat=True).distinct())
+    return all(scope.allows(region) for region in regions)
 
 
 def rerate_targets(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,7 +17,13 @@ from authorities.scope import regions_of
 from targets.models import MEASURE_RULE_FIELDS, TARGET_RULE_FIELDS, Measure, Target
 
 from .models import MAX_TEXT, Rerating
-from .rerating import RULE_PERMISSION, change_measure_rule, change_target_rule
+from .rerating import (
+    RULE_PERMISSION,
+    SHARED_MEASURE,
+    change_measure_rule,
+    change_target_rule,
+    may_change_measure,
+)
 
 
 class _RuleForm(forms.ModelForm):
@@ -76,6 +82,9 @@ class _RuleView(LoginRequiredMixin, PermissionRequiredMixin, View):
         except ValidationError as error:
             form.add_error(None, error)
             return self.render(obj, form, status=400)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+            return self.render(obj, form, status=403)
         records = result if isinstance(result, list) else [result] if result else []
         if not records:
             messages.info(request, "Nothing had changed: no line was re-rated.")
@@ -95,11 +104,16 @@ class _RuleView(LoginRequiredMixin, PermissionRequiredMixin, View):
             "form": form,
             "kind": self.model._meta.verbose_name,
             "reratings": self.reratings(obj),
+            "refusal": self.refusal(obj),
             "admin_url": reverse(
                 f"admin:targets_{self.model._meta.model_name}_change", args=[obj.pk]
             ),
         }
         return TemplateResponse(self.request, self.template_name, context, status=status)
+
+    def refusal(self, obj) -> str:
+        """Why the user cannot change this rule, shown before they try ("" when they can)."""
+        return ""
 
 
 class TargetRuleView(_RuleView):
@@ -126,6 +140,9 @@ class MeasureRuleView(_RuleView):
             actor=self.request.user,
             reason=form.cleaned_data["reason"],
         )
+
+    def refusal(self, obj) -> str:
+        return "" if may_change_measure(obj, self.request.user) else SHARED_MEASURE
 
     def reratings(self, obj):
         reratings = Rerating.objects.filter(target__measure=obj)

@@ -137,10 +137,10 @@ class ReturnSerializer(serializers.ModelSerializer):
 
     def _due(self, return_obj: Return) -> DueFacts:
         # A list passes every return's facts in its context (one query for the page); a
-        # single return reads its own.
-        facts = self.context.get("due_facts")
-        if facts is None or return_obj.pk not in facts:
-            facts = due_facts([return_obj], today=timezone.localdate())
+        # single return reads its own once, kept for its other field.
+        facts = self.context.setdefault("due_facts", {})
+        if return_obj.pk not in facts:
+            facts.update(due_facts([return_obj], today=timezone.localdate()))
         return facts[return_obj.pk]
 
     @extend_schema_field(

@@ -24,6 +24,7 @@ from returns import services
 from returns.periods import Quarter
 from targets.models import TargetSet
 from tests.browser.axe_check import axe_violations
+from tests.browser.signing import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -53,14 +54,6 @@ def demo(transactional_db):
     return board
 
 
-def sign_in(page: Page, base: str, next_path: str = "/dashboards/") -> None:
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.get_by_label("Username").fill("board")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("main h1")).to_be_visible()
-
-
 def press_on(page: Page, locator, key: str = "Enter") -> None:
     locator.focus()
     expect(locator).to_be_focused()
@@ -79,7 +72,7 @@ def test_a_board_member_sees_approved_returns_at_a_glance_and_switches(
 ):
     page.set_viewport_size(DESKTOP)
     base = live_server.url
-    sign_in(page, base)
+    sign_in(page, base, "board", "/dashboards/")
 
     # The latest quarter with an approved return, not Derbyshire's new Q4 draft.
     expect(page.get_by_role("heading", level=1)).to_contain_text("2009/10 Q3")
@@ -172,7 +165,7 @@ def test_tablet_and_phone_keep_the_region_column_in_view(live_server, browser: B
     context = browser.new_context(viewport=viewport, bypass_csp=True)
     page = context.new_page()
     try:
-        sign_in(page, live_server.url)
+        sign_in(page, live_server.url, "board", "/dashboards/")
         found = {}
         for name, (path, region) in LAYOUT_PAGES.items():
             page.goto(f"{live_server.url}{path}")

@@ -20,6 +20,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.axe_check import axe_violations
+from tests.browser.signing import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -54,13 +55,6 @@ def demo(transactional_db):
     return board
 
 
-def sign_in(page: Page, base: str, next_path: str = "/dashboards/") -> None:
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.get_by_label("Username").fill("board")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def press_on(page: Page, locator, key: str = "Enter") -> None:
     """Keyboard only: move the focus to the element, then press the key."""
     locator.focus()
@@ -79,7 +73,7 @@ def test_a_board_member_drills_down_to_a_value_and_its_reason(live_server, page:
         ),
     )
     base = live_server.url
-    sign_in(page, base)
+    sign_in(page, base, "board", "/dashboards/")
 
     # The regional overview, December 2009.
     expect(page).to_have_url(f"{base}/dashboards/")
@@ -145,7 +139,7 @@ def test_every_dashboard_has_no_axe_violations(live_server, browser: Browser, de
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     try:
-        sign_in(page, base)
+        sign_in(page, base, "board", "/dashboards/")
         expect(page).to_have_url(f"{base}/dashboards/")
         found = {}
         for name, path in PAGES.items():

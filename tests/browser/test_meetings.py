@@ -15,6 +15,7 @@ from authorities.roles import DIRECTOR
 from reports.meetings import record_action
 from reports.models import Action, AgendaItem, Meeting, Paper
 from tests.browser.axe_check import axe_violations
+from tests.browser.signing import sign_in
 from tests.factories import RegionFactory, make_user
 
 pytestmark = pytest.mark.browser
@@ -39,13 +40,6 @@ def world(transactional_db):
         actor=director,
     )
     return {"january": january, "april": april, "action": action}
-
-
-def sign_in(page: Page, base: str, username: str, next_path: str) -> None:
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw")
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_the_director_writes_a_report_without_a_target_set_and_carries_an_action(

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from authorities.roles import DIRECTOR
 from targets.models import Project, ProjectStatus
+from tests.browser.signing import sign_in
 from tests.factories import make_user
 from tests.plan_support import make_plan
 
@@ -33,13 +34,6 @@ def world(transactional_db):
         target=plan.recycling, words="Increase recycling and composting", source="test"
     )
     return plan
-
-
-def sign_in(page: Page, base: str, username: str, next_path: str) -> None:
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw")
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_the_director_records_achieved_and_opens_a_project_from_its_target(

@@ -11,6 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.signing import sign_in
 from tests.returns.test_services import make_world, open_
 
 pytestmark = pytest.mark.browser
@@ -21,13 +22,6 @@ def world(transactional_db):
     world = make_world()
     world.return_obj = open_(world)
     return world
-
-
-def sign_in(page: Page, base: str, username: str, next_path: str) -> None:
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw")
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_programme_manager_enters_and_submits_then_the_director_approves(

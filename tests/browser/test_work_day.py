@@ -35,6 +35,7 @@ from returns.models import Return, ReturnLine, ReturnStatus, Transition
 from returns.periods import Quarter
 from riep.demo import DEMO_DEADLINE_DAYS
 from targets.models import TargetSet
+from tests.browser.signing import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -53,13 +54,6 @@ def demo(transactional_db):
     for user in get_user_model().objects.all():
         user.set_password(PASSWORD)
         user.save()
-
-
-def sign_in(page: Page, base: str, username: str, next_path: str = "/") -> None:
-    page.goto(f"{base}/accounts/login/?next={next_path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def watch_csp(page: Page) -> list[str]:

@@ -5,6 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
@@ -559,8 +561,11 @@ def test_returns_say_their_deadline_and_whether_they_are_overdue(client, world):
     # (late, so not on time).
     assert facts == {"derbyshire": ("2010-01-15", False), "lincolnshire": ("2010-01-15", True)}
     assert {row["submitted_on_time"] for row in body["results"]} == {None, False}
-    detail = client.get(reverse("api-return", args=[body["results"][0]["id"]])).json()
+    with CaptureQueriesContext(connection) as queries:
+        detail = client.get(reverse("api-return", args=[body["results"][0]["id"]])).json()
     assert (detail["deadline"], detail["overdue"]) in facts.values()
+    # A single return's deadline is read once for both of its fields.
+    assert sum('"returns_deadline"' in query["sql"] for query in queries.captured_queries) == 1
 
 
 @pytest.mark.parametrize(

@@ -109,10 +109,12 @@ def make_region(marker: str) -> SimpleNamespace:
         )
         for role in ROLES
     }
+    # The region's general deadline (every set of the region): before deadlines belonged to
+    # a region, such a deadline was every region's, and any Director could move it.
     deadline = DeadlineFactory(
+        region=region,
         year=Q3.year,
         quarter=Q3.quarter,
-        target_set=target_set,
         due=date(2010, 1, 15),
         set_by=users[DIRECTOR],
     )
