@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from authorities.admin import HistoryAdmin, RegionScopedAdmin, RegionScopedChoices
+from authorities.admin import REGION_OF, HistoryAdmin, RegionScopedAdmin, RegionScopedChoices
 
 from .models import (
     Action,
@@ -19,6 +19,13 @@ from .models import (
     WorkerHeartbeat,
 )
 from .worker import is_alive
+
+# A meeting, its agenda and its papers belong to their region's Board: a foreign key to one
+# (a decision's meeting, an action's meeting due, a section's paper) offers the user's region's
+# only, and a raw id of another region's is refused (authorities.admin.RegionScopedChoices).
+REGION_OF[Meeting] = "region_id"
+REGION_OF[AgendaItem] = "meeting__region_id"
+REGION_OF[Paper] = "agenda_item__meeting__region_id"
 
 
 class AgendaItemInline(RegionScopedChoices, admin.TabularInline):

@@ -134,6 +134,15 @@ class Action(models.Model):
         if (
             self.due_meeting_id
             and self.raised_at_id
+            and self.due_meeting.region_id != self.raised_at.region_id
+        ):
+            errors["due_meeting"] = (
+                f"The {self.due_meeting} is another region's Board's: an action stays with the "
+                "Board that raised it."
+            )
+        elif (
+            self.due_meeting_id
+            and self.raised_at_id
             and self.due_meeting.date <= self.raised_at.date
         ):
             errors["due_meeting"] = (

@@ -23,6 +23,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -526,3 +527,48 @@ def test_a_user_bound_to_no_region_sees_no_region(client, regions):
 
     assert "Ayland" not in client.get(reverse("home")).content.decode()
     assert client.get(reverse("api-returns")).json()["results"] == []
+
+
+def test_the_admin_refuses_another_regions_meeting_by_raw_id(client, regions):
+    """A raw id field takes any number: the admin's choices are the user's region's still, so
+    a decision or an action is never attached to another region's Board (reports.admin)."""
+    mine, other = regions
+    director = mine.users[DIRECTOR]
+    director.is_staff = True  # a deployment may let its Director into the admin
+    director.save()
+    client.force_login(director)
+    decisions, actions = Decision.objects.count(), Action.objects.count()
+
+    decision = client.post(
+        reverse("admin:reports_decision_add"),
+        {"meeting": other.meeting.pk, "number": 99, "text": "Not ours to decide.", "source": ""},
+    )
+    action = client.post(
+        reverse("admin:reports_action_add"),
+        {
+            "raised_at": mine.meeting.pk,
+            "due_meeting": other.meeting.pk,
+            "number": 99,
+            "text": "Carried elsewhere.",
+            "owner": "Nobody",
+            "status": "open",
+            "status_recorded": "on",
+            "due_text": "",
+            "done_note": "",
+            "source": "",
+        },
+    )
+
+    assert decision.status_code == 200
+    assert "errorlist" in decision.content.decode()
+    assert action.status_code == 200
+    assert "errorlist" in action.content.decode()
+    assert (Decision.objects.count(), Action.objects.count()) == (decisions, actions)
+
+
+def test_an_action_stays_with_the_board_that_raised_it(regions):
+    mine, other = regions
+    mine.action.due_meeting = other.meeting
+
+    with pytest.raises(ValidationError, match="another region's Board's"):
+        mine.action.full_clean()
