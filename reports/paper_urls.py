@@ -1,8 +1,9 @@
-"""Board papers: /papers/ (namespace "papers"); see reports/paper_views.py."""
+"""Board papers: /papers/ (namespace "papers"); see reports/paper_views.py and
+reports/build_views.py."""
 
 from django.urls import path
 
-from . import meeting_views
+from . import build_views, meeting_views
 from . import paper_views as views
 from .models import BuildKind
 
@@ -35,24 +36,26 @@ urlpatterns = [
     path("<int:pk>/edit/", views.PaperEditView.as_view(), name="paper-edit"),
     path("<int:pk>/sections/", views.SectionsView.as_view(), name="sections"),
     path("<int:pk>/preview/", views.PreviewView.as_view(), name="preview"),
-    path("<int:pk>/pdf/", views.StartBuildView.as_view(kind=BuildKind.PDF), name="pdf"),
+    path("<int:pk>/pdf/", build_views.StartBuildView.as_view(kind=BuildKind.PDF), name="pdf"),
     path("<int:pk>/board-data.xlsx", views.DraftDataView.as_view(fmt="xlsx"), name="xlsx"),
     path("<int:pk>/board-data.csv", views.DraftDataView.as_view(fmt="csv"), name="csv"),
-    path("<int:pk>/issue/", views.IssueView.as_view(), name="issue"),
-    path("builds/<int:pk>/", views.BuildView.as_view(), name="build"),
-    path("builds/<int:pk>/status.json", views.BuildStatusView.as_view(), name="build-status"),
-    path("builds/<int:pk>/download/", views.BuildDownloadView.as_view(), name="build-download"),
-    path("issued/<int:pk>/", views.IssuedView.as_view(), name="issued"),
-    path("issued/<int:pk>/paper/", views.IssuedPaperHtmlView.as_view(), name="issued-html"),
-    path("issued/<int:pk>/paper.pdf", views.IssuedPdfView.as_view(), name="issued-pdf"),
+    path("<int:pk>/issue/", build_views.IssueView.as_view(), name="issue"),
+    path("builds/<int:pk>/", build_views.BuildView.as_view(), name="build"),
+    path("builds/<int:pk>/status.json", build_views.BuildStatusView.as_view(), name="build-status"),
+    path(
+        "builds/<int:pk>/download/", build_views.BuildDownloadView.as_view(), name="build-download"
+    ),
+    path("issued/<int:pk>/", build_views.IssuedView.as_view(), name="issued"),
+    path("issued/<int:pk>/paper/", build_views.IssuedPaperHtmlView.as_view(), name="issued-html"),
+    path("issued/<int:pk>/paper.pdf", build_views.IssuedPdfView.as_view(), name="issued-pdf"),
     path(
         "issued/<int:pk>/board-data.xlsx",
-        views.IssuedDataView.as_view(fmt="xlsx"),
+        build_views.IssuedDataView.as_view(fmt="xlsx"),
         name="issued-xlsx",
     ),
     path(
         "issued/<int:pk>/board-data.csv",
-        views.IssuedDataView.as_view(fmt="csv"),
+        build_views.IssuedDataView.as_view(fmt="csv"),
         name="issued-csv",
     ),
 ]
