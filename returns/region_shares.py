@@ -115,10 +115,10 @@ def refresh_comparisons(*, measure_ids: Iterable[int], quarter: Quarter) -> int:
             categories=target.threshold_words or f"at or above {target.threshold}",
         )
         rating, explanation = result.rating.value, result.explanation
-        # Stored as the column keeps it (8 places), so that an unchanged share is unchanged.
-        value = None if own.value is None else own.value.quantize(Decimal("1E-8"))
-        if (row.rating, row.explanation, row.value) != (rating, explanation, value):
-            row.rating, row.explanation, row.value = rating, explanation, value
+        # No value: the row's value is read as a figure on the target's measure (a level), and
+        # a share of authorities is not one; the explanation gives it in words.
+        if (row.rating, row.explanation, row.value) != (rating, explanation, None):
+            row.rating, row.explanation, row.value = rating, explanation, None
             changed.append(row)
     Overall.objects.bulk_update(changed, ["rating", "explanation", "value"])
     return len(changed)
