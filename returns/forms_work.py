@@ -31,7 +31,7 @@ class DeadlineForm(forms.Form):
     target_set = forms.ModelChoiceField(
         queryset=TargetSet.objects.exclude(status=TargetSetStatus.PROPOSED),
         required=False,
-        empty_label="Every target set in force that quarter",
+        empty_label="Every target set of the region in force that quarter",
         label="Target set",
     )
     due = forms.DateField(
