@@ -134,7 +134,7 @@ class LineStateField(serializers.ChoiceField):
         super().__init__(choices=LineState.values, **kwargs)
 
 
-def _enum_component(field_class, name: str, values: list[str], description: str):
+def enum_component(field_class, name: str, values: list[str], description: str):
     """Document a choice field as one named enum component, referred to wherever it is used.
 
     The same choice sets recur under many field names (rating, computed, manual, effective...):
@@ -154,7 +154,7 @@ def _enum_component(field_class, name: str, values: list[str], description: str)
     return Extension
 
 
-_enum_component(
+enum_component(
     RatingField,
     "Rating",
     RATING_CHOICES,
@@ -162,16 +162,16 @@ _enum_component(
     "yet due: data in a later quarter, not missing), GREY (awaiting data) or NA (the target does "
     "not apply).",
 )
-_enum_component(
+enum_component(
     ComparisonStatusField,
     "ComparisonStatus",
     STATUS_CHOICES,
     "Where a value stands against its target and tolerance: worse, within or better.",
 )
-_enum_component(
+enum_component(
     ReturnStatusField, "ReturnStatus", ReturnStatus.values, "The sign-off status of a return."
 )
-_enum_component(
+enum_component(
     LineStateField,
     "LineState",
     LineState.values,
@@ -188,7 +188,7 @@ class ScopeField(serializers.ChoiceField):
         super().__init__(choices=SCOPE_CHOICES, **kwargs)
 
 
-_enum_component(
+enum_component(
     ScopeField,
     "LineScope",
     SCOPE_CHOICES,
@@ -204,7 +204,7 @@ class BasisField(serializers.ChoiceField):
         super().__init__(choices=Basis.values, **kwargs)
 
 
-_enum_component(
+enum_component(
     BasisField,
     "Basis",
     Basis.values,
