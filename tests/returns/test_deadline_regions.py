@@ -6,6 +6,8 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from authorities.models import Region
@@ -23,6 +25,10 @@ from tests.factories import (
 
 Q3 = Quarter(2009, 3)
 D = date(2010, 1, 15)
+#: The deadlines page: the session, the user, their permissions (2), their region, the
+#: region's deadlines, the deadlines by quarter, the sets, the sub-regions and their returns
+#: (the returns made due), the roles for the navigation, the form's sets.
+PAGE_QUERIES = 12
 
 
 @pytest.fixture
@@ -163,3 +169,30 @@ def test_a_board_member_cannot_set_one(client, two_regions):
 
     assert response.status_code == 403
     assert not Deadline.objects.exists()
+
+
+def _page_queries(client, user) -> int:
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("returns:deadlines"))
+    assert response.status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_the_deadlines_page_costs_the_same_whatever_it_lists(client, two_regions):
+    """A page that lists data: a bounded number of queries, whatever the number of deadlines,
+    sets and sub-regions (the returns they make due are read at once)."""
+    director = two_regions["east_director"]
+    set_deadline(quarter=Q3, target_set=None, due=D, actor=director)
+    few = _page_queries(client, director)
+
+    for n in range(4):
+        SubRegionFactory(region=two_regions["east"], name=f"More SRP {n}")
+        TargetSetFactory(region=two_regions["east"], title=f"More set {n}")
+    for quarter in (Quarter(2009, 1), Quarter(2009, 2), Quarter(2009, 4)):
+        set_deadline(quarter=quarter, target_set=None, due=D, actor=director)
+    set_deadline(quarter=Q3, target_set=two_regions["east_set"], due=D, actor=director)
+    many = _page_queries(client, director)
+
+    assert many == few
+    assert few == PAGE_QUERIES
