@@ -24,6 +24,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -572,3 +574,20 @@ def test_an_action_stays_with_the_board_that_raised_it(regions):
 
     with pytest.raises(ValidationError, match="another region's Board's"):
         mine.action.full_clean()
+
+
+def test_the_regions_page_costs_the_same_for_more_regions(client, regions):
+    """The regions side by side (returns.regions): a bounded number of queries, whatever the
+    number of regions, sets and returns."""
+    client.force_login(make_user(BOARD_MEMBER, national=True, username="national"))
+    url = reverse("reports:regions")
+    client.get(url)
+    with CaptureQueriesContext(connection) as two:
+        client.get(url)
+
+    make_region("Exland")
+    with CaptureQueriesContext(connection) as three:
+        text = client.get(url).content.decode()
+
+    assert "Exland Region" in text
+    assert len(three.captured_queries) == len(two.captured_queries)
