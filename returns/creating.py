@@ -12,6 +12,7 @@ the two services, as before.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -121,6 +122,16 @@ def _blank_lines(return_obj: Return, *, actor) -> dict[services.LineKey, ReturnL
     }
 
 
+@functools.cache
+def _excluded(given: frozenset[str]) -> frozenset[str]:
+    return frozenset(field.name for field in ReturnLine._meta.fields) - given
+
+
+def _not_given(values: Mapping[str, Any]) -> frozenset[str]:
+    """The fields ``full_clean`` leaves out for a new line given ``values``."""
+    return _excluded(frozenset(values))
+
+
 def _apply_values(
     lines: Mapping[services.LineKey, ReturnLine],
     changes: Mapping[services.LineKey, Mapping[str, Any]],
@@ -147,11 +158,11 @@ def _apply_values(
             setattr(line, name, value)
         rate(line, rules[line.target_id])
         try:
-            # As update_lines: the one constraint is on excluded fields.
+            # The fields given, and the line as a whole (``clean``): every other field holds
+            # what the service set itself (a blank line's defaults, the engine's rating), and
+            # the one constraint (a line per return × authority × target) holds by making.
             line.full_clean(
-                exclude=["return_obj", "authority", "target", "updated_by"],
-                validate_unique=False,
-                validate_constraints=False,
+                exclude=_not_given(values), validate_unique=False, validate_constraints=False
             )
         except ValidationError as error:
             where = f"{line.authority.short_name} / {line.target.number}"

@@ -102,6 +102,7 @@ class Reference:
         self._authority_cache: dict[tuple[int, str], Authority | str] = {}
         self._quarters: dict[str, Quarter | str] = {}
         self._may_edit: dict[int, bool] = {}
+        self._levels: dict[int, dict[int, str]] = {}
         self.returns: dict[ReturnKey, Return] = {}
         self.lines: dict[tuple[int, int, int], dict[str, Any]] = {}
         self.reported: dict[tuple[int, int], dict[str, Any]] = {}
@@ -147,6 +148,12 @@ class Reference:
             except ValueError as error:
                 self._quarters[text] = str(error)
         return self._quarters[text]
+
+    def levels(self, measure) -> dict[int, str]:
+        """The labels of a measure's levels (``level_labels``), made once per measure."""
+        if measure.pk not in self._levels:
+            self._levels[measure.pk] = level_labels(measure)
+        return self._levels[measure.pk]
 
     def may_edit(self, sub_region: SubRegion) -> bool:
         if sub_region.pk not in self._may_edit:
@@ -312,7 +319,7 @@ def validate(
             changes = _reported_changes(row, check, table.columns)
             outside = False
         else:
-            changes = _changes(row, check, table.columns, today)
+            changes = _changes(row, check, table.columns, today, reference.levels)
         if identity is not None:
             outside = _check_destination(check, identity, reference)
             earlier = first_row_of_cell.setdefault(identity.cell, row.number)
@@ -450,7 +457,7 @@ def _locked_message(return_obj: Return, identity: _Identity) -> str:
 
 
 def _changes(
-    row: SourceRow, check: _RowCheck, columns: frozenset[str], today: date
+    row: SourceRow, check: _RowCheck, columns: frozenset[str], today: date, levels
 ) -> dict[str, Any]:
     """The line fields a row sets, typed and canonical; problems go to ``check``.
 
@@ -473,7 +480,7 @@ def _changes(
             continue
         try:
             value = parse_value(
-                row.cells.get(column), kind=measure.kind, levels=level_labels(measure)
+                row.cells.get(column), kind=measure.kind, levels=levels(measure)
             )
         except ValueProblem as problem:
             check.fail(column, str(problem))
