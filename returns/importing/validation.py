@@ -479,9 +479,7 @@ def _changes(
             changes["actual"] = None
             continue
         try:
-            value = parse_value(
-                row.cells.get(column), kind=measure.kind, levels=levels(measure)
-            )
+            value = parse_value(row.cells.get(column), kind=measure.kind, levels=levels(measure))
         except ValueProblem as problem:
             check.fail(column, str(problem))
             continue
