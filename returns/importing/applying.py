@@ -21,8 +21,9 @@ from .. import creating, overall, services
 from ..models import LineScope, LineState, ReturnLine
 from ..rating import line_input, rated_fields
 from .reading import MAX_BYTES, MAX_ROWS, ImportFileError, read_table
+from .reference import Reference, ReturnKey
 from .report import ImportReport, PlannedChange, ReturnOutcome, RowError
-from .validation import NEW_LINE_DEFAULTS, Reference, ReturnKey, ValidatedRow, validate
+from .validation import NEW_LINE_DEFAULTS, ValidatedRow, validate
 
 #: The channel is stored in the history's change reason (100 characters).
 CHANNEL_LENGTH = 100
