@@ -28,7 +28,7 @@ from .errors import InvalidLines, LineProblem
 from .models import LineScope, LineState, Return, ReturnLine, ReturnStatus, Transition
 from .overall import refresh_return
 from .periods import Quarter
-from .rating import rate
+from .rating import AlikeRated
 
 __all__ = ["create_return_with_lines"]
 
@@ -150,15 +150,14 @@ def _apply_values(
     rating) differ from a blank line's, or that exist only because a value was given for
     them (outside the target's scope). Raises InvalidLines naming every line that fails its
     checks."""
-    rules: dict[int, Any] = {}
+    rules = {line.target_id: line.target for line in lines.values()}
+    rater = AlikeRated({pk: rating_rule(target) for pk, target in rules.items()})
     dirty: list[ReturnLine] = []
     problems: list[LineProblem] = []
     for key, line in lines.items():
-        if line.target_id not in rules:  # (setdefault would make the rule for every line)
-            rules[line.target_id] = rating_rule(line.target)
         values = changes.get(key)
         if values is None:
-            rate(line, rules[line.target_id])
+            rater.rate(line)
             continue
         unknown = set(values) - set(services.EDITABLE_FIELDS)
         if unknown:
@@ -166,7 +165,7 @@ def _apply_values(
         blank = {name: getattr(line, name) for name in services.EDITABLE_FIELDS}
         for name, value in values.items():
             setattr(line, name, value)
-        rate(line, rules[line.target_id])
+        rater.rate(line)
         try:
             # The fields given, and the line as a whole (``clean``): every other field holds
             # what the service set itself (a blank line's defaults, the engine's rating), and
