@@ -91,9 +91,17 @@ def create_return_with_lines(
         for line in dirty:
             line.changed_in_version = version
             line.updated_at = now
-    bulk.insert_lines(list(lines.values()))  # in open_return's order
-    bulk.record_history(blank, history_type="+", actor=actor, reason=CREATED, when=now)
-    bulk.record_history(dirty, history_type="+", actor=actor, reason=channel, when=now)
+    made = list(lines.values())  # in open_return's order
+    inserted = dict(zip(map(id, made), bulk.insert_lines(made), strict=True))
+    for group, reason in ((blank, CREATED), (dirty, channel)):
+        bulk.record_history(
+            group,
+            history_type="+",
+            actor=actor,
+            reason=reason,
+            when=now,
+            inserted=[inserted[id(line)] for line in group],
+        )
     refresh_return(return_obj)
     result = services.UpdateResult(changed=dirty, created=dirty, version=return_obj.version)
     return return_obj, True, result
@@ -132,6 +140,9 @@ def _blank_lines(return_obj: Return, *, actor) -> dict[services.LineKey, ReturnL
     return lines
 
 
+_EDITABLE = frozenset(services.EDITABLE_FIELDS)
+
+
 @functools.cache
 def _excluded(given: frozenset[str]) -> frozenset[str]:
     return frozenset(field.name for field in ReturnLine._meta.fields) - given
@@ -159,10 +170,10 @@ def _apply_values(
         if values is None:
             rater.rate(line)
             continue
-        unknown = set(values) - set(services.EDITABLE_FIELDS)
-        if unknown:
-            raise ValueError(f"Not editable: {sorted(unknown)}")
-        blank = {name: getattr(line, name) for name in services.EDITABLE_FIELDS}
+        if not values.keys() <= _EDITABLE:
+            raise ValueError(f"Not editable: {sorted(set(values) - _EDITABLE)}")
+        # Only the fields given change: the line differs from a blank one if one of them does.
+        differs = any(getattr(line, name) != value for name, value in values.items())
         for name, value in values.items():
             setattr(line, name, value)
         rater.rate(line)
@@ -181,8 +192,7 @@ def _apply_values(
                 for message in messages
             ]
             continue
-        outside = line.scope == LineScope.OUTSIDE
-        if outside or any(getattr(line, name) != blank[name] for name in blank):
+        if differs or line.scope == LineScope.OUTSIDE:
             dirty.append(line)
     if problems:
         raise InvalidLines(problems)
