@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from authorities.models import Authority, SubRegion
@@ -16,6 +17,8 @@ from .. import permissions, services
 from ..models import ReportedRating, Return, ReturnLine
 from ..naming import TargetNames, TargetSetNames, find_authority
 from ..periods import Quarter
+from .cells import ValueProblem, parse_value
+from .reading import Cell
 
 ReturnKey = tuple[int, int, int, int]  # sub-region id, target set id, year, quarter
 #: Words that name the sub-region itself in the authority column (its own overall rating).
@@ -41,6 +44,7 @@ class Reference:
         self._quarters: dict[str, Quarter | str] = {}
         self._may_edit: dict[int, bool] = {}
         self._levels: dict[int, dict[int, str]] = {}
+        self._values: dict[tuple, Decimal | ValueProblem | None] = {}
         self.returns: dict[ReturnKey, Return] = {}
         self.lines: dict[tuple[int, int, int], dict[str, Any]] = {}
         self.reported: dict[tuple[int, int], dict[str, Any]] = {}
@@ -87,11 +91,25 @@ class Reference:
                 self._quarters[text] = str(error)
         return self._quarters[text]
 
-    def levels(self, measure) -> dict[int, str]:
-        """The labels of a measure's levels (``level_labels``), made once per measure."""
-        if measure.pk not in self._levels:
-            self._levels[measure.pk] = level_labels(measure)
-        return self._levels[measure.pk]
+    def value(self, raw: Cell, measure) -> Decimal | None:
+        """``cells.parse_value`` of a cell for a measure, worked out once per distinct cell
+        and measure (a file repeats its levels, yes and no, blank target values...): a pure
+        function, so the same cell always gives the same value or the same problem. Cells
+        are told apart by their type too (TRUE is not 1)."""
+        key = (measure.pk, type(raw), raw)
+        if key not in self._values:
+            if measure.pk not in self._levels:
+                self._levels[measure.pk] = level_labels(measure)
+            try:
+                self._values[key] = parse_value(
+                    raw, kind=measure.kind, levels=self._levels[measure.pk]
+                )
+            except ValueProblem as problem:
+                self._values[key] = problem
+        found = self._values[key]
+        if isinstance(found, ValueProblem):
+            raise ValueProblem(str(found))
+        return found
 
     def may_edit(self, sub_region: SubRegion) -> bool:
         if sub_region.pk not in self._may_edit:

@@ -16,7 +16,7 @@ from targets.rules import target_applies
 
 from ..models import LineState, Rating, Return, ReturnStatus
 from ..periods import Quarter
-from .cells import ValueProblem, parse_date, parse_rating, parse_value
+from .cells import ValueProblem, parse_date, parse_rating
 from .reading import COLUMNS, SourceRow, Table
 from .reference import Reference, ReturnKey
 from .report import RowError
@@ -173,7 +173,7 @@ def validate(
             changes = _reported_changes(row, check, table.columns)
             outside = False
         else:
-            changes = _changes(row, check, table.columns, today, reference.levels)
+            changes = _changes(row, check, table.columns, today, reference.value)
         if identity is not None:
             outside = _check_destination(check, identity, reference)
             earlier = first_row_of_cell.setdefault(identity.cell, row.number)
@@ -311,14 +311,15 @@ def _locked_message(return_obj: Return, identity: _Identity) -> str:
 
 
 def _changes(
-    row: SourceRow, check: _RowCheck, columns: frozenset[str], today: date, levels
+    row: SourceRow, check: _RowCheck, columns: frozenset[str], today: date, parse
 ) -> dict[str, Any]:
     """The line fields a row sets, typed and canonical; problems go to ``check``.
 
     Values are typed by the row's target (``check.target``); without one they cannot be
     checked. ``actual`` may also state "met" or "not met" without a figure (any measure but
     yes/no). ``state`` is set provisionally (value / met / not met / not applicable /
-    awaiting); ``_settle_state`` settles it against the line's current state.
+    awaiting); ``_settle_state`` settles it against the line's current state. ``parse``:
+    ``parse_value`` of a cell for a measure (``Reference.value``).
     """
     changes: dict[str, Any] = {}
     target = check.target
@@ -333,7 +334,7 @@ def _changes(
             changes["actual"] = None
             continue
         try:
-            value = parse_value(row.cells.get(column), kind=measure.kind, levels=levels(measure))
+            value = parse(row.cells.get(column), measure)
         except ValueProblem as problem:
             check.fail(column, str(problem))
             continue

@@ -553,6 +553,22 @@ def test_the_papers_example_message(world):
     assert messages(report) == ["row 7, actual: “104%” is over 100% for a percentage."]
 
 
+def test_the_same_cell_in_several_rows_is_read_alike_and_each_row_named(world):
+    # Each distinct cell is parsed once per measure (Reference.value): the same problem is
+    # still reported on every row that has it, and a cell is read by each row's measure.
+    rows = [row(a, "5", "104%") for a in ("Amber Valley", "Derbyshire County Council")]
+    rows.append(row("Amber Valley", "8", "104%"))  # a yes/no target: another measure
+    rows.append(row("Derbyshire County Council", "8", True))
+
+    report = run(csv_file(rows), world.pm)
+
+    assert messages(report) == [
+        "row 2, actual: “104%” is over 100% for a percentage.",
+        "row 3, actual: “104%” is over 100% for a percentage.",
+        "row 4, actual: “104%”: write yes or no.",
+    ]  # row 5's TRUE is yes
+
+
 def test_target_value_is_checked_like_the_value(world):
     report = run(csv_file([row("Amber Valley", "5", "96", target_value="101")]), world.pm)
 
