@@ -794,6 +794,31 @@ def test_a_failure_midway_rolls_back_everything(world, monkeypatch):
     assert history_count() == 0
 
 
+def test_a_failure_midway_into_existing_returns_rolls_back_everything(world, monkeypatch):
+    quarters = ("2009/10 Q3", "2009/10 Q4")
+    assert run(csv_file([row("Amber Valley", "5", "90", period=q) for q in quarters]), world.pm)
+    versions = list(Return.objects.order_by("pk").values_list("version", flat=True))
+    history = history_count()
+    real = services.update_lines  # existing returns are written through update_lines
+    calls = []
+
+    def failing_second_time(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise services.ReturnLocked("The return is approved: it must be reopened.")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "update_lines", failing_second_time)
+
+    report = run(csv_file([row("Amber Valley", "5", "96", period=q) for q in quarters]), world.pm)
+
+    assert messages(report) == ["Nothing was changed: The return is approved: it must be reopened."]
+    assert len(calls) == 2
+    assert list(Return.objects.order_by("pk").values_list("version", flat=True)) == versions
+    assert history_count() == history
+    assert {line.actual for line in ReturnLine.objects.filter(actual__isnull=False)} == {D(90)}
+
+
 def test_dry_run_reports_and_writes_nothing(world):
     assert run(
         csv_file([row("Amber Valley", "5", "90"), row("Amber Valley", "6", "5")]), world.pm
