@@ -80,13 +80,18 @@ def _insert(table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
         cursor.executemany(sql, rows)
 
 
-def insert_lines(lines: Sequence[ReturnLine]) -> None:
+def _inserted_fields() -> list[models.Field]:
+    return [field for field in ReturnLine._meta.concrete_fields if not field.primary_key]
+
+
+def insert_lines(lines: Sequence[ReturnLine]) -> list[list[Any]]:
     """INSERT the unsaved ``lines`` (every concrete field but the id; ``updated_at`` set as
     Django sets an ``auto_now`` field), then give each its id (one query: a line is one
-    return × authority × target)."""
+    return × authority × target). Returns each line's values as prepared for the database,
+    which ``record_history`` can take instead of preparing them again."""
     if not lines:
-        return
-    fields = [field for field in ReturnLine._meta.concrete_fields if not field.primary_key]
+        return []
+    fields = _inserted_fields()
     rows = _rows(lines, [(field, _spec(field, adding=True)) for field in fields])
     _insert(ReturnLine._meta.db_table, [field.column for field in fields], rows)
     ids = {
@@ -101,15 +106,25 @@ def insert_lines(lines: Sequence[ReturnLine]) -> None:
         line.pk = ids[(line.return_obj_id, line.authority_id, line.target_id)]
         line._state.adding = False
         line._state.db = connection.alias
+    return rows
 
 
 def record_history(
-    lines: Sequence[ReturnLine], *, history_type: str, actor, reason: str, when: datetime
+    lines: Sequence[ReturnLine],
+    *,
+    history_type: str,
+    actor,
+    reason: str,
+    when: datetime,
+    inserted: Sequence[list[Any]] | None = None,
 ) -> None:
     """A history row for each saved line, as simple-history's ``bulk_history_create`` writes
     it: the line's tracked fields as they are now, ``history_type`` "+" (created) or "~"
     (changed), ``actor``, ``reason`` (the channel) and ``when``. Nothing when the project
-    turns history off (``SIMPLE_HISTORY_ENABLED``), as simple-history does."""
+    turns history off (``SIMPLE_HISTORY_ENABLED``), as simple-history does. ``inserted``:
+    the lines' rows as ``insert_lines`` just prepared them (unchanged since), used instead
+    of preparing every value again: each historical field is a copy of the line's own
+    field (a foreign key without its constraint), and prepares a value as it does."""
     if not lines or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return
     history = ReturnLine.history.model
@@ -132,9 +147,28 @@ def record_history(
         (mine, _spec(mine, adding=False, attname=field.attname))
         for field, mine in zip(tracked, own, strict=True)
     ]
-    rows = [[*row, *fixed] for row in _rows(lines, specs)]
+    if inserted is None:
+        rows = [[*row, *fixed] for row in _rows(lines, specs)]
+    else:
+        rows = _from_inserted(lines, inserted, tracked, fixed)
     columns = [field.column for field in own] + [field.column for field in extra_fields]
     _insert(history._meta.db_table, columns, rows)
+
+
+def _from_inserted(
+    lines: Sequence[ReturnLine],
+    inserted: Sequence[list[Any]],
+    tracked: Sequence[models.Field],
+    fixed: list[Any],
+) -> list[list[Any]]:
+    """History rows from the rows ``insert_lines`` wrote: the id, then each tracked field's
+    prepared value, in the history's order."""
+    written = {field.attname: index for index, field in enumerate(_inserted_fields())}
+    order = [None if field.primary_key else written[field.attname] for field in tracked]
+    return [
+        [line.pk if index is None else row[index] for index in order] + fixed
+        for line, row in zip(lines, inserted, strict=True)
+    ]
 
 
 def update_lines(lines: Sequence[ReturnLine], field_names: Sequence[str]) -> None:

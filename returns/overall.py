@@ -216,6 +216,10 @@ def refresh(
         .order_by()
         .values("id", "kind", "sub_region_id", "leads_laa")
     )
+    by_sub_region: dict[int, list[dict]] = defaultdict(list)
+    for authority in authorities:
+        by_sub_region[authority["sub_region_id"]].append(authority)
+    applicable: dict[tuple[int, int], list[int]] = {}  # made once for both bases
     rows = [
         row
         for target in targets
@@ -228,7 +232,8 @@ def refresh(
             places=places,
             lines=lines,
             reported=reported,
-            authorities=authorities,
+            authorities=by_sub_region,
+            applicable=applicable,
         )
     ]
     stale.delete()
@@ -251,9 +256,14 @@ def _target_rows(
     places: list[_Place],
     lines: dict[tuple[int, int], list[dict]],
     reported: dict[tuple[int, int], tuple[str, str]],
-    authorities: list[dict],
+    authorities: dict[int, list[dict]],
+    applicable: dict[tuple[int, int], list[int]],
 ) -> list[Overall]:
+    """The rows of one target and basis. ``authorities``: the region's active ones by
+    sub-region; ``applicable``: (target, sub-region) → the ids of those the target applies
+    to, filled in here and shared by both bases."""
     rule = rating_rule(target)
+    missing_line = missing_rating()  # the same (immutable) rating for every line missing
     rows: list[Overall] = []
     everything: list[LineRating] = []
     states_total: dict[str, int] = dict.fromkeys(STATE_KEYS, 0)
@@ -264,20 +274,21 @@ def _target_rows(
         found = lines.get((target.pk, place.return_id), []) if included else []
         rated = [line["rated"] for line in found]
         present = {line["authority_id"] for line in found}
-        missing = [
-            missing_rating()
-            for authority in authorities
-            if authority["sub_region_id"] == place.sub_region.pk
-            and authority["id"] not in present
-            and target_applies(
-                scope=target.scope,
-                applies_to=target.applies_to,
-                kind=authority["kind"],
-                leads_laa=authority["leads_laa"],
-                council_id=target.council_id,
-                authority_id=authority["id"],
-            )
-        ]
+        key = (target.pk, place.sub_region.pk)
+        if key not in applicable:
+            applicable[key] = [
+                authority["id"]
+                for authority in authorities.get(place.sub_region.pk, ())
+                if target_applies(
+                    scope=target.scope,
+                    applies_to=target.applies_to,
+                    kind=authority["kind"],
+                    leads_laa=authority["leads_laa"],
+                    council_id=target.council_id,
+                    authority_id=authority["id"],
+                )
+            ]
+        missing = [missing_line for pk in applicable[key] if pk not in present]
         rated += missing
         everything += rated
         states = _states(found, len(missing))

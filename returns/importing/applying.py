@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
@@ -17,12 +20,13 @@ from targets.models import level_labels, rating_rule
 from targets.rating import computed_rating
 from targets.rules import format_value
 
-from .. import overall, services
-from ..models import LineScope, LineState
+from .. import creating, overall, services
+from ..models import LineScope, LineState, ReturnLine
 from ..rating import line_input, rated_fields
 from .reading import MAX_BYTES, MAX_ROWS, ImportFileError, read_table
+from .reference import Reference, ReturnKey
 from .report import ImportReport, PlannedChange, ReturnOutcome, RowError
-from .validation import NEW_LINE_DEFAULTS, Reference, ReturnKey, ValidatedRow, validate
+from .validation import NEW_LINE_DEFAULTS, ValidatedRow, validate
 
 #: The channel is stored in the history's change reason (100 characters).
 CHANNEL_LENGTH = 100
@@ -62,13 +66,17 @@ class _Diff:
     after: Mapping[str, Any]
 
 
-def _differs(rows: Sequence[ValidatedRow], reference: Reference) -> dict[int, _Diff]:
+def _differs(
+    rows: Sequence[ValidatedRow], reference: Reference, *, rate_new: bool = True
+) -> dict[int, _Diff]:
     """Whether each row would change its line (or the sub-region's own rating), decided as
     the services decide it: a line changes when any editable or rated field differs from what
     is stored (for a line that does not exist yet, from a new empty line). A line whose
     editable fields stay the same is re-rated in memory, and has changed only if its stored
     rating is out of date. Keyed by row number; before and after carry the fields and the
-    rating, for the preview."""
+    rating, for the preview. Without ``rate_new``, a line that does not exist yet is not rated
+    here (whether it changes does not depend on its rating): the import takes its rating from
+    the service that writes it (``_take_ratings``), so that no line is rated twice."""
     rules: dict[int, Any] = {}
     diffs = {}
     for row in rows:
@@ -88,7 +96,8 @@ def _differs(rows: Sequence[ValidatedRow], reference: Reference) -> dict[int, _D
             before = dict(current)
         editable = {name: before[name] for name in services.EDITABLE_FIELDS}
         after = {**editable, **row.changes}
-        after.update(_rated(after, row, rules[row.target.pk]))
+        if current is not None or rate_new:
+            after.update(_rated(after, row, rules[row.target.pk]))
         # A new line is rated when it is created: only what the row sets can change it.
         fields = services.EDITABLE_FIELDS if current is None else _COMPARED
         changed = any(after[name] != before.get(name) for name in fields)
@@ -178,48 +187,64 @@ def _apply(
 ) -> tuple[list[ReturnOutcome], list[PlannedChange]]:
     """Write the rows, return by return, in one transaction (all or nothing).
 
-    A return that does not exist is created with ``services.open_return`` (a draft with its
-    lines); an existing one is opened the same way (topped up with lines for authorities or
-    targets added since) when any of its rows changes something. The rows that change a line
-    (see ``_differs``) are written with ``services.update_lines``, which validates, rates
-    and records each line in its history with the actor and ``channel`` (and creates the lines
-    reported outside a target's scope); the sub-region's own ratings go through
-    ``services.set_reported_ratings``. Rows that change nothing are not sent, so re-importing a
-    file costs little. A return changed by someone else since it was validated (its version
-    moved) is refused (StaleReturn), and the whole import with it.
+    A return that does not exist is created with its lines and their values in one write
+    (``creating.create_return_with_lines``: each line written, rated and recorded once, with
+    the actor and ``channel``). An existing one is opened with ``services.open_return``
+    (topped up with lines for authorities or targets added since) when any of its rows changes
+    something, and the rows that change a line (see ``_differs``) are written with
+    ``services.update_lines``, which validates, rates and records each line in its history
+    with the actor and ``channel`` (and creates the lines reported outside a target's scope);
+    the sub-region's own ratings go through ``services.set_reported_ratings``. Rows that change
+    nothing are not sent, so re-importing a file costs little. A return changed by someone
+    else since it was validated (its version moved) is refused (StaleReturn), and the whole
+    import with it. The report's ratings of the lines written are those the services stored.
     """
-    diffs = _differs(rows, reference)  # every line rated in memory once, for both uses
-    outcomes, changes = _plan(rows=rows, reference=reference, diffs=diffs)
+    diffs = _differs(rows, reference, rate_new=False)  # new lines are rated once, when written
     groups = _grouped(rows)
+    results: dict[ReturnKey, tuple[bool, int]] = {}
     # Each region's overall ratings are recomputed once, at the end, in the same transaction
     # (not once per return and service: each refresh reads the whole region's lines).
     with transaction.atomic(), overall.deferred():
-        for done, ((key, group), outcome) in enumerate(zip(groups.items(), outcomes, strict=True)):
+        for done, (key, group) in enumerate(groups.items()):
+            first, known = group[0], reference.returns.get(key)
             progress(
-                f"Writing return {done + 1} of {len(groups)}: {outcome.sub_region}, "
-                f"{outcome.period}",
+                f"Writing return {done + 1} of {len(groups)}: {first.sub_region.name}, "
+                f"{first.quarter}",
                 40 + 55 * done // max(len(groups), 1),
             )
-            first, known = group[0], reference.returns.get(key)
             changing = [row for row in group if diffs[row.number].changed]
             if known is not None and not changing:
                 continue
-            return_obj, outcome.created = services.open_return(
-                sub_region=first.sub_region,
-                target_set=first.target_set,
-                quarter=first.quarter,
-                actor=actor,
-            )
             lines = [row for row in changing if not row.is_reported]
-            if lines:
-                result = services.update_lines(
-                    return_obj=return_obj,
-                    changes={row.line_key: dict(row.changes) for row in lines},
+            line_changes = {row.line_key: dict(row.changes) for row in lines}
+            written = None
+            if known is None:
+                return_obj, created, written = creating.create_return_with_lines(
+                    sub_region=first.sub_region,
+                    target_set=first.target_set,
+                    quarter=first.quarter,
                     actor=actor,
+                    changes=line_changes,
                     channel=channel,
-                    base_version=known.version if known is not None else None,
                 )
-                outcome.changed = len(result.changed)
+            else:
+                return_obj, created = services.open_return(
+                    sub_region=first.sub_region,
+                    target_set=first.target_set,
+                    quarter=first.quarter,
+                    actor=actor,
+                )
+                if lines:
+                    written = services.update_lines(
+                        return_obj=return_obj,
+                        changes=line_changes,
+                        actor=actor,
+                        channel=channel,
+                        base_version=known.version,
+                    )
+            if written is not None:
+                _take_ratings(lines, written.changed, diffs)
+            results[key] = (created, len(written.changed) if written is not None else 0)
             own = [row for row in changing if row.is_reported]
             if own:
                 services.set_reported_ratings(
@@ -233,7 +258,25 @@ def _apply(
                     actor=actor,
                     channel=channel,
                 )
+    outcomes, changes = _plan(rows=rows, reference=reference, diffs=diffs)
+    for key, outcome in zip(groups, outcomes, strict=True):
+        if key in results:
+            outcome.created, outcome.changed = results[key]
     return outcomes, changes
+
+
+def _take_ratings(
+    rows: Sequence[ValidatedRow], written: Sequence[ReturnLine], diffs: Mapping[int, _Diff]
+) -> None:
+    """The rating each written line was given by the service, into the rows' planned "after"
+    (for the report): the line is rated once, where it is written."""
+    by_key = {(line.authority_id, line.target_id): line for line in written}
+    for row in rows:
+        line = by_key.get(row.line_key)
+        if line is not None:
+            diffs[row.number].after.update(
+                {name: getattr(line, name) for name in services.RATED_FIELDS}
+            )
 
 
 def _channel(filename: str) -> str:
@@ -287,6 +330,35 @@ def _moved(
     return problems
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a file is read, checked and written.
+
+    An import makes hundreds of thousands of short-lived objects (cells, rows, lines), hardly
+    any in reference cycles, and reference counting frees them as they go; but each pass of
+    the collector over its oldest generation walks every object the process holds (Django,
+    the apps, the whole table), and a 10,000-line import set off about eight such passes: a
+    tenth of its time (bench/bench_import.py). Cycles made meanwhile are collected after.
+    The collector is left as it was found (a caller that paused it keeps it paused)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _collector_paused_in(function: Callable[..., ImportReport]) -> Callable[..., ImportReport]:
+    @functools.wraps(function)
+    def paused(**options) -> ImportReport:
+        with _collector_paused():
+            return function(**options)
+
+    return paused
+
+
+@_collector_paused_in
 def import_file(
     *,
     content: bytes,

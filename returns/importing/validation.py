@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -12,23 +11,20 @@ from django.utils import timezone
 
 from authorities.models import Authority, SubRegion
 from authorities.names import normalise_name
-from authorities.resolve import AuthorityResolver
-from targets.models import MeasureKind, RuleKind, Target, TargetSet, level_labels
+from targets.models import MeasureKind, RuleKind, Target, TargetSet
 from targets.rules import target_applies
 
-from .. import permissions, services
-from ..models import LineState, Rating, ReportedRating, Return, ReturnLine, ReturnStatus
-from ..naming import TargetNames, TargetSetNames, find_authority
+from ..models import LineState, Rating, Return, ReturnStatus
 from ..periods import Quarter
-from .cells import ValueProblem, parse_date, parse_rating, parse_value
+from .cells import ValueProblem, parse_date, parse_rating
 from .reading import COLUMNS, SourceRow, Table
+from .reference import Reference, ReturnKey
 from .report import RowError
 
 # ---------------------------------------------------------------------------------------------
 # 3. Validate: the table against the reference data, the returns and the actor's rights
 # ---------------------------------------------------------------------------------------------
 
-ReturnKey = tuple[int, int, int, int]  # sub-region id, target set id, year, quarter
 _IDENTITY = ("sub_region", "authority", "target_set", "target", "period")
 NEW_LINE_DEFAULTS: dict[str, Any] = {
     "state": LineState.AWAITING,
@@ -41,8 +37,6 @@ NEW_LINE_DEFAULTS: dict[str, Any] = {
     "comment": "",
     "source": "",
 }
-#: Words that name the sub-region itself in the authority column (its own overall rating).
-SUB_REGION_SUFFIXES = (" srp", " sub-region", " sub region", " subregion", " overall")
 #: A line's source (where the figure came from) is kept up to this length.
 SOURCE_LENGTH = 300
 #: Statements of a target met or not, without a figure (any measure but yes/no).
@@ -82,139 +76,6 @@ class ValidatedRow:
     @property
     def line_key(self) -> tuple[int, int]:
         return (self.authority.pk if self.authority else 0, self.target.pk)
-
-
-class Reference:
-    """Everything validation looks things up in, fetched once; lookups are cached."""
-
-    def __init__(self, *, actor) -> None:
-        self.actor = actor
-        self.resolver = AuthorityResolver()
-        self.sub_regions: dict[str, SubRegion] = {}
-        for sub_region in SubRegion.objects.all():
-            for name in (sub_region.name, sub_region.slug):
-                self.sub_regions[normalise_name(name)] = sub_region
-        self.set_names = TargetSetNames(TargetSet.objects.all())
-        self.laa_leads = set(
-            Authority.objects.filter(led_laa__isnull=False).values_list("pk", flat=True)
-        )
-        self._targets: dict[int, TargetNames] | None = None
-        self._authority_cache: dict[tuple[int, str], Authority | str] = {}
-        self._quarters: dict[str, Quarter | str] = {}
-        self._may_edit: dict[int, bool] = {}
-        self.returns: dict[ReturnKey, Return] = {}
-        self.lines: dict[tuple[int, int, int], dict[str, Any]] = {}
-        self.reported: dict[tuple[int, int], dict[str, Any]] = {}
-
-    def target_set(self, text: str) -> TargetSet | str:
-        """The set a row names (slug or title), or the problem as text."""
-        found = self.set_names.find(text)
-        if len(found) == 1:
-            return found[0]
-        if found:
-            slugs = ", ".join(ts.slug for ts in found)
-            return f"“{text}” could mean several target sets: {slugs}. Give its slug."
-        known = "; ".join(f"{ts.slug} ({ts.title})" for ts in self.set_names.all) or "none yet"
-        return f"“{text}” is not a target set: give its slug or its title ({known})."
-
-    def load_targets(self, target_sets: Iterable[TargetSet]) -> None:
-        """Every target of the sets used, by number, indicator code ("NI 117") and code."""
-        targets = list(
-            Target.objects.filter(target_set__in=list(target_sets))
-            .select_related("measure", "target_set")
-            .prefetch_related("measure__levels")
-        )
-        by_set: dict[int, list[Target]] = defaultdict(list)
-        for target in targets:
-            by_set[target.target_set_id].append(target)
-        self._targets = {set_id: TargetNames(found) for set_id, found in by_set.items()}
-
-    def target(self, target_set: TargetSet, text: str) -> list[Target]:
-        names = (self._targets or {}).get(target_set.pk)
-        return names.find(text) if names is not None else []
-
-    def authority(self, name: str, sub_region: SubRegion) -> Authority | str:
-        """The authority a name means within a sub-region's rows, or the problem as text."""
-        key = (sub_region.pk, name)
-        if key not in self._authority_cache:
-            self._authority_cache[key] = find_authority(self.resolver, name, sub_region)
-        return self._authority_cache[key]
-
-    def quarter(self, text: str) -> Quarter | str:
-        if text not in self._quarters:
-            try:
-                self._quarters[text] = Quarter.parse(text)
-            except ValueError as error:
-                self._quarters[text] = str(error)
-        return self._quarters[text]
-
-    def may_edit(self, sub_region: SubRegion) -> bool:
-        if sub_region.pk not in self._may_edit:
-            self._may_edit[sub_region.pk] = permissions.can_edit_sub_region(
-                self.actor, sub_region.pk
-            )
-        return self._may_edit[sub_region.pk]
-
-    def load_returns(self, keys: set[ReturnKey]) -> None:
-        """The returns the rows go to that exist already, and the current values of their
-        lines (one query each)."""
-        if not keys:
-            return
-        candidates = Return.objects.filter(
-            sub_region__in={key[0] for key in keys},
-            target_set__in={key[1] for key in keys},
-            year__in={key[2] for key in keys},
-        )
-        for return_obj in candidates:
-            key = (
-                return_obj.sub_region_id,
-                return_obj.target_set_id,
-                return_obj.year,
-                return_obj.quarter,
-            )
-            if key in keys:
-                self.returns[key] = return_obj
-        fields = (*services.EDITABLE_FIELDS, *services.RATED_FIELDS, "scope")
-        return_ids = [return_obj.pk for return_obj in self.returns.values()]
-        values = ReturnLine.objects.filter(return_obj__in=return_ids).values(
-            "return_obj_id", "authority_id", "target_id", *fields
-        )
-        for line in values:
-            key = (line.pop("return_obj_id"), line.pop("authority_id"), line.pop("target_id"))
-            self.lines[key] = line
-        for row in ReportedRating.objects.filter(return_obj__in=return_ids).values(
-            "return_obj_id", "target_id", "rating", "reason", "source"
-        ):
-            self.reported[(row.pop("return_obj_id"), row.pop("target_id"))] = row
-
-    def names_sub_region(self, text: str, sub_region: SubRegion) -> bool:
-        """Whether an authority column names the sub-region itself (its own overall row):
-        "<name> SRP", "<name> sub-region", "<name> overall", or its bare name or slug where no
-        authority of the sub-region goes by it ("Leicestershire/Rutland"; but "Lincolnshire"
-        is Lincolnshire County Council)."""
-        folded = text.strip().casefold()
-        names = {sub_region.name.casefold(), sub_region.slug.casefold()}
-        for suffix in SUB_REGION_SUFFIXES:
-            if folded.endswith(suffix) and folded.removesuffix(suffix).strip() in names:
-                return True
-        if folded in names:
-            return not self.resolver.candidates(text, sub_region=sub_region)
-        return False
-
-    def current_reported(self, key: ReturnKey, target: Target) -> dict[str, Any] | None:
-        return_obj = self.returns.get(key)
-        if return_obj is None:
-            return None
-        return self.reported.get((return_obj.pk, target.pk))
-
-    def current_line(
-        self, key: ReturnKey, authority: Authority, target: Target
-    ) -> dict[str, Any] | None:
-        """The stored values of a line (editable and rated fields), None if it has none yet."""
-        return_obj = self.returns.get(key)
-        if return_obj is None:
-            return None
-        return self.lines.get((return_obj.pk, authority.pk, target.pk))
 
 
 @dataclass
@@ -312,7 +173,7 @@ def validate(
             changes = _reported_changes(row, check, table.columns)
             outside = False
         else:
-            changes = _changes(row, check, table.columns, today)
+            changes = _changes(row, check, table.columns, today, reference.value)
         if identity is not None:
             outside = _check_destination(check, identity, reference)
             earlier = first_row_of_cell.setdefault(identity.cell, row.number)
@@ -450,14 +311,15 @@ def _locked_message(return_obj: Return, identity: _Identity) -> str:
 
 
 def _changes(
-    row: SourceRow, check: _RowCheck, columns: frozenset[str], today: date
+    row: SourceRow, check: _RowCheck, columns: frozenset[str], today: date, parse
 ) -> dict[str, Any]:
     """The line fields a row sets, typed and canonical; problems go to ``check``.
 
     Values are typed by the row's target (``check.target``); without one they cannot be
     checked. ``actual`` may also state "met" or "not met" without a figure (any measure but
     yes/no). ``state`` is set provisionally (value / met / not met / not applicable /
-    awaiting); ``_settle_state`` settles it against the line's current state.
+    awaiting); ``_settle_state`` settles it against the line's current state. ``parse``:
+    ``parse_value`` of a cell for a measure (``Reference.value``).
     """
     changes: dict[str, Any] = {}
     target = check.target
@@ -472,9 +334,7 @@ def _changes(
             changes["actual"] = None
             continue
         try:
-            value = parse_value(
-                row.cells.get(column), kind=measure.kind, levels=level_labels(measure)
-            )
+            value = parse(row.cells.get(column), measure)
         except ValueProblem as problem:
             check.fail(column, str(problem))
             continue

@@ -134,3 +134,28 @@ def test_history_is_not_written_when_the_project_turns_it_off(world, settings):
 
     assert return_obj.lines.exists()
     assert not ReturnLine.history.exists()
+
+
+def test_history_from_the_inserted_rows_is_the_history_prepared_again(world):
+    return_obj, _ = services.open_return(
+        sub_region=world.sub_region, target_set=world.target_set, quarter=Q3, actor=world.pm
+    )
+    ReturnLine.objects.filter(target=world.invoices, authority__in=world.districts).delete()
+    lines = _unsaved_lines(world, return_obj)
+    lines[0].actual, lines[0].state, lines[0].comment = Decimal("12.3456"), "value", "Noted."
+    lines[0].date_of_data = date(2009, 12, 9)
+    when = timezone.now()
+
+    inserted = bulk.insert_lines(lines)
+    bulk.record_history(lines, history_type="+", actor=world.pm, reason="again", when=when)
+    bulk.record_history(
+        lines, history_type="+", actor=world.pm, reason="reused", when=when, inserted=inserted
+    )
+
+    again = {h.id: h for h in ReturnLine.history.filter(history_change_reason="again")}
+    reused = {h.id: h for h in ReturnLine.history.filter(history_change_reason="reused")}
+    assert set(again) == set(reused) == {line.pk for line in lines}
+    for pk, row in reused.items():
+        assert _fields(row, _tracked()) == _fields(again[pk], _tracked())
+        assert _fields(row, _tracked()) == _fields(ReturnLine.objects.get(pk=pk), _tracked())
+        assert (row.history_type, row.history_user, row.history_date) == ("+", world.pm, when)

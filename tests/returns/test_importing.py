@@ -20,7 +20,7 @@ from openpyxl import Workbook
 
 from authorities.models import AuthorityKind, SubRegion
 from authorities.roles import DIRECTOR, PROGRAMME_MANAGER
-from returns import importing, services
+from returns import creating, importing, services
 from returns.importing import COLUMNS, ImportFileError, ValueProblem, import_file
 from returns.models import LineState, Overall, ReportedRating, Return, ReturnLine, ReturnStatus
 from returns.periods import Quarter
@@ -287,8 +287,13 @@ def test_a_good_xlsx_with_typed_cells_imports_the_same(world):
     assert line("amber-valley", t["savings"]).actual == D(41661)
     assert line("amber-valley", t["charter"]).actual == D(1)
     assert line("derbyshire-cc", t["neet"]).target_value == D("5.7")
-    history = ReturnLine.history.filter(history_type="~").first()
-    assert history.history_change_reason == "import: December 2009.xlsx"
+    # A line of a return the import creates is written once: one history row, its creation,
+    # with the import's reason and who imported.
+    history = caa.history.get()
+    assert (history.history_type, history.history_change_reason) == (
+        "+",
+        "import: December 2009.xlsx",
+    )
     assert history.history_user == world.pm
 
 
@@ -548,6 +553,22 @@ def test_the_papers_example_message(world):
     assert messages(report) == ["row 7, actual: “104%” is over 100% for a percentage."]
 
 
+def test_the_same_cell_in_several_rows_is_read_alike_and_each_row_named(world):
+    # Each distinct cell is parsed once per measure (Reference.value): the same problem is
+    # still reported on every row that has it, and a cell is read by each row's measure.
+    rows = [row(a, "5", "104%") for a in ("Amber Valley", "Derbyshire County Council")]
+    rows.append(row("Amber Valley", "8", "104%"))  # a yes/no target: another measure
+    rows.append(row("Derbyshire County Council", "8", True))
+
+    report = run(csv_file(rows), world.pm)
+
+    assert messages(report) == [
+        "row 2, actual: “104%” is over 100% for a percentage.",
+        "row 3, actual: “104%” is over 100% for a percentage.",
+        "row 4, actual: “104%”: write yes or no.",
+    ]  # row 5's TRUE is yes
+
+
 def test_target_value_is_checked_like_the_value(world):
     report = run(csv_file([row("Amber Valley", "5", "96", target_value="101")]), world.pm)
 
@@ -754,7 +775,31 @@ def test_one_bad_row_and_nothing_changes(world):
 
 def test_a_failure_midway_rolls_back_everything(world, monkeypatch):
     rows = [row("Amber Valley", "5", "96"), row("Amber Valley", "5", "96", period="2009/10 Q4")]
-    real = services.update_lines
+    # Both returns are new: each is written by creating.create_return_with_lines.
+    real = creating.create_return_with_lines
+    calls = []
+
+    def failing_second_time(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise services.ReturnLocked("The return is approved: it must be reopened.")
+        return real(**kwargs)
+
+    monkeypatch.setattr(creating, "create_return_with_lines", failing_second_time)
+
+    report = run(csv_file(rows), world.pm)
+
+    assert messages(report) == ["Nothing was changed: The return is approved: it must be reopened."]
+    assert not Return.objects.exists()
+    assert history_count() == 0
+
+
+def test_a_failure_midway_into_existing_returns_rolls_back_everything(world, monkeypatch):
+    quarters = ("2009/10 Q3", "2009/10 Q4")
+    assert run(csv_file([row("Amber Valley", "5", "90", period=q) for q in quarters]), world.pm)
+    versions = list(Return.objects.order_by("pk").values_list("version", flat=True))
+    history = history_count()
+    real = services.update_lines  # existing returns are written through update_lines
     calls = []
 
     def failing_second_time(**kwargs):
@@ -765,11 +810,13 @@ def test_a_failure_midway_rolls_back_everything(world, monkeypatch):
 
     monkeypatch.setattr(services, "update_lines", failing_second_time)
 
-    report = run(csv_file(rows), world.pm)
+    report = run(csv_file([row("Amber Valley", "5", "96", period=q) for q in quarters]), world.pm)
 
     assert messages(report) == ["Nothing was changed: The return is approved: it must be reopened."]
-    assert not Return.objects.exists()
-    assert history_count() == 0
+    assert len(calls) == 2
+    assert list(Return.objects.order_by("pk").values_list("version", flat=True)) == versions
+    assert history_count() == history
+    assert {line.actual for line in ReturnLine.objects.filter(actual__isnull=False)} == {D(90)}
 
 
 def test_dry_run_reports_and_writes_nothing(world):
@@ -960,9 +1007,8 @@ def test_the_channel_names_the_file_without_its_path(world):
         csv_file([row("Amber Valley", "5", "96")]), world.pm, filename="C:\\Users\\pm\\dec.csv"
     ).ok
 
-    assert ReturnLine.history.filter(history_type="~").get().history_change_reason == (
-        "import: dec.csv"
-    )
+    imported = ReturnLine.history.filter(history_change_reason__startswith="import")
+    assert imported.get().history_change_reason == "import: dec.csv"
 
 
 def test_validation_costs_a_handful_of_queries(world, django_assert_max_num_queries):

@@ -95,7 +95,8 @@ def test_a_good_file_is_previewed_then_applied_without_choosing_it_again(client,
     assert [str(m) for m in get_messages(applied.wsgi_request)] == [
         "Imported dec.xlsx: 1 return created, 2 lines changed, 0 unchanged."
     ]
-    changed = ReturnLine.history.filter(history_type="~")
+    changed = ReturnLine.history.filter(history_change_reason="import: dec.xlsx")
+    assert changed.count() == 2  # each line of the new return written once
     assert {h.history_user for h in changed} == {world.pm}
     kept.refresh_from_db()
     assert kept.state == UploadState.APPLIED
