@@ -411,6 +411,10 @@ class Overall(models.Model):
     reported_rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
     reported_reason = models.TextField(blank=True)
     differs = models.BooleanField(default=False)
+    # A region's row of a target on an ordinal measure: how many authorities with a figure are
+    # at each level, by kind ({"district": {"3": 4, "2": 1}}), so that the regions can be
+    # compared from a few stored rows (returns.region_shares), never from every line.
+    levels = models.JSONField(default=dict, blank=True)
 
     objects = OverallQuerySet.as_manager()
 

@@ -219,6 +219,7 @@ def refresh(
     by_sub_region: dict[int, list[dict]] = defaultdict(list)
     for authority in authorities:
         by_sub_region[authority["sub_region_id"]].append(authority)
+    kinds = {authority["id"]: authority["kind"] for authority in authorities}
     applicable: dict[tuple[int, int], list[int]] = {}  # made once for both bases
     rows = [
         row
@@ -234,6 +235,7 @@ def refresh(
             reported=reported,
             authorities=by_sub_region,
             applicable=applicable,
+            kinds=kinds,
         )
     ]
     stale.delete()
@@ -258,6 +260,7 @@ def _target_rows(
     reported: dict[tuple[int, int], tuple[str, str]],
     authorities: dict[int, list[dict]],
     applicable: dict[tuple[int, int], list[int]],
+    kinds: dict[int, str],
 ) -> list[Overall]:
     """The rows of one target and basis. ``authorities``: the region's active ones by
     sub-region; ``applicable``: (target, sub-region) → the ids of those the target applies
@@ -268,10 +271,14 @@ def _target_rows(
     everything: list[LineRating] = []
     states_total: dict[str, int] = dict.fromkeys(STATE_KEYS, 0)
     statuses: dict[str, int] = defaultdict(int)
+    levels: dict[str, dict[str, int]] = {}
+    ordinal = target.measure.kind == MeasureKind.ORDINAL
     for place in places:
         included = place.included(basis)
         statuses[place.status or "none"] += 1
         found = lines.get((target.pk, place.return_id), []) if included else []
+        if ordinal:
+            _count_levels(levels, found, kinds)
         rated = [line["rated"] for line in found]
         present = {line["authority_id"] for line in found}
         key = (target.pk, place.sub_region.pk)
@@ -347,9 +354,21 @@ def _target_rows(
             returns=dict(statuses),
             relevant=region.relevant,
             known=region.known,
+            levels=levels,
         )
     )
     return rows
+
+
+def _count_levels(levels: dict[str, dict[str, int]], lines: list[dict], kinds: dict[int, str]):
+    """Add the lines with a figure to ``levels`` (kind → level → authorities)."""
+    for line in lines:
+        if line["state"] != LineState.VALUE or line["actual"] is None:
+            continue
+        kind = kinds.get(line["authority_id"], "")
+        level = format(line["actual"].normalize(), "f")
+        by_level = levels.setdefault(kind, {})
+        by_level[level] = by_level.get(level, 0) + 1
 
 
 def _states(lines: list[dict], missing: int) -> dict[str, int]:

@@ -3,22 +3,23 @@ of the targets that compare a region with the others (the 2008 strategy's target
 
 A comparison target's region-wide rating rests on lines of every region: its own region's and
 the other eight's, on the same measure in the same quarter. It is computed here, by the pure
-rule (targets.rating.regions.compare_with_regions), and stored on the region's ``Overall``
-rows like any other rating; ``returns.overall.refresh`` calls ``refresh_comparisons`` whenever
-it has refreshed targets on an ordinal measure, so that a line written in one region
-re-rates the comparison targets of every region that quarter, in the same transaction.
+rule (targets.rating.regions.compare_with_regions) from each region's count of authorities
+by level (``Overall.levels``, stored with its region-wide row), and stored on the region's
+``Overall`` rows like any other rating. ``returns.overall.refresh`` calls
+``refresh_comparisons`` whenever it has refreshed targets on an ordinal measure (after writing
+their rows, levels included), so that a line written in one region re-rates the comparison
+targets of every region that quarter, in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from targets.models import MeasureKind, RuleKind, Target
-from targets.rating.regions import Share, compare_with_regions, top_share
+from targets.rating.regions import Share, compare_with_regions
 
-from .models import Basis, LineState, Overall, ReturnLine, ReturnStatus
+from .models import Overall
 from .periods import Quarter
 
 __all__ = ["compares_regions", "refresh_comparisons", "region_shares"]
@@ -43,26 +44,43 @@ def region_shares(
     threshold: Decimal,
     applies_to: Sequence[str] = (),
 ) -> dict[int, Share]:
-    """Region id → its share of authorities at or above ``threshold`` on the measure in the
-    quarter, from the lines of the returns of ``basis`` with a figure (one query). An
-    authority counts once: its latest line, when several sets ask for the same measure."""
-    lines = ReturnLine.objects.filter(
-        target__measure_id=measure_id,
-        return_obj__year=quarter.year,
-        return_obj__quarter=quarter.quarter,
-        state=LineState.VALUE,
-        actual__isnull=False,
+    """Region id → its share of authorities (of the kinds in ``applies_to``; every kind when
+    empty) at or above ``threshold`` on the measure in the quarter, on ``basis``. Regions
+    without a figure are left out.
+
+    Read from the regions' stored rows (``Overall.levels``, kept with the lines): one query of
+    a row per region and target on the measure, whatever the number of lines. Where several of
+    a region's sets ask for the measure that quarter, its newest set's figures count (an
+    authority counts once)."""
+    rows = (
+        Overall.objects.filter(
+            target__measure_id=measure_id,
+            year=quarter.year,
+            quarter=quarter.quarter,
+            basis=basis,
+            sub_region__isnull=True,
+        )
+        .order_by("region_id", "-target__target_set__order", "-target__target_set_id", "-pk")
+        .values_list("region_id", "levels")
     )
-    if basis == Basis.APPROVED:
-        lines = lines.filter(return_obj__status=ReturnStatus.APPROVED)
-    if applies_to:
-        lines = lines.filter(authority__kind__in=list(applies_to))
-    levels: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for region, authority, actual in lines.order_by("pk").values_list(
-        "return_obj__sub_region__region_id", "authority_id", "actual"
-    ):
-        levels[region][authority] = actual
-    return {region: top_share(found.values(), threshold) for region, found in levels.items()}
+    wanted = set(applies_to)
+    shares: dict[int, Share] = {}
+    seen: set[int] = set()
+    for region, levels in rows:
+        if region in seen:
+            continue  # an older set's row: the newest set's counts
+        seen.add(region)
+        at_or_above = known = 0
+        for kind, by_level in (levels or {}).items():
+            if wanted and kind not in wanted:
+                continue
+            for level, count in by_level.items():
+                known += count
+                if Decimal(level) >= Decimal(threshold):
+                    at_or_above += count
+        if known:
+            shares[region] = Share(at_or_above=at_or_above, known=known)
+    return shares
 
 
 def refresh_comparisons(*, measure_ids: Iterable[int], quarter: Quarter) -> int:

@@ -7,12 +7,15 @@ overview, the Board paper, the exports and the API read it rather than "not rate
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from authorities.roles import BOARD_MEMBER
 from returns import overall, services
 from returns.models import Basis, LineState, Overall, Return
 from returns.periods import Quarter
+from returns.region_shares import region_shares
 from returns.selectors import quarter_ratings
 from targets.models import RuleKind
 from targets.rating import Rating
@@ -128,3 +131,41 @@ def test_the_overview_reads_the_stored_rating(client, world):
     )
     assert response.status_code == 200
     assert "Of 1 target, 1 green for the region in 2009/10 Q3." in response.content.decode()
+
+
+def test_the_region_row_counts_its_authorities_by_kind_and_level(world):
+    (_, _, target), _, _ = world
+
+    assert region_row(target).levels == {"district": {"4": 1, "3": 2, "1": 1}}
+    assert region_row(target, Basis.ALL).levels == {"district": {"4": 1, "3": 2, "1": 1}}
+
+
+def test_the_regions_are_compared_from_their_stored_rows_not_their_lines(world):
+    """Reading the shares is one query however many lines lie behind them."""
+    (_, _, target), _, _ = world
+
+    with CaptureQueriesContext(connection) as queries:
+        shares = region_shares(
+            measure_id=target.measure_id,
+            quarter=Q3,
+            basis=Basis.APPROVED,
+            threshold=Decimal(3),
+            applies_to=["district"],
+        )
+
+    assert len(queries.captured_queries) == 1
+    assert sorted((share.at_or_above, share.known) for share in shares.values()) == [
+        (1, 2),
+        (1, 4),
+        (3, 4),
+    ]
+    assert (
+        region_shares(
+            measure_id=target.measure_id,
+            quarter=Q3,
+            basis=Basis.APPROVED,
+            threshold=Decimal(3),
+            applies_to=["county"],
+        )
+        == {}
+    )
