@@ -12,9 +12,9 @@ from decimal import Decimal
 from django.urls import reverse
 
 from authorities.models import AuthorityKind
-from returns.models import ReturnStatus
+from returns.models import Basis, ReturnStatus
 from returns.selectors import LineRow, StoredOverall, SubRegionRef
-from targets.models import Target, TargetSet, level_labels, rule_facts
+from targets.models import RuleFacts, Target, TargetSet, level_labels, rating_rule, rule_facts
 from targets.rating import Rating
 from targets.rules import KIND_LABELS, format_value
 from targets.vocabulary import STATES, mark, rating
@@ -256,7 +256,7 @@ class TargetInfo:
     @classmethod
     def of(cls, target: Target, *, target_set: SetInfo, url: str) -> TargetInfo:
         measure = target.measure
-        facts = rule_facts(target)
+        facts = _rule_facts(target)
         return cls(
             pk=target.pk,
             code=target.code,
@@ -302,6 +302,31 @@ class TargetInfo:
 
     def applies_to_kind(self, kind: str) -> bool:
         return not self.applies_to or kind in self.applies_to
+
+
+#: ``rule_facts`` by everything it reads (see ``_rule_facts``); emptied when it grows large.
+_FACTS: dict[tuple, RuleFacts] = {}
+
+
+def _rule_facts(target: Target) -> RuleFacts:
+    """``targets.models.rule_facts``, remembered by everything it depends on: the engine's rule
+    (kind, measure, threshold, tolerance, margins, conditions, levels, notes), the scope, the
+    kinds it applies to and the paper's words. It is a pure function of them, so the words are
+    never stale: a changed rule is a new key. Spelling a set's rules afresh on every request
+    cost the overview a tenth of its builder."""
+    key = (
+        rating_rule(target),
+        target.scope,
+        tuple(target.applies_to or ()),
+        target.threshold_words,
+        target.threshold_reading,
+    )
+    facts = _FACTS.get(key)
+    if facts is None:
+        if len(_FACTS) >= 2048:
+            _FACTS.clear()
+        facts = _FACTS[key] = rule_facts(target)
+    return facts
 
 
 def target_infos(targets: Sequence[Target], target_set: TargetSet) -> list[TargetInfo]:
@@ -531,21 +556,23 @@ class OverallCell:
         cls, result: StoredOverall, *, basis: str, url: str = "", where: str = ""
     ) -> OverallCell:
         """``basis``: what the rating was read on; on "all", a rating resting on a return not
-        yet approved is marked (``data``)."""
+        yet approved is marked (``data``). (Positional, and the sub-region's own rating's note
+        only where it gave one: a page builds one per cell.)"""
+        reported = result.reported
         return cls(
-            mark=Mark.of(result.rating),
-            explanation=result.explanation,
-            counts=Counts.of_lines(result.counts),
-            url=url,
-            value=result.value,
-            where=where,
-            reported=Mark.of(result.reported) if result.reported else None,
-            reported_note=result.reported_note,
-            differs=result.differs,
-            thin=result.thin,
-            relevant=result.relevant,
-            known=result.known,
-            data=DataStatus.of(result.returns, basis),
+            _MARK_OF[result.rating or "none"],
+            result.explanation,
+            Counts.of_lines(result.counts),
+            url,
+            result.value,
+            where,
+            _MARK_OF[reported] if reported else None,
+            result.reported_note if reported else "",
+            result.differs,
+            result.thin,
+            result.relevant,
+            result.known,
+            DataStatus.of(result.returns, basis) if basis == Basis.ALL else APPROVED_ONLY,
         )
 
     @property
