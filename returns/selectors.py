@@ -132,6 +132,28 @@ class StoredCounts(Mapping):
     def __len__(self) -> int:
         return len(self._counts())
 
+    # The decoded dict's own methods: the Mapping mixins' go through ``__iter__`` and
+    # ``__getitem__`` key by key (the overview's completeness reads every cell's states).
+    def get(self, key: str, default=None):
+        return self._counts().get(key, default)
+
+    def items(self):
+        return self._counts().items()
+
+    def keys(self):
+        return self._counts().keys()
+
+    def values(self):
+        return self._counts().values()
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._counts()
+
+    def __eq__(self, other: object) -> bool:
+        return self._counts() == other
+
+    __hash__ = None  # a mapping: unhashable, as a dict
+
     def __repr__(self) -> str:
         return repr(self._counts())
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from django.urls import reverse
 
@@ -297,8 +298,13 @@ class TargetInfo:
 
     def format(self, value: Decimal | None) -> str:
         return format_value(
-            value, measure_kind=self.measure_kind, unit=self.unit, levels=dict(self.levels)
+            value, measure_kind=self.measure_kind, unit=self.unit, levels=self.levels_by_number
         )
+
+    @cached_property
+    def levels_by_number(self) -> dict[int, str]:
+        """The levels by number (made once: a page formats a value per cell)."""
+        return dict(self.levels)
 
     def applies_to_kind(self, kind: str) -> bool:
         return not self.applies_to or kind in self.applies_to
@@ -478,11 +484,12 @@ def line_cell(
         target_text = f"{target.format(target_value)} (the target's threshold)"
     else:
         target_text = target.format(target_value)
+    manual = rated.manual
     return LineCell(
         state=row.state,
-        mark=Mark.of(rated.effective),
-        computed=Mark.of(rated.computed),
-        manual=Mark.of(rated.manual) if rated.manual is not None else None,
+        mark=_MARK_OF[rated.effective or "none"],
+        computed=_MARK_OF[rated.computed or "none"],
+        manual=_MARK_OF[manual or "none"] if manual is not None else None,
         value_text=target.format(row.actual) if row.actual is not None else "",
         target_text=target_text,
         date_of_data=row.date_of_data,

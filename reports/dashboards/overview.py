@@ -24,6 +24,7 @@ from targets.rules import KIND_LABELS
 from .cells import (
     Counts,
     Filters,
+    Mark,
     OverallCell,
     SetInfo,
     SubRegionInfo,
@@ -279,14 +280,15 @@ def build_overview(
         rows.append(
             TargetRow(target=info, region=region_cells[0], cells=cells, regions=region_cells)
         )
+        # The previous quarter's ratings: their marks are all a move needs (no cell is shown).
         before_cells = [
-            OverallCell.of(sub_region_result(column.slug, earlier, by_kind_before), basis=basis)
+            Mark.of(sub_region_result(column.slug, earlier, by_kind_before).rating)
             for column in columns
         ]
         before_region = (
-            OverallCell.of(region_result(regions[0], earlier, by_kind_before), basis=basis)
+            Mark.of(region_result(regions[0], earlier, by_kind_before).rating)
             if regions
-            else OverallCell.of(StoredOverall.none_made(who=region_where), basis=basis)
+            else Mark.of(StoredOverall.none_made(who=region_where).rating)
         )
         judged_before = before_cells[0] if one else before_region
         moved = changes_between(
