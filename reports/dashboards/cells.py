@@ -302,6 +302,11 @@ class TargetInfo:
         )
 
     @cached_property
+    def threshold_text(self) -> str:
+        """The threshold as a cell writes it ("" without one): made once, not per cell."""
+        return self.format(self.threshold) if self.threshold is not None else ""
+
+    @cached_property
     def levels_by_number(self) -> dict[int, str]:
         """The levels by number (made once: a page formats a value per cell)."""
         return dict(self.levels)
@@ -481,7 +486,7 @@ def line_cell(
     if target_value is None:
         target_text = "its own target (none given)"
     elif row.target_value is None:
-        target_text = f"{target.format(target_value)} (the target's threshold)"
+        target_text = f"{target.threshold_text} (the target's threshold)"
     else:
         target_text = target.format(target_value)
     manual = rated.manual
@@ -516,7 +521,7 @@ def empty_cell(state: str, target: TargetInfo, explanation: str, where: str = ""
         computed=shown,
         manual=None,
         value_text="",
-        target_text=target.format(target.threshold) if target.threshold is not None else "",
+        target_text=target.threshold_text,
         date_of_data=None,
         comment="",
         explanation=explanation,
