@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from returns.periods import Quarter
 
-from .cells import Mark, Movement, OverallCell, TargetInfo, movement
+from .cells import (
+    Mark,
+    Movement,
+    OverallCell,
+    movement,
+)
+from .facts import (
+    TargetInfo,
+)
 from .status import DataNote
 
 __all__ = ["Change", "Message", "changes_between"]

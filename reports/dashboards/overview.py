@@ -26,15 +26,17 @@ from .cells import (
     Filters,
     Mark,
     OverallCell,
-    SetInfo,
-    SubRegionInfo,
-    TargetInfo,
     ThemeGroup,
     group,
     headline,
+    where_words,
+)
+from .facts import (
+    SetInfo,
+    SubRegionInfo,
+    TargetInfo,
     path,
     target_infos,
-    where_words,
 )
 from .message import Change, Message, changes_between
 from .status import APPROVED_ONLY, DataNote, DataStatus, data_note
