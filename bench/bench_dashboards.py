@@ -407,9 +407,10 @@ and stored overall ratings: {copies["target_sets"]} target sets, {copies["return
 returns, {copies["lines"]:,} lines, {copies["overall"]:,} stored overall rows, 10 times
 national's. It is data the pages do not display: each page shows one set (the 2008 strategy's
 26 targets; the target page one stretch target), the same at both scales; only the list of
-sets in the filter grows (30 names instead of 3). More regions would not do: the overview and
-the comparison show a column per sub-region and per region, so 10× the regions is 10× the
-page; nor would more quarters: the target page's trend and the authority page show up to 16
+sets in the filter grows ({copies["target_sets"]} names instead of
+{copies["target_sets"] // (COPIES + 1)}). More regions would not do: a set is its own region's
+(issue 13), so its pages show that region's sub-regions and region whatever the number of
+regions; nor would more quarters: the target page's trend and the authority page show up to 16
 quarters, so 120 quarters of history would show 16 instead of 12. The copies are made in
 SQL from the national data (their targets have the same rules, so each copied line's stored
 rating and each copied overall row are what the engine gives them); checked on a sample: the
@@ -426,8 +427,11 @@ form, the selection, the builder's dataclasses and, on the target page, its djan
 table (sorted and paginated, 100 rows a page); the same template, data and context
 processors as the page. **Builder** is `build_context` alone (filters and builder). The
 overview, sub-region, authority and comparison pages are for the 2008 strategy; the target
-page is the stretch target on use of resources (every council and fire authority: 460 rows
-nationally).
+page is the stretch target on use of resources (a row per authority of the East Midlands it
+applies to, every council and the fire authority). Each page shows the East Midlands' set, so
+its sub-regions and its region only (issue 13: a set is its region's, even for a national
+user, who compares regions on the regions page): the overview is 26 targets × 5 sub-regions
+and the region, the comparison the same in two quarters.
 
 Wall-clock, median of {f["runs"]} runs (issue 9 asks page / render only ≤ {LIMIT_RENDER}× and
 10× / 1× ≤ {LIMIT_SCALE}×):
@@ -447,23 +451,30 @@ tests assert those totals).
 
 Where the time goes. No builder rates anything any more: the pages read the stored overall
 ratings (one row per target, sub-region or region, quarter and basis) and, for a sub-region, a
-target or an authority, the stored lines they show; so a page costs the same at 10× the data as
-at 1×, within the noise of a shared machine (before issue 9 the overview took 7.7× and the
-comparison 8.9× as long with 10× the lines, then 10 regions against 1). Profiling the pages at
-national scale (cProfile, the queries captured) found and fixed, in the read path: overall rows
-read for every quarter of the year instead of the quarter asked for; the models' default
-orderings, joining four tables to sort rows the selectors sort themselves; the comparison's
-pairing of each line with the earlier quarter's in a correlated subquery (three quarters of the
-page); two JSON columns decoded for every cell and read by almost nothing; django-tables2
-sorting the target page's 460 rows by comparisons through accessors. What remains between a page
-and its render is the work every request does before its builder (the user's permissions, the
-filters' options and form: 4 queries and a django-filter form, the set's targets with their
-measures' levels and the rule in words), then one stored row read and one dataclass built per
-cell shown: 1,404 cells on the overview (26 targets × 45 sub-regions and 9 regions), 2,392 on
-the comparison (both quarters, each with its explanation and counts, which the JSON API serves
-from the same dataclasses). Reading and building a cell costs about as much as rendering it; the
-small pages (a sub-region, an authority) are held back by the per-request work rather than by
-their data.
+target or an authority, the stored lines they show (before issue 9 the overview took 7.7× and
+the comparison 8.9× as long with 10× the lines). Profiling the pages at national scale
+(cProfile, the queries captured) found and fixed, in the read path: overall rows read for every
+quarter of the year instead of the quarter asked for; the models' default orderings, joining
+four tables to sort rows the selectors sort themselves; the comparison's pairing of each line
+with the earlier quarter's in a correlated subquery; two JSON columns decoded for every cell
+and read by almost nothing; django-tables2 sorting the target page's rows through accessors.
+Then, once a set's pages showed its own region only (issue 13) and rendering a page became a
+fifth of what it was, the work every request does around its builder: the filters' options
+read the quarters and themes of every set (ten times the sets made every page about 20 ms
+slower: they now read the named set's only); the visible sub-regions were read twice a request
+(once now: one query fewer on four pages); a target's lines were found through the target's
+index, every quarter's and sub-region's (6 ms on the target page; through their returns now);
+the generic prefetch of the measures' levels, the rule of every target spelt out afresh on
+every request (now remembered by its inputs), the overall rows read as dictionaries, ratings
+and marks constructed rather than looked up, and a cell built for each of the previous
+quarter's ratings, whose marks alone the overview's message needs. What remains: a dozen small
+queries per request (the user, the permissions, the options, the set's targets and levels, the
+returns, the rows) and one stored row read and one dataclass built per cell (the JSON API
+serves the same dataclasses, with the explanations the pages do not print), against a render
+of 30 ms for the overview and the comparison; on the target page, the region against the other
+regions (returns.regions.against_regions) reads every line, in the quarter, of every target on
+the same measure in every region and set (about 1,200 lines nationally, 12,000 at 10×, most
+of the builder's time and what makes that page grow with the data).
 """
 
 

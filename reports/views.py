@@ -88,13 +88,16 @@ class DashboardView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return TemplateResponse(request, template, context)
 
     def build_context(self, request: HttpRequest, **kwargs) -> tuple[str, dict[str, Any]]:
-        options = load_options(request.user)
+        fixed = self.fixed_target_set(**kwargs)
+        # The set is known before the options when fixed or named: only its quarters are read.
+        named = (request.GET.get("target_set") or "").strip() if "target_set" in self.fields else ""
+        options = load_options(request.user, target_set=fixed or named or None)
         self.filterset = DashboardFilter(
             request.GET,
             options=options,
             fields=self.fields,
             request=request,
-            target_set=self.fixed_target_set(**kwargs),
+            target_set=fixed,
         )
         selection = self.filterset.selection()
         context = {

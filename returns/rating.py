@@ -21,7 +21,7 @@ def line_input(line: ReturnLine | Mapping[str, Any], *, authority: str = "") -> 
     """The engine's view of a stored line (a model instance or a ``values()`` row)."""
     get = (
         line.get
-        if isinstance(line, Mapping)
+        if type(line) is dict or isinstance(line, Mapping)  # a dict first: the readers' rows
         else lambda name, default=None: getattr(line, name, default)
     )
     return LineInput(
@@ -97,10 +97,15 @@ def stored_rating(row: Mapping[str, Any], *, authority: str = "") -> LineRating:
     status = row.get("status")
     return LineRating(
         line=line_input(row, authority=authority),
-        status=Status(status) if status else None,
-        computed=Rating(row["computed_rating"] or Rating.GREY),
+        status=_STATUS[status] if status else None,
+        computed=_RATING[row["computed_rating"] or Rating.GREY],
         explanation=row.get("explanation", ""),
     )
+
+
+# The stored codes' members, looked up rather than constructed (a page reads hundreds of lines).
+_STATUS = {status.value: status for status in Status}
+_RATING = {rating.value: rating for rating in Rating}
 
 
 def missing_rating(*, authority: str = "") -> LineRating:

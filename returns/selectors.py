@@ -14,6 +14,9 @@ for no order (``order_by()``): neither the joins nor the sort.
 Bases: ``basis`` is "approved" (approved returns only) or "all" (draft and submitted too).
 For the "approved" basis, lines of returns that are not approved are not read.
 
+What the selectors return (the shapes, and how a stored row becomes one) is in
+returns/read_model.py; the selectors name them again here, the one place readers import from.
+
 Partial visibility (a programme manager): the region's figures are never computed over lines
 the user may not read; the "region" of such a user is their own sub-region, said so by
 ``scope_note``.
@@ -23,24 +26,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
-from decimal import Decimal
+from collections.abc import Iterable, Sequence
 
-from django.db.models import Exists, OuterRef, Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Exists, F, OuterRef, Q
 
-from authorities.models import Authority, AuthorityKind, LAAArea, Region, SubRegion
-from targets.models import Target, TargetSet, rating_rule
-from targets.rating import LineRating, OverallRating, Rating, Status, overall_rating, reported_note
+from authorities.models import Authority, LAAArea, Region, SubRegion
+from targets.models import MeasureLevel, Target, TargetSet, rating_rule
+from targets.rating import overall_rating
 from targets.rules import target_applies
 
 from .access import Visibility, scope_of
 from .models import (
     Basis,
-    LineScope,
-    LineState,
     Overall,
     ReportedRating,
     Return,
@@ -48,7 +45,21 @@ from .models import (
     ReturnStatus,
 )
 from .periods import Quarter
-from .rating import missing_rating, stored_rating
+from .read_model import (
+    _AS_TEXT,
+    _LINE_FIELDS,
+    _OVERALL_COLUMNS,
+    _RATING_OF,
+    LineRow,
+    QuarterRatings,
+    RegionRef,
+    StoredCounts,
+    StoredOverall,
+    SubRegionRef,
+    _missing_row,
+    _row_from_line,
+    _sort_key,
+)
 
 __all__ = [
     "LineRow",
@@ -69,377 +80,58 @@ __all__ = [
     "visible_sub_regions",
 ]
 
-KIND_ORDER = {kind: index for index, kind in enumerate(AuthorityKind.values)}
-
-
-# ------------------------------------------------------------------------------- shapes
-
-
-@dataclass(frozen=True)
-class RegionRef:
-    pk: int
-    slug: str
-    name: str
-
-
-@dataclass(frozen=True)
-class SubRegionRef:
-    """A sub-region the caller may see, and its return for the quarter (None: no return)."""
-
-    pk: int
-    slug: str
-    name: str
-    order: int
-    region_id: int
-    return_id: int | None = None
-    return_status: str | None = None
-    return_version: int | None = None
-
-    @property
-    def has_return(self) -> bool:
-        return self.return_id is not None
-
-    def included(self, basis: str) -> bool:
-        """Whether the return counts on this basis."""
-        if self.return_id is None:
-            return False
-        return basis == Basis.ALL or self.return_status == ReturnStatus.APPROVED
-
-
-class StoredCounts(Mapping):
-    """A stored JSON object of counts (``Overall.states``, ``Overall.returns``), decoded on
-    first use: a dashboard reads one per cell and most pages never look at them (completeness
-    reads the states of the sub-regions shown; nothing reads the returns), and decoding them
-    all was a third of the overview's and the comparison's reading of their overall rows."""
-
-    __slots__ = ("_decoded", "_text")
-
-    def __init__(self, text: str | None) -> None:
-        self._text = text
-        self._decoded: dict[str, int] | None = None
-
-    def _counts(self) -> dict[str, int]:
-        if self._decoded is None:
-            self._decoded = json.loads(self._text) if self._text else {}
-        return self._decoded
-
-    def __getitem__(self, key: str) -> int:
-        return self._counts()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._counts())
-
-    def __len__(self) -> int:
-        return len(self._counts())
-
-    def __repr__(self) -> str:
-        return repr(self._counts())
-
-
-@dataclass(frozen=True)
-class StoredOverall:
-    """A stored overall rating as readers see it (see returns.models.Overall)."""
-
-    rating: Rating | None
-    explanation: str
-    counts: dict[str, int]
-    states: Mapping[str, int]
-    returns: Mapping[str, int]
-    relevant: int = 0
-    known: int = 0
-    value: Decimal | None = None
-    reported: Rating | None = None
-    reported_reason: str = ""
-    differs: bool = False
-    who: str = ""  # whose rating: a sub-region's name, or the region's
-
-    @property
-    def reported_note(self) -> str:
-        return reported_note(
-            who=self.who,
-            computed=self.rating,
-            reported=self.reported,
-            reason=self.reported_reason,
-        )
-
-    @property
-    def thin(self) -> bool:
-        """Rests on fewer than half of its relevant authorities."""
-        return self.relevant > 0 and self.known * 2 < self.relevant
-
-    @classmethod
-    def of(cls, row: Overall | dict, *, who: str = "") -> StoredOverall:
-        get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-        reported = get("reported_rating")
-        rating = get("rating")
-        return cls(
-            rating=Rating(rating) if rating else None,
-            explanation=get("explanation"),
-            counts=get("counts"),
-            states=_counts_of(row, "states"),
-            returns=_counts_of(row, "returns"),
-            relevant=get("relevant"),
-            known=get("known"),
-            value=get("value"),
-            reported=Rating(reported) if reported else None,
-            reported_reason=get("reported_reason"),
-            differs=get("differs"),
-            who=who,
-        )
-
-    @classmethod
-    def from_engine(cls, result: OverallRating, *, who: str = "") -> StoredOverall:
-        """An overall rating aggregated here from stored line ratings (a filtered view)."""
-        return cls(
-            rating=result.rating,
-            explanation=result.explanation,
-            counts=result.counts,
-            states={},
-            returns={},
-            relevant=result.relevant,
-            known=result.known,
-            value=result.value,
-            who=who,
-        )
-
-    @classmethod
-    def none_made(cls, *, who: str, relevant_note: str = "") -> StoredOverall:
-        """No return of the set in the quarter anywhere in the region: Grey, and why."""
-        text = f"No return has been made for this quarter{relevant_note}."
-        return cls(rating=Rating.GREY, explanation=text, counts={}, states={}, returns={}, who=who)
-
-
-def _counts_of(row: Overall | dict, name: str) -> Mapping[str, int]:
-    """A row's ``states`` or ``returns``: decoded already (a model instance), or the JSON text
-    ``ratings_over`` reads (``<name>_text``), decoded when first used."""
-    if isinstance(row, dict):
-        if f"{name}_text" in row:
-            return StoredCounts(row[f"{name}_text"])
-        return row[name]
-    return getattr(row, name)
-
-
-#: The JSON columns ratings_over reads as text, to decode only when used (``StoredCounts``).
-_LAZY = {f"{name}_text": Cast(name, output_field=TextField()) for name in ("states", "returns")}
-
-_OVERALL_FIELDS = (
-    "target_id",
-    "sub_region_id",
-    "region_id",
-    "rating",
-    "explanation",
-    "value",
-    "counts",
-    "relevant",
-    "known",
-    "reported_rating",
-    "reported_reason",
-    "differs",
-)
-
-
-@dataclass
-class QuarterRatings:
-    """The stored overall ratings of a target set for one quarter, for one caller."""
-
-    target_set: TargetSet
-    quarter: Quarter
-    basis: str
-    targets: list[Target]
-    sub_regions: list[SubRegionRef]  # the visible ones, in order
-    regions: list[RegionRef]  # the regions of the visible sub-regions
-    whole: bool  # the caller sees every sub-region of each region shown
-    scope_note: str  # "" when whole, else what the "region" figures are over
-    _rows: dict[tuple[int, int | None, int], StoredOverall] = field(default_factory=dict)
-
-    def sub_region(self, target_id: int, sub_region: SubRegionRef) -> StoredOverall:
-        found = self._rows.get((target_id, sub_region.pk, sub_region.region_id))
-        return found or StoredOverall.none_made(who=sub_region.name)
-
-    def region(self, target_id: int, region: RegionRef) -> StoredOverall:
-        """The region's rating; for partial visibility, the visible sub-region's, said so."""
-        if self.whole:
-            found = self._rows.get((target_id, None, region.pk))
-            return found or StoredOverall.none_made(who=region.name)
-        mine = [ref for ref in self.sub_regions if ref.region_id == region.pk]
-        if len(mine) != 1:
-            return StoredOverall.none_made(who=region.name)
-        own = self.sub_region(target_id, mine[0])
-        return replace(own, explanation=f"{self.scope_note} {own.explanation}")
-
-    @property
-    def missing_returns(self) -> list[SubRegionRef]:
-        return [ref for ref in self.sub_regions if not ref.has_return]
-
-
-@dataclass(frozen=True)
-class LineRow:
-    """One authority against one target in one quarter, from its stored rating.
-
-    ``line_id`` is None when the authority has no line in a return of the basis (no return,
-    none approved, or no line in it); such a row has state ``no_return`` and is Grey.
-    """
-
-    authority_id: int
-    authority_slug: str
-    authority_name: str
-    authority_short_name: str
-    authority_kind: str
-    sub_region_slug: str
-    target_id: int
-    return_id: int | None
-    line_id: int | None
-    state: str
-    scope: str
-    actual: Decimal | None
-    target_value: Decimal | None
-    date_of_data: date | None
-    manual_reason: str
-    state_reason: str
-    comment: str
-    source: str
-    rating: LineRating
-
-    @property
-    def status(self) -> Status | None:
-        return self.rating.status
-
-    @property
-    def computed(self) -> Rating:
-        return self.rating.computed
-
-    @property
-    def manual(self) -> Rating | None:
-        return self.rating.manual
-
-    @property
-    def effective(self) -> Rating:
-        return self.rating.effective
-
-    @property
-    def counted(self) -> bool:
-        return self.rating.counted
-
-    @property
-    def overridden(self) -> bool:
-        return self.rating.overridden
-
-    @property
-    def explanation(self) -> str:
-        return self.rating.explanation
-
-    @property
-    def missing(self) -> bool:
-        return self.line_id is None
-
-    @property
-    def outside_scope(self) -> bool:
-        return self.scope == LineScope.OUTSIDE
-
-
-_LINE_FIELDS = (
-    "id",
-    "return_obj_id",
-    "return_obj__sub_region_id",
-    "target_id",
-    "authority_id",
-    "authority__slug",
-    "authority__name",
-    "authority__short_name",
-    "authority__kind",
-    "state",
-    "scope",
-    "actual",
-    "target_value",
-    "date_of_data",
-    "manual_rating",
-    "manual_reason",
-    "state_reason",
-    "comment",
-    "source",
-    "status",
-    "computed_rating",
-    "explanation",
-)
-
-
-def _row_from_line(line: dict, sub_region_slug: str) -> LineRow:
-    return LineRow(
-        authority_id=line["authority_id"],
-        authority_slug=line["authority__slug"],
-        authority_name=line["authority__name"],
-        authority_short_name=line["authority__short_name"],
-        authority_kind=line["authority__kind"],
-        sub_region_slug=sub_region_slug,
-        target_id=line["target_id"],
-        return_id=line["return_obj_id"],
-        line_id=line["id"],
-        state=line["state"],
-        scope=line["scope"],
-        actual=line["actual"],
-        target_value=line["target_value"],
-        date_of_data=line["date_of_data"],
-        manual_reason=line["manual_reason"],
-        state_reason=line["state_reason"],
-        comment=line["comment"],
-        source=line["source"],
-        rating=stored_rating(line, authority=line["authority__short_name"]),
-    )
-
-
-def _missing_row(authority: dict, target_id: int, sub_region_slug: str) -> LineRow:
-    return LineRow(
-        authority_id=authority["id"],
-        authority_slug=authority["slug"],
-        authority_name=authority["name"],
-        authority_short_name=authority["short_name"],
-        authority_kind=authority["kind"],
-        sub_region_slug=sub_region_slug,
-        target_id=target_id,
-        return_id=None,
-        line_id=None,
-        state=LineState.NO_RETURN.value,
-        scope=LineScope.IN.value,
-        actual=None,
-        target_value=None,
-        date_of_data=None,
-        manual_reason="",
-        state_reason="",
-        comment="",
-        source="",
-        rating=missing_rating(authority=authority["short_name"]),
-    )
-
-
-def _sort_key(row: LineRow) -> tuple:
-    return (row.outside_scope, KIND_ORDER.get(row.authority_kind, 99), row.authority_name)
-
-
 # --------------------------------------------------------------------------- selectors
 
 
 def visible_sub_regions(user, *, sub_region: SubRegion | None = None) -> list[SubRegion]:
-    """The sub-regions the user may see (one query), narrowed to ``sub_region`` if given."""
-    visibility = scope_of(user)
-    if visibility.nothing:
-        return []
-    # With their regions: the sort joins them already, and the read model names them.
-    queryset = visibility.filter(SubRegion.objects.select_related("region"), "pk").order_by(
-        "region", "order", "name"
-    )
+    """The sub-regions the user may see, narrowed to ``sub_region`` if given: one query, kept
+    on the user object for the request (as Django keeps its permissions, and
+    ``authorities.roles`` the user's bindings), since a page asks it twice (its filters'
+    options and its builder)."""
+    found = getattr(user, "_riep_visible_sub_regions", None)
+    if found is None:
+        visibility = scope_of(user)
+        if visibility.nothing:
+            found = []
+        else:
+            # With their regions: the sort joins them already, and the read model names them.
+            queryset = visibility.filter(SubRegion.objects.select_related("region"), "pk")
+            found = list(queryset.order_by("region", "order", "name"))
+        if getattr(user, "pk", None) is not None:
+            user._riep_visible_sub_regions = found
     if sub_region is not None:
-        queryset = queryset.filter(pk=sub_region.pk)
-    return list(queryset)
+        return [each for each in found if each.pk == sub_region.pk]
+    return list(found)
 
 
 def set_targets(target_set: TargetSet | int) -> list[Target]:
-    """A set's targets in order, with their theme, measure and levels (2 queries)."""
-    return list(
-        Target.objects.filter(target_set=target_set)
-        .select_related("measure", "theme", "target_set")
-        .prefetch_related("measure__levels")
-        .order_by("theme__order", "priority", "id")
-    )
+    """A set's targets in order, with their theme, measure and levels (2 queries).
+
+    Given the set itself, its targets point at it rather than at a copy read again with each.
+    The levels are read in one plain query and set as the measures' prefetched levels (what
+    ``prefetch_related`` stores, at a third of its cost: a page reads the set's targets once
+    per request, and the generic prefetch was a tenth of the overview's builder)."""
+    queryset = Target.objects.filter(target_set=target_set).select_related("measure", "theme")
+    given = isinstance(target_set, TargetSet)
+    if not given:
+        queryset = queryset.select_related("target_set")
+    targets = list(queryset.order_by("theme__order", "priority", "id"))
+    levels: dict[int, list[MeasureLevel]] = defaultdict(list)
+    measure_ids = {target.measure_id for target in targets}
+    if measure_ids:
+        for level in MeasureLevel.objects.filter(measure__in=measure_ids).order_by(
+            "measure_id", "value"
+        ):
+            levels[level.measure_id].append(level)
+    for target in targets:
+        if given:
+            Target.target_set.field.set_cached_value(target, target_set)
+        measure = target.measure
+        prefetched = MeasureLevel.objects.none()
+        prefetched._result_cache = levels.get(measure.pk, [])
+        prefetched._prefetch_done = True
+        measure._prefetched_objects_cache = {"levels": prefetched}
+    return targets
 
 
 def _whole(visibility: Visibility, sub_regions: list[SubRegion]) -> tuple[bool, str]:
@@ -533,13 +225,45 @@ def ratings_over(
         overall = Overall.objects.filter(
             in_quarters, target__in=[target.pk for target in targets], basis=basis
         ).filter(wanted_rows)
-        for row in overall.order_by().values("year", "quarter", *_OVERALL_FIELDS, **_LAZY):
-            period = Quarter(row["year"], row["quarter"])
-            if period not in wanted:
+        # Tuples, not dicts, and the JSON columns as text, decoded here (``counts``: every cell
+        # shows it) or when first used (``states``, ``returns``): one stored row per cell,
+        # read with as little around it as possible (see docs/benchmarks.md).
+        by_period = {(period.year, period.quarter): period for period in wanted}
+        for (
+            year,
+            number,
+            target_id,
+            sub_region_id,
+            region_id,
+            rating,
+            explanation,
+            value,
+            counts,
+            relevant,
+            known,
+            reported,
+            reported_reason,
+            differs,
+            states,
+            returned,
+        ) in overall.order_by().annotate(**_AS_TEXT).values_list(*_OVERALL_COLUMNS):
+            period = by_period.get((year, number))
+            if period is None:
                 continue
-            who = names.get(row["sub_region_id"]) or region_names.get(row["region_id"], "")
-            key = (row["target_id"], row["sub_region_id"], row["region_id"])
-            rows[period][key] = StoredOverall.of(row, who=who)
+            rows[period][(target_id, sub_region_id, region_id)] = StoredOverall(
+                _RATING_OF.get(rating),
+                explanation,
+                json.loads(counts) if counts else {},
+                StoredCounts(states),
+                StoredCounts(returned),
+                relevant,
+                known,
+                value,
+                _RATING_OF.get(reported),
+                reported_reason,
+                differs,
+                names.get(sub_region_id) or region_names.get(region_id, ""),
+            )
     return {
         period: QuarterRatings(
             target_set=target_set,
@@ -610,8 +334,15 @@ def quarter_lines(
     }
     present: set[tuple[int, int]] = set()
     if included:
-        lines = ReturnLine.objects.filter(
-            return_obj__in=list(included), target__in=[target.pk for target in targets]
+        # The target is compared as an expression (``target_id + 0``) that no index serves, so
+        # that the lines are found through their returns (a handful) and not through the
+        # target's index, which holds the target's lines of every quarter and sub-region:
+        # SQLite, without statistics, preferred it (6 ms instead of 0.2 for a target's page
+        # at national scale, and ten times more with ten times the quarters).
+        lines = (
+            ReturnLine.objects.filter(return_obj__in=list(included))
+            .alias(target_of_line=F("target_id") + 0)
+            .filter(target_of_line__in=[target.pk for target in targets])
         )
         if kind:
             lines = lines.filter(authority__kind=kind)

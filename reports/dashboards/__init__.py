@@ -39,7 +39,6 @@ targets in the later quarter on the comparison).
 from .authority import AuthorityTargetRow, AuthorityView, authority_for_page, build_authority
 from .cells import (
     MARKS,
-    AuthorityInfo,
     Counts,
     Filters,
     LineCell,
@@ -47,13 +46,16 @@ from .cells import (
     Movement,
     NotVisible,
     OverallCell,
-    SetInfo,
-    SubRegionInfo,
-    TargetInfo,
     headline,
     movement,
 )
 from .comparison import CompareCell, CompareRow, Comparison, build_comparison
+from .facts import (
+    AuthorityInfo,
+    SetInfo,
+    SubRegionInfo,
+    TargetInfo,
+)
 from .overview import Completeness, Overview, TargetRow, build_overview
 from .sub_region import AuthorityRow, SubRegionView, build_sub_region
 from .target import (

@@ -17,20 +17,22 @@ from targets.models import TargetSet
 from targets.rules import target_applies
 
 from .cells import (
-    AuthorityInfo,
     Counts,
     Filters,
     LineCell,
     NotVisible,
-    SetInfo,
-    SubRegionInfo,
-    TargetInfo,
     ThemeGroup,
     does_not_apply,
     empty_cell,
     group,
     headline,
     line_cell,
+)
+from .facts import (
+    AuthorityInfo,
+    SetInfo,
+    SubRegionInfo,
+    TargetInfo,
     path,
     target_infos,
 )

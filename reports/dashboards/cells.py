@@ -1,6 +1,7 @@
-"""What every dashboard shows in a cell: marks, counts, movements, line and overall cells,
-and the plain facts about targets, authorities and sub-regions (no model instances: nothing
-can query later). Words and letters come from targets.vocabulary, the one vocabulary."""
+"""What every dashboard shows in a cell: marks, counts, movements, line and overall cells
+(no model instances: nothing can query later), built from the plain facts about targets,
+authorities and sub-regions (reports.dashboards.facts). Words and letters come from
+targets.vocabulary, the one vocabulary."""
 
 from __future__ import annotations
 
@@ -9,19 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.urls import reverse
-
-from authorities.models import AuthorityKind
-from returns.models import ReturnStatus
-from returns.selectors import LineRow, StoredOverall, SubRegionRef
-from targets.models import Target, TargetSet, level_labels, rule_facts
+from returns.models import Basis
+from returns.selectors import LineRow, StoredOverall
 from targets.rating import Rating
-from targets.rules import KIND_LABELS, format_value
+from targets.rules import KIND_LABELS
 from targets.vocabulary import STATES, mark, rating
 
-from .status import APPROVED_ONLY, DataStatus, Place
-
-KIND_ORDER = {kind: index for index, kind in enumerate(AuthorityKind.values)}
+from .facts import SubRegionInfo, TargetInfo
+from .status import APPROVED_ONLY, DataStatus
 
 
 class NotVisible(Exception):
@@ -191,187 +187,6 @@ def movement(before: Mark, after: Mark) -> Movement:
     return Movement("unknown")
 
 
-# --------------------------------------------------------------------------------- references
-
-
-def path(name: str, *args) -> Callable[..., str]:
-    """A fast path maker for ``name``: reverse once with placeholders, then format (pages have
-    hundreds of links; ``reverse`` per link would cost more than the rest of the cell)."""
-    placeholders = [f"{index}0919283746" for index in range(len(args))]
-    pattern = reverse(name, args=placeholders)
-    for index, placeholder in enumerate(placeholders):
-        pattern = pattern.replace(placeholder, "{" + str(index) + "}")
-    return pattern.format
-
-
-@dataclass(frozen=True)
-class SetInfo:
-    slug: str
-    title: str
-    ranked_by_paper: bool = False
-    is_plan: bool = False  # an improvement plan (seed 004): Achieved and not yet due shown
-
-    @classmethod
-    def of(cls, target_set: TargetSet) -> SetInfo:
-        return cls(
-            slug=target_set.slug,
-            title=target_set.title,
-            ranked_by_paper=target_set.ranked_by_paper,
-            is_plan=target_set.is_plan,
-        )
-
-
-@dataclass(frozen=True)
-class TargetInfo:
-    """What a dashboard says about a target."""
-
-    pk: int
-    code: str
-    number: str
-    title: str
-    text: str
-    indicator: str
-    theme_id: int
-    theme: str
-    priority: int
-    is_placeholder: bool
-    measure: str
-    measure_kind: str
-    direction: str
-    unit: str
-    levels: tuple[tuple[int, str], ...]
-    threshold: Decimal | None
-    rule_text: str
-    pass_mark: str
-    threshold_words: str
-    threshold_reading: str
-    amber_margin: str
-    tolerance: str
-    deadline: date | None
-    scope: str
-    applies_to: tuple[str, ...]
-    target_set: SetInfo
-    url: str
-
-    @classmethod
-    def of(cls, target: Target, *, target_set: SetInfo, url: str) -> TargetInfo:
-        measure = target.measure
-        facts = rule_facts(target)
-        return cls(
-            pk=target.pk,
-            code=target.code,
-            number=target.number,
-            title=target.title,
-            text=target.text,
-            indicator=target.indicator,
-            theme_id=target.theme_id,
-            theme=target.theme.name,
-            priority=target.priority,
-            is_placeholder=target.is_placeholder,
-            measure=measure.name,
-            measure_kind=measure.kind,
-            direction=measure.direction,
-            unit=measure.unit,
-            levels=tuple(level_labels(measure).items()),
-            threshold=target.threshold,
-            rule_text=facts.rule_text,
-            pass_mark=facts.pass_mark,
-            threshold_words=facts.threshold_words,
-            threshold_reading=facts.threshold_reading,
-            amber_margin=facts.amber_margin,
-            tolerance=facts.tolerance,
-            deadline=target.deadline,
-            scope=target.scope,
-            applies_to=tuple(target.applies_to or ()),
-            target_set=target_set,
-            url=url,
-        )
-
-    @property
-    def label(self) -> str:
-        return f"Target {self.number}: {self.title}"
-
-    @property
-    def lower_is_better(self) -> bool:
-        return self.direction == "lower"
-
-    def format(self, value: Decimal | None) -> str:
-        return format_value(
-            value, measure_kind=self.measure_kind, unit=self.unit, levels=dict(self.levels)
-        )
-
-    def applies_to_kind(self, kind: str) -> bool:
-        return not self.applies_to or kind in self.applies_to
-
-
-def target_infos(targets: Sequence[Target], target_set: TargetSet) -> list[TargetInfo]:
-    set_info = SetInfo.of(target_set)
-    url = path("reports:target", "code")
-    return [TargetInfo.of(target, target_set=set_info, url=url(target.code)) for target in targets]
-
-
-@dataclass(frozen=True)
-class AuthorityInfo:
-    slug: str
-    name: str
-    short_name: str
-    kind: str
-    url: str
-
-    @property
-    def kind_label(self) -> str:
-        return AuthorityKind(self.kind).label
-
-    @property
-    def sort_key(self) -> tuple[int, str]:
-        return (KIND_ORDER.get(self.kind, 99), self.name)
-
-
-@dataclass(frozen=True)
-class SubRegionInfo:
-    """A sub-region with the status of its return for the quarter."""
-
-    slug: str
-    name: str
-    return_id: int | None
-    return_status: str | None
-    url: str
-
-    @property
-    def has_return(self) -> bool:
-        return self.return_id is not None
-
-    @property
-    def status_label(self) -> str:
-        return ReturnStatus(self.return_status).label if self.return_status else "No return"
-
-    @property
-    def signed_off(self) -> bool:
-        return self.return_status in {ReturnStatus.SUBMITTED, ReturnStatus.APPROVED}
-
-    @property
-    def approved(self) -> bool:
-        return self.return_status == ReturnStatus.APPROVED
-
-    @property
-    def place(self) -> Place:
-        return Place(name=self.name, status=self.return_status)
-
-    def data(self, basis: str) -> DataStatus:
-        """What this sub-region's figures rest on, on ``basis``."""
-        return DataStatus.of_statuses([self.return_status], basis)
-
-    @classmethod
-    def of(cls, ref: SubRegionRef, url: Callable[..., str]) -> SubRegionInfo:
-        return cls(
-            slug=ref.slug,
-            name=ref.name,
-            return_id=ref.return_id,
-            return_status=ref.return_status,
-            url=url(ref.slug),
-        )
-
-
 # ------------------------------------------------------------------------------------ cells
 
 
@@ -450,14 +265,15 @@ def line_cell(
     if target_value is None:
         target_text = "its own target (none given)"
     elif row.target_value is None:
-        target_text = f"{target.format(target_value)} (the target's threshold)"
+        target_text = f"{target.threshold_text} (the target's threshold)"
     else:
         target_text = target.format(target_value)
+    manual = rated.manual
     return LineCell(
         state=row.state,
-        mark=Mark.of(rated.effective),
-        computed=Mark.of(rated.computed),
-        manual=Mark.of(rated.manual) if rated.manual is not None else None,
+        mark=_MARK_OF[rated.effective or "none"],
+        computed=_MARK_OF[rated.computed or "none"],
+        manual=_MARK_OF[manual or "none"] if manual is not None else None,
         value_text=target.format(row.actual) if row.actual is not None else "",
         target_text=target_text,
         date_of_data=row.date_of_data,
@@ -484,7 +300,7 @@ def empty_cell(state: str, target: TargetInfo, explanation: str, where: str = ""
         computed=shown,
         manual=None,
         value_text="",
-        target_text=target.format(target.threshold) if target.threshold is not None else "",
+        target_text=target.threshold_text,
         date_of_data=None,
         comment="",
         explanation=explanation,
@@ -531,21 +347,23 @@ class OverallCell:
         cls, result: StoredOverall, *, basis: str, url: str = "", where: str = ""
     ) -> OverallCell:
         """``basis``: what the rating was read on; on "all", a rating resting on a return not
-        yet approved is marked (``data``)."""
+        yet approved is marked (``data``). (Positional, and the sub-region's own rating's note
+        only where it gave one: a page builds one per cell.)"""
+        reported = result.reported
         return cls(
-            mark=Mark.of(result.rating),
-            explanation=result.explanation,
-            counts=Counts.of_lines(result.counts),
-            url=url,
-            value=result.value,
-            where=where,
-            reported=Mark.of(result.reported) if result.reported else None,
-            reported_note=result.reported_note,
-            differs=result.differs,
-            thin=result.thin,
-            relevant=result.relevant,
-            known=result.known,
-            data=DataStatus.of(result.returns, basis),
+            _MARK_OF[result.rating or "none"],
+            result.explanation,
+            Counts.of_lines(result.counts),
+            url,
+            result.value,
+            where,
+            _MARK_OF[reported] if reported else None,
+            result.reported_note if reported else "",
+            result.differs,
+            result.thin,
+            result.relevant,
+            result.known,
+            DataStatus.of(result.returns, basis) if basis == Basis.ALL else APPROVED_ONLY,
         )
 
     @property

@@ -15,15 +15,17 @@ from .cells import (
     Filters,
     Movement,
     OverallCell,
-    SetInfo,
-    SubRegionInfo,
-    TargetInfo,
     ThemeGroup,
     group,
     movement,
+    where_words,
+)
+from .facts import (
+    SetInfo,
+    SubRegionInfo,
+    TargetInfo,
     path,
     target_infos,
-    where_words,
 )
 from .overview import kind_overalls
 from .status import DataNote, data_note

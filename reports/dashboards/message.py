@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from returns.periods import Quarter
 
-from .cells import Mark, Movement, OverallCell, TargetInfo, movement
+from .cells import (
+    Mark,
+    Movement,
+    OverallCell,
+    movement,
+)
+from .facts import (
+    TargetInfo,
+)
 from .status import DataNote
 
 __all__ = ["Change", "Message", "changes_between"]
@@ -64,18 +72,19 @@ class Message:
 def changes_between(
     *,
     target: TargetInfo,
-    before: Sequence[OverallCell],
+    before: Sequence[Mark],
     after: Sequence[OverallCell],
     wheres: Sequence[str],
     urls: Sequence[str],
     region_first: bool,
     anchor: str = "",
 ) -> list[Change]:
-    """The moves of one target's cells (region first when ``region_first``), R/A/G both times
-    (a move from or to Grey, n/a or not rated is no news: it cannot be compared)."""
+    """The moves of one target's cells (region first when ``region_first``) from the earlier
+    quarter's ratings (``before``: their marks, all a move needs), R/A/G both times (a move
+    from or to Grey, n/a or not rated is no news: it cannot be compared)."""
     found = []
     for index, (then, now, where, url) in enumerate(zip(before, after, wheres, urls, strict=True)):
-        moved = movement(then.mark, now.mark)
+        moved = movement(then, now.mark)
         if moved.code == "unknown":
             continue
         found.append(
@@ -83,7 +92,7 @@ def changes_between(
                 target=target,
                 where=where,
                 region=region_first and index == 0,
-                before=then.mark,
+                before=then,
                 after=now.mark,
                 movement=moved,
                 url=url,

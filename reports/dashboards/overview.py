@@ -24,16 +24,19 @@ from targets.rules import KIND_LABELS
 from .cells import (
     Counts,
     Filters,
+    Mark,
     OverallCell,
-    SetInfo,
-    SubRegionInfo,
-    TargetInfo,
     ThemeGroup,
     group,
     headline,
+    where_words,
+)
+from .facts import (
+    SetInfo,
+    SubRegionInfo,
+    TargetInfo,
     path,
     target_infos,
-    where_words,
 )
 from .message import Change, Message, changes_between
 from .status import APPROVED_ONLY, DataNote, DataStatus, data_note
@@ -279,14 +282,15 @@ def build_overview(
         rows.append(
             TargetRow(target=info, region=region_cells[0], cells=cells, regions=region_cells)
         )
+        # The previous quarter's ratings: their marks are all a move needs (no cell is shown).
         before_cells = [
-            OverallCell.of(sub_region_result(column.slug, earlier, by_kind_before), basis=basis)
+            Mark.of(sub_region_result(column.slug, earlier, by_kind_before).rating)
             for column in columns
         ]
         before_region = (
-            OverallCell.of(region_result(regions[0], earlier, by_kind_before), basis=basis)
+            Mark.of(region_result(regions[0], earlier, by_kind_before).rating)
             if regions
-            else OverallCell.of(StoredOverall.none_made(who=region_where), basis=basis)
+            else Mark.of(StoredOverall.none_made(who=region_where).rating)
         )
         judged_before = before_cells[0] if one else before_region
         moved = changes_between(

@@ -14,24 +14,26 @@ from returns.selectors import LineRow, quarter_lines, quarter_ratings
 from targets.models import TargetSet
 
 from .cells import (
-    AuthorityInfo,
     Counts,
     Filters,
     LineCell,
     NotVisible,
     OverallCell,
-    SetInfo,
-    SubRegionInfo,
-    TargetInfo,
     ThemeSpan,
     does_not_apply,
     empty_cell,
     headline,
     line_cell,
-    path,
     spans,
-    target_infos,
     where_words,
+)
+from .facts import (
+    AuthorityInfo,
+    SetInfo,
+    SubRegionInfo,
+    TargetInfo,
+    path,
+    target_infos,
 )
 from .overview import Completeness, completeness_of, kind_overalls
 from .status import DataNote, DataStatus, data_note

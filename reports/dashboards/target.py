@@ -26,18 +26,20 @@ from returns.selectors import (
 from targets.models import Target, TargetLineage
 
 from .cells import (
-    AuthorityInfo,
     Counts,
     Filters,
     LineCell,
     OverallCell,
+    headline,
+    line_cell,
+    where_words,
+)
+from .facts import (
+    AuthorityInfo,
     SetInfo,
     SubRegionInfo,
     TargetInfo,
-    headline,
-    line_cell,
     path,
-    where_words,
 )
 from .overview import kind_overalls
 from .status import DataNote, data_note

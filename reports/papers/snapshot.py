@@ -297,7 +297,7 @@ def build_data(
         if period == quarter or any(ref.has_return for ref in by_quarter[period].sub_regions)
     ]
     refs = current.sub_regions
-    infos = dashboards.cells.target_infos(targets, target_set)
+    infos = dashboards.facts.target_infos(targets, target_set)
     lines_by_target = quarter_lines(refs=refs, targets=targets, basis=basis)
     region = current.regions[0] if len(current.regions) == 1 else None
 
@@ -359,7 +359,7 @@ def build_data(
                 for row in lines_by_target[target.pk][ref.slug]
             ]
 
-    sub_region_url = dashboards.cells.path("reports:sub-region", "slug")
+    sub_region_url = dashboards.facts.path("reports:sub-region", "slug")
     columns = [dashboards.SubRegionInfo.of(ref, sub_region_url) for ref in refs]
     completeness, _ = completeness_of(current, columns)
     by_slug = {each.sub_region.slug: each for each in completeness}
@@ -514,7 +514,7 @@ def current_return_states(paper, *, user) -> list[dict]:
     ratings = quarter_ratings(
         user=user, target_set=paper.target_set, quarter=paper.period, basis=paper.basis, targets=[]
     )
-    url = dashboards.cells.path("reports:sub-region", "slug")
+    url = dashboards.facts.path("reports:sub-region", "slug")
     return [
         {
             "sub_region": ref.slug,

@@ -248,7 +248,7 @@ def test_the_openapi_document_lists_the_dashboards(client, db):
 
 #: Queries per endpoint whatever the amount of data: the pages' counts less the navigation
 #: bar's roles (and the session and user when a token signs in instead).
-API_QUERIES = {"overview": 14, "compare": 14, "sub-region": 17, "target": 20, "authority": 15}
+API_QUERIES = {"overview": 13, "compare": 13, "sub-region": 16, "target": 19, "authority": 15}
 
 
 @pytest.mark.parametrize("name", list(API_QUERIES))

@@ -141,3 +141,28 @@ def test_a_fixed_target_set_wins_over_the_query(world):
 
     assert selection.target_set == world.target_set
     assert selection.quarter == Quarter(2009, 3)
+
+
+def test_a_named_set_reads_only_its_own_quarters_and_themes(world, django_assert_num_queries):
+    """A page that names its set (or shows a target's own) needs no other set's quarters or
+    themes: they are not read, so the options cost the same whatever the number of sets."""
+    board = make_user(BOARD_MEMBER)
+    board.get_all_permissions()
+
+    with django_assert_num_queries(5):
+        options = load_options(board, target_set="set-a")
+
+    assert [ts.slug for ts in options.target_sets] == ["set-old", "set-a", "set-later"]
+    assert options.quarters(world.target_set) == [Quarter(2009, 3), Quarter(2009, 2)]
+    assert [name for _, name in options.themes(world.target_set)] == ["Outcomes", "Efficiency"]
+    assert set(options.quarters_by_set) == {world.target_set.pk}
+    assert set(options.themes_by_set) == {world.target_set.pk}
+    # The set itself (a target's page) reads the same; an unknown slug reads every set's.
+    assert load_options(board, target_set=world.target_set).quarters_by_set == (
+        options.quarters_by_set
+    )
+    assert load_options(board, target_set="no-such-set").default_set() == world.target_set
+    # And the selection is the one the full options give.
+    named = DashboardFilter({"target_set": "set-a"}, options=options, fields=ALL).selection()
+    full = DashboardFilter({"target_set": "set-a"}, options=load_options(board), fields=ALL)
+    assert named == full.selection()

@@ -273,14 +273,15 @@ def test_pages_have_no_inline_style_or_script(board_client, world):
 
 #: Queries per page, whatever the amount of data: session, user, the user's permissions (2),
 #: the user's region and sub-region (1, issue 13: authorities.roles), the filters' options
-#: (target sets, quarters, themes, sub-regions), the page's builder (the visible sub-regions
-#: read with their regions), and the user's roles for the navigation bar (1, twice where
-#: tables2 renders). The target page also reads the projects that serve the target (1).
+#: (target sets, quarters, themes, sub-regions: the visible sub-regions read with their
+#: regions, once a request, for the filters and the builder alike), the page's builder, and
+#: the user's roles for the navigation bar (1, twice where tables2 renders). The target page
+#: also reads the projects that serve the target (1).
 QUERIES = {
-    "overview": 15,
-    "compare": 15,
-    "own sub-region": 18,
-    "target": 23,
+    "overview": 14,
+    "compare": 14,
+    "own sub-region": 17,
+    "target": 22,
     "own authority": 16,
 }
 
