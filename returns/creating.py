@@ -185,12 +185,7 @@ def _apply_values(
                 exclude=_not_given(values), validate_unique=False, validate_constraints=False
             )
         except ValidationError as error:
-            where = f"{line.authority.short_name} / {line.target.number}"
-            problems += [
-                LineProblem(line.authority_id, line.target_id, name, message, where)
-                for name, messages in error.message_dict.items()
-                for message in messages
-            ]
+            problems += LineProblem.all_of(line, error)
             continue
         if differs or line.scope == LineScope.OUTSIDE:
             dirty.append(line)

@@ -26,6 +26,17 @@ class LineProblem:
         where = self.where or f"{self.authority_id}/{self.target_id}"
         return f"{where} / {self.field}: {self.message}"
 
+    @classmethod
+    def all_of(cls, line, error: ValidationError) -> list[LineProblem]:
+        """Every message of a line's refused ``full_clean``, one problem per field and message,
+        naming the line as people do ("Boston / 8")."""
+        where = f"{line.authority.short_name} / {line.target.number}"
+        return [
+            cls(line.authority_id, line.target_id, name, message, where)
+            for name, messages in error.message_dict.items()
+            for message in messages
+        ]
+
 
 class ServiceError(ValidationError):
     """A refused write; ``code`` says which kind."""

@@ -19,7 +19,7 @@ from authorities.models import AuthorityKind
 from targets.models import Target, TargetSet
 from targets.rating import LineRating, OverallRating, Rating, Status, reported_note
 
-from .models import Basis, LineScope, LineState, Overall, ReturnStatus
+from .models import EDITABLE_LINE_FIELDS, Basis, LineScope, LineState, Overall, ReturnStatus
 from .periods import Quarter
 from .rating import missing_rating, stored_rating
 
@@ -338,16 +338,8 @@ _LINE_FIELDS = (
     "authority__name",
     "authority__short_name",
     "authority__kind",
-    "state",
     "scope",
-    "actual",
-    "target_value",
-    "date_of_data",
-    "manual_rating",
-    "manual_reason",
-    "state_reason",
-    "comment",
-    "source",
+    *EDITABLE_LINE_FIELDS,
     "status",
     "computed_rating",
     "explanation",

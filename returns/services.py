@@ -329,12 +329,7 @@ def update_lines(
                 validate_constraints=False,
             )
         except ValidationError as error:
-            where = f"{line.authority.short_name} / {line.target.number}"
-            problems += [
-                LineProblem(line.authority_id, line.target_id, name, message, where)
-                for name, messages in error.message_dict.items()
-                for message in messages
-            ]
+            problems += LineProblem.all_of(line, error)
             continue
         if line.pk is None:
             result.created.append(line)
