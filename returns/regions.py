@@ -183,6 +183,7 @@ def against_regions(*, user, target: Target, quarter: Quarter, basis: str) -> Ag
                 sub_region__isnull=True,
                 basis=basis,
             )
+            .order_by()
             .values_list("rating", "explanation")
             .first()
         )
