@@ -471,10 +471,15 @@ quarter's ratings, whose marks alone the overview's message needs. What remains:
 queries per request (the user, the permissions, the options, the set's targets and levels, the
 returns, the rows) and one stored row read and one dataclass built per cell (the JSON API
 serves the same dataclasses, with the explanations the pages do not print), against a render
-of 30 ms for the overview and the comparison; on the target page, the region against the other
-regions (returns.regions.against_regions) reads every line, in the quarter, of every target on
-the same measure in every region and set (about 1,200 lines nationally, 12,000 at 10×, most
-of the builder's time and what makes that page grow with the data).
+of 30 ms for the overview and the comparison. The target page's region against the other
+regions (returns.regions.against_regions) read every line, in the quarter, of every target on
+the same measure in every region and set (12,000 lines at 10×: that page took 2.7× as long at
+10× the data); it now reads one stored row per region and target on the measure, each region's
+count of authorities by level kept with its overall rating (`Overall.levels`), by the targets'
+own index (asked for by "sub-region is null", SQLite walked every region-wide row of every
+quarter). The national Board member's pages ask one query more than a regional user's: the
+navigation names the user's partnership from their region binding, which a regional user's
+pages read anyway.
 """
 
 
