@@ -28,7 +28,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from authorities.models import Authority, LAAArea, Region, SubRegion
 from targets.models import MeasureLevel, Target, TargetSet, rating_rule
@@ -123,14 +123,19 @@ def set_targets(target_set: TargetSet | int) -> list[Target]:
             "measure_id", "value"
         ):
             levels[level.measure_id].append(level)
+    # One evaluated queryset per measure, made directly (``none()`` clones a queryset: it was
+    # a third of this function when made for every target).
+    prefetched: dict[int, QuerySet] = {}
     for target in targets:
         if given:
             Target.target_set.field.set_cached_value(target, target_set)
         measure = target.measure
-        prefetched = MeasureLevel.objects.none()
-        prefetched._result_cache = levels.get(measure.pk, [])
-        prefetched._prefetch_done = True
-        measure._prefetched_objects_cache = {"levels": prefetched}
+        found = prefetched.get(measure.pk)
+        if found is None:
+            found = prefetched[measure.pk] = QuerySet(model=MeasureLevel)
+            found._result_cache = levels.get(measure.pk, [])
+            found._prefetch_done = True
+        measure._prefetched_objects_cache = {"levels": found}
     return targets
 
 
