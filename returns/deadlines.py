@@ -334,15 +334,6 @@ def due_facts(returns: Iterable[Return], *, today: date) -> dict[int, DueFacts]:
     return facts
 
 
-def overdue_among(returns: Iterable[Return], *, today: date) -> set[int]:
-    """Which of these returns are overdue (for the lists that mark them): one query, none when
-    every one is submitted."""
-    waiting = [r for r in returns if r.status in NOT_SUBMITTED]
-    if not waiting:
-        return set()
-    return {pk for pk, facts in due_facts(waiting, today=today).items() if facts.overdue}
-
-
 def deadline_texts(returns: Iterable[Return], *, today: date) -> dict[int, tuple[str, bool]]:
     """For each return, its deadline as the lists show it ("3 days left", "overdue by 2 days",
     "on time (15 Jan 2010)", "late (due 15 Jan 2010)", "none set") and whether to mark it
