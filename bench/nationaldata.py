@@ -98,7 +98,7 @@ def add_returns() -> int:
     from returns.periods import Quarter
     from returns.rating import rate
     from targets.models import Target, TargetSet, rating_rule
-    from targets.rules import target_applies
+    from targets.rules import target_covers
 
     last = Quarter(*LAST)
     quarters = [Quarter.from_index(last.index - n) for n in reversed(range(QUARTERS))]
@@ -127,11 +127,11 @@ def add_returns() -> int:
             seed_base = return_obj.year * 4 + return_obj.quarter
             for authority in by_sub_region.get(return_obj.sub_region_id, []):
                 for target in set_targets:
-                    if not target_applies(
-                        scope=target.scope,
-                        applies_to=target.applies_to,
+                    if not target_covers(
+                        target,
                         kind=authority.kind,
                         leads_laa=authority.pk in leads,
+                        authority_id=authority.pk,
                     ):
                         continue
                     seed = (authority.pk * 7919 + target.pk * 104729 + seed_base * 31) % 1000

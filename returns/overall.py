@@ -34,7 +34,7 @@ from django.db.models import Exists, OuterRef
 from authorities.models import Authority, LAAArea, SubRegion
 from targets.models import MeasureKind, Target, rating_rule
 from targets.rating import LineRating, Rating, overall_rating, reported_differs
-from targets.rules import target_applies
+from targets.rules import target_covers
 
 from .models import Basis, LineState, Overall, ReportedRating, Return, ReturnLine, ReturnStatus
 from .periods import Quarter
@@ -286,12 +286,10 @@ def _target_rows(
             applicable[key] = [
                 authority["id"]
                 for authority in authorities.get(place.sub_region.pk, ())
-                if target_applies(
-                    scope=target.scope,
-                    applies_to=target.applies_to,
+                if target_covers(
+                    target,
                     kind=authority["kind"],
                     leads_laa=authority["leads_laa"],
-                    council_id=target.council_id,
                     authority_id=authority["id"],
                 )
             ]

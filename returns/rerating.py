@@ -31,7 +31,7 @@ from django.utils import timezone
 from authorities.models import Authority
 from authorities.scope import regions_of
 from targets.models import MEASURE_RULE_FIELDS, TARGET_RULE_FIELDS, Measure, Target, rating_rule
-from targets.rules import target_applies
+from targets.rules import target_covers
 
 from .models import LineScope, Rerating, ReratingLine, Return, ReturnLine
 from .overall import refresh
@@ -178,12 +178,10 @@ def _rerate(target: Target, *, actor, reason: str, changes, leads: set[int]) -> 
         before_scope, before_explanation = line.scope, line.explanation
         line.scope = (
             LineScope.IN
-            if target_applies(
-                scope=target.scope,
-                applies_to=target.applies_to,
+            if target_covers(
+                target,
                 kind=line.authority.kind,
                 leads_laa=line.authority_id in leads,
-                council_id=target.council_id,
                 authority_id=line.authority_id,
             )
             else LineScope.OUTSIDE

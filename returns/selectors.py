@@ -33,7 +33,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from authorities.models import Authority, LAAArea, Region, SubRegion
 from targets.models import MeasureLevel, Target, TargetSet, rating_rule
 from targets.rating import overall_rating
-from targets.rules import target_applies
+from targets.rules import target_covers
 
 from .access import Visibility, scope_of
 from .models import (
@@ -361,12 +361,10 @@ def quarter_lines(
             if kind and authority["kind"] != kind:
                 continue
             for target in targets:
-                if (target.pk, authority["id"]) in present or not target_applies(
-                    scope=target.scope,
-                    applies_to=target.applies_to,
+                if (target.pk, authority["id"]) in present or not target_covers(
+                    target,
                     kind=authority["kind"],
                     leads_laa=authority["leads_laa"],
-                    council_id=target.council_id,
                     authority_id=authority["id"],
                 ):
                     continue

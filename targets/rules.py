@@ -158,3 +158,17 @@ def target_applies(
     if applies_to and kind not in applies_to:
         return False
     return scope != "laa" or leads_laa
+
+
+def target_covers(target, *, kind: str, leads_laa: bool, authority_id: int | None) -> bool:
+    """``target_applies`` with the target's own fields (anything with a target's ``scope``,
+    ``applies_to`` and ``council_id``: a model or a row): every reader asks it of a target and
+    an authority, and the target's side is always the same three fields."""
+    return target_applies(
+        scope=target.scope,
+        applies_to=target.applies_to,
+        kind=kind,
+        leads_laa=leads_laa,
+        council_id=target.council_id,
+        authority_id=authority_id,
+    )

@@ -14,7 +14,7 @@ from returns.models import Basis, LineState, ReturnStatus
 from returns.periods import Quarter
 from returns.selectors import authority_lines, quarters_with_returns, set_targets
 from targets.models import TargetSet
-from targets.rules import target_applies
+from targets.rules import target_covers
 
 from .cells import (
     Counts,
@@ -116,13 +116,8 @@ def build_authority(
     for target, info in zip(targets, infos, strict=True):
         if filters.theme and target.theme_id != filters.theme:
             continue
-        applies = target_applies(
-            scope=target.scope,
-            applies_to=target.applies_to,
-            kind=authority.kind,
-            leads_laa=leads_laa,
-            council_id=target.council_id,
-            authority_id=authority.pk,
+        applies = target_covers(
+            target, kind=authority.kind, leads_laa=leads_laa, authority_id=authority.pk
         )
         cells = []
         for quarter in quarters:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from authorities.models import Authority, SubRegion
 from authorities.names import normalise_name
 from targets.models import MeasureKind, RuleKind, Target, TargetSet
-from targets.rules import target_applies
+from targets.rules import target_covers
 
 from ..models import LineState, Rating, Return, ReturnStatus
 from ..periods import Quarter
@@ -285,12 +285,10 @@ def _check_destination(check: _RowCheck, identity: _Identity, reference: Referen
         )
         return False
     else:
-        outside = not target_applies(
-            scope=target.scope,
-            applies_to=target.applies_to,
+        outside = not target_covers(
+            target,
             kind=authority.kind,
             leads_laa=authority.pk in reference.laa_leads,
-            council_id=target.council_id,
             authority_id=authority.pk,
         )
     if outside:

@@ -1,10 +1,17 @@
 """The rule of a target in plain English, and where a target applies: pure, no database."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
-from targets.rules import describe_rule, describe_scope, format_value, target_applies
+from targets.rules import (
+    describe_rule,
+    describe_scope,
+    format_value,
+    target_applies,
+    target_covers,
+)
 
 CAA = {1: "performing poorly", 2: "performing adequately", 3: "performing well", 4: "excellent"}
 
@@ -113,4 +120,32 @@ def test_target_applies(scope, applies_to, kind, leads_laa, expected):
     assert (
         target_applies(scope=scope, applies_to=applies_to, kind=kind, leads_laa=leads_laa)
         is expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("scope", "applies_to", "council_id", "kind", "leads_laa", "authority_id", "expected"),
+    [
+        ("authority", ["county", "unitary"], None, "county", False, 7, True),
+        ("authority", ["county", "unitary"], None, "district", False, 7, False),
+        ("laa", [], None, "county", False, 7, False),
+        ("laa", [], None, "county", True, 7, True),
+        # A council's own plan: that council alone, whatever the kinds named.
+        ("authority", ["county"], 7, "district", False, 7, True),
+        ("authority", [], 7, "district", False, 8, False),
+    ],
+)
+def test_target_covers_reads_the_targets_own_fields(
+    scope, applies_to, council_id, kind, leads_laa, authority_id, expected
+):
+    target = SimpleNamespace(scope=scope, applies_to=applies_to, council_id=council_id)
+    covered = target_covers(target, kind=kind, leads_laa=leads_laa, authority_id=authority_id)
+    assert covered is expected
+    assert covered is target_applies(
+        scope=scope,
+        applies_to=applies_to,
+        kind=kind,
+        leads_laa=leads_laa,
+        council_id=council_id,
+        authority_id=authority_id,
     )
