@@ -25,7 +25,7 @@ from targets.models import TargetSet, rating_rule
 
 from . import bulk, services
 from .errors import InvalidLines, LineProblem
-from .models import LineScope, LineState, Return, ReturnLine, ReturnStatus, Transition
+from .models import LineScope, LineState, Return, ReturnLine
 from .overall import refresh_return
 from .periods import Quarter
 from .rating import AlikeRated
@@ -71,13 +71,7 @@ def create_return_with_lines(
         )
         return return_obj, False, result
     return_obj.sub_region = sub_region  # the instance given (the region, the name for errors)
-    Transition.objects.create(
-        return_obj=return_obj,
-        from_status=ReturnStatus.DRAFT,
-        to_status=ReturnStatus.DRAFT,
-        actor=actor,
-        comment="Created as a draft.",
-    )
+    services._record_created(return_obj, actor=actor)
     lines = _blank_lines(return_obj, actor=actor)
     new_keys = [key for key in changes if key not in lines]
     if new_keys:  # outside the targets' scope (or refused, naming the line)

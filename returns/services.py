@@ -26,7 +26,7 @@ from django.utils import timezone
 from authorities.models import Authority, SubRegion
 from targets.models import Target, TargetSet, rating_rule
 from targets.plans import year_target_values
-from targets.rules import target_applies
+from targets.rules import target_covers
 
 from . import bulk, notices, permissions, submission, workflow
 from .errors import (
@@ -118,25 +118,19 @@ def system_actor():
 def applicable_pairs(
     *, authorities: Iterable[Authority], targets: Iterable[Target], laa_leads: set[int]
 ) -> list[tuple[Authority, Target]]:
-    """Authority × target pairs that a return has a line for (see targets.rules.target_applies)."""
+    """Authority × target pairs that a return has a line for (see targets.rules.target_covers)."""
     targets = list(targets)
     return [
         (authority, target)
         for authority in authorities
         for target in targets
-        if _applies(target, authority, laa_leads)
+        if target_covers(
+            target,
+            kind=authority.kind,
+            leads_laa=authority.pk in laa_leads,
+            authority_id=authority.pk,
+        )
     ]
-
-
-def _applies(target: Target, authority: Authority, laa_leads: set[int]) -> bool:
-    return target_applies(
-        scope=target.scope,
-        applies_to=target.applies_to,
-        kind=authority.kind,
-        leads_laa=authority.pk in laa_leads,
-        council_id=target.council_id,
-        authority_id=authority.pk,
-    )
 
 
 def _laa_leads() -> set[int]:
@@ -199,19 +193,25 @@ def open_return(
         sub_region=sub_region, target_set=target_set, year=quarter.year, quarter=quarter.quarter
     )
     if created:
-        Transition.objects.create(
-            return_obj=return_obj,
-            from_status=ReturnStatus.DRAFT,
-            to_status=ReturnStatus.DRAFT,
-            actor=actor,
-            comment="Created as a draft.",
-        )
+        _record_created(return_obj, actor=actor)
     # A submitted or approved return is not changed behind its sign-off: an authority or a
     # target added since gets its line when the return is next editable.
     added = _add_missing_lines(return_obj, actor=actor) if return_obj.is_editable else 0
     if added or created:
         refresh_return(return_obj)
     return return_obj, created
+
+
+def _record_created(return_obj: Return, *, actor) -> None:
+    """The return's history starts with its creation, as a draft, by ``actor`` (opened on the
+    grid, or created by its first import)."""
+    Transition.objects.create(
+        return_obj=return_obj,
+        from_status=ReturnStatus.DRAFT,
+        to_status=ReturnStatus.DRAFT,
+        actor=actor,
+        comment="Created as a draft.",
+    )
 
 
 def _add_missing_lines(return_obj: Return, *, actor) -> int:
@@ -417,7 +417,9 @@ def _new_lines(current: Return, keys: list[LineKey], *, actor) -> dict[LineKey, 
                 )
             )
             continue
-        in_scope = _applies(target, authority, leads)
+        in_scope = target_covers(
+            target, kind=authority.kind, leads_laa=authority.pk in leads, authority_id=authority.pk
+        )
         made[(authority_id, target_id)] = ReturnLine(
             return_obj=current,
             authority=authority,
