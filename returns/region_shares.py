@@ -120,7 +120,12 @@ def refresh_comparisons(*, measure_ids: Iterable[int], quarter: Quarter) -> int:
     )
     if not targets:
         return 0
-    rows = [row for row in _rows_of([t.pk for t in targets], quarter) if row.sub_region_id is None]
+    # Only what the rating needs and the update writes: not the rows' JSON counts, decoded
+    # for nothing (the sub-regions' rows come too, and are dropped here; see ``_rows_of``).
+    stored = _rows_of([t.pk for t in targets], quarter).only(
+        "target_id", "sub_region_id", "region_id", "basis", "rating", "explanation", "value"
+    )
+    rows = [row for row in stored if row.sub_region_id is None]
     if not rows:
         return 0
     by_pk = {target.pk: target for target in targets}
