@@ -18,7 +18,8 @@ class Term:
     letter: str  # what a cell prints: "R", "Grey", "n/a", "–"
     label: str  # what a legend or a screen reader says: "Red"
     meaning: str  # one line for the key
-    fill: str  # the cell's colour in a spreadsheet or a PDF (hex, no #)
+    fill: str  # the cell's colour in a spreadsheet or a printed paper (hex, no #)
+    ink: str  # the letter's colour on that fill (hex, no #)
     rank: int  # sort order, worst first
 
     @property
@@ -34,18 +35,33 @@ class Term:
 RATINGS: dict[str, Term] = {
     term.code: term
     for term in (
-        Term("R", "R", "Red", "short of the target by more than its amber margin", "F4B6B6", 0),
         Term(
-            "A", "A", "Amber", "short of the target by no more than its amber margin", "FFE3A3", 1
+            "R",
+            "R",
+            "Red",
+            "short of the target by more than its amber margin",
+            "B3261E",
+            "FFFFFF",
+            0,
         ),
-        Term("G", "G", "Green", "meets the target as worded", "BFE3C0", 2),
+        Term(
+            "A",
+            "A",
+            "Amber",
+            "short of the target by no more than its amber margin",
+            "F2A900",
+            "000000",
+            1,
+        ),
+        Term("G", "G", "Green", "meets the target as worded", "1E6B34", "FFFFFF", 2),
         # Seed 004's key: "Achieved – Completed on time or ahead of schedule".
         Term(
             "ACH",
             "Ach",
             "Achieved",
             "completed on time or ahead of schedule: the final target is met",
-            "B9D7F0",
+            "1D4F91",
+            "FFFFFF",
             3,
         ),
         # Seed 004: "N/A – Data will be available in Qrt 2": not missing, so never Grey.
@@ -55,16 +71,18 @@ RATINGS: dict[str, Term] = {
             "Not yet due",
             "the data comes in a later quarter: nothing is missing yet",
             "F2F2F2",
+            "333333",
             4,
         ),
-        Term("GREY", "Grey", "Grey", "awaiting data: nothing to rate yet", "DDDDDD", 5),
-        Term("NA", "n/a", "Not applicable", "the target does not apply", "FFFFFF", 6),
+        Term("GREY", "Grey", "Grey", "awaiting data: nothing to rate yet", "D5D7DA", "000000", 5),
+        Term("NA", "n/a", "Not applicable", "the target does not apply", "FFFFFF", "333333", 6),
         Term(
             "none",
             "–",
             "Not rated",
             "the returns alone cannot rate this target (a comparison, or a rule left open)",
             "FFFFFF",
+            "333333",
             7,
         ),
     )

@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from returns.exporting import neutralise
+from targets.vocabulary import RATINGS
 
 from .context import appendices
 from .key import RATING_LETTERS
@@ -64,16 +65,9 @@ CSV_COLUMNS = (
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
-_FILLS = {
-    "R": ("B3261E", "FFFFFF"),
-    "A": ("F2A900", "000000"),
-    "G": ("1E6B34", "FFFFFF"),
-    "ACH": ("1D4F91", "FFFFFF"),  # seed 004's Achieved, beyond Green
-    "NYD": ("F2F2F2", "333333"),  # seed 004's not yet due: not missing
-    "GREY": ("D5D7DA", "000000"),
-    "NA": ("FFFFFF", "333333"),
-    None: ("FFFFFF", "333333"),
-}
+#: Each rating's cell: the one vocabulary's fill and ink (targets.vocabulary), the letter on it.
+_FILLS = {code: (term.fill, term.ink) for code, term in RATINGS.items()}
+_FILLS[None] = _FILLS["none"]  # a rating the returns cannot give: printed "not rated"
 
 
 def _letter(rating: str | None) -> str:

@@ -12,8 +12,10 @@ import pytest
 from openpyxl import load_workbook
 
 from reports.papers.exports import CSV_COLUMNS, render_csv, render_xlsx
+from reports.papers.render import render_html
 from reports.papers.snapshot import build_snapshot
 from returns import services
+from targets.vocabulary import RATINGS
 from tests.reports import test_papers_support as support
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +80,23 @@ def test_the_region_sheet_has_letters_on_fills_frozen_headers_a_filter_and_comme
     assert sheet["E4"].fill.fgColor.rgb.endswith("B3261E")
     assert "Not all authorities" in sheet["E3"].comment.text
     assert sheet["B2"].comment.text.startswith("All authorities paying")
+
+
+def test_each_ratings_cell_takes_the_one_vocabularys_fill_and_ink(workbook):
+    """The spreadsheet's colours are the vocabulary's (targets.vocabulary), not a table of its
+    own: a rating's fill and letter colour change in one place."""
+    sheet = workbook["Region"]
+    for row, code in ((2, "G"), (3, "A"), (4, "R")):
+        cell = sheet.cell(row=row, column=5)
+        assert cell.fill.fgColor.rgb.endswith(RATINGS[code].fill)
+        assert cell.font.color.rgb.endswith(RATINGS[code].ink)
+
+
+def test_the_printed_paper_takes_the_same_colours_from_the_vocabulary(snapshot):
+    html = render_html(snapshot)
+    for code in ("R", "A", "G", "GREY", "ACH", "NYD"):
+        term = RATINGS[code]
+        assert f".rag--{code} {{ background: #{term.fill}; color: #{term.ink}; }}" in html
 
 
 def test_a_sub_region_sheet_is_its_matrix_with_its_overall_row(workbook):
