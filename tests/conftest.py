@@ -23,7 +23,12 @@ def pytest_report_header(config):
 
 def _flushes_the_database(item) -> bool:
     fixtures = getattr(item, "fixturenames", ())
-    return "live_server" in fixtures or "transactional_db" in fixtures
+    # ``@pytest.mark.django_db(transaction=True)`` flushes too, without naming the fixture.
+    marker = item.get_closest_marker("django_db")
+    marked = marker is not None and bool(
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    )
+    return "live_server" in fixtures or "transactional_db" in fixtures or marked
 
 
 @pytest.hookimpl(trylast=True)
