@@ -24,16 +24,19 @@ the user may not read; the "region" of such a user is their own sub-region, said
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from authorities.models import Authority, LAAArea, Region, SubRegion
 from targets.models import MeasureLevel, Target, TargetSet, rating_rule
 from targets.rating import overall_rating
 from targets.rules import target_covers
+from targets.stamp import STAMP_SQL, ReferenceMemo, reference_token
 
 from .access import Visibility, scope_of
 from .models import (
@@ -105,17 +108,45 @@ def visible_sub_regions(user, *, sub_region: SubRegion | None = None) -> list[Su
 
 
 def set_targets(target_set: TargetSet | int) -> list[Target]:
-    """A set's targets in order, with their theme, measure and levels (2 queries).
+    """A set's targets in order, with their theme, measure, levels and set, read once per
+    state of the reference data (``targets.stamp``). Each caller gets its own copies (a page
+    may set attributes on them), each with the ``reference_token`` it was read under.
 
-    Given the set itself, its targets point at it rather than at a copy read again with each.
-    The levels are read in one plain query and set as the measures' prefetched levels (what
-    ``prefetch_related`` stores, at a third of its cost: a page reads the set's targets once
-    per request, and the generic prefetch was a tenth of the overview's builder)."""
-    queryset = Target.objects.filter(target_set=target_set).select_related("measure", "theme")
+    Queries: the targets (with the token) and their levels the first time; then the token
+    alone while it is unchanged; the three when it has changed. Given the set itself, the
+    targets point at it rather than at the copy read with them."""
     given = isinstance(target_set, TargetSet)
-    if not given:
-        queryset = queryset.select_related("target_set")
-    targets = list(queryset.order_by("theme__order", "priority", "id"))
+    set_id = target_set.pk if given else target_set
+    key = ("set_targets", set_id)
+    kept = _REFERENCE.kept(key)
+    if kept is not None and kept[0] == reference_token():
+        found: list[Target] = kept[1]  # type: ignore[assignment]
+    else:
+        found = _read_set_targets(set_id)
+        _REFERENCE.keep(key, found[0].reference_token if found else None, found)
+    targets = [copy.copy(target) for target in found]
+    if given:
+        for target in targets:
+            Target.target_set.field.set_cached_value(target, target_set)
+    return targets
+
+
+#: The sets' targets by state of the reference data (see ``set_targets``).
+_REFERENCE = ReferenceMemo()
+
+
+def _read_set_targets(set_id: int) -> list[Target]:
+    """A set's targets with their theme, measure, set, levels and the reference data's token
+    (2 queries). The levels are
+    read in one plain query and set as the measures' prefetched levels (what
+    ``prefetch_related`` stores, at a third of its cost)."""
+    # The token in the same statement as the targets: what they show is that state's.
+    targets = list(
+        Target.objects.filter(target_set_id=set_id)
+        .select_related("measure", "theme", "target_set")
+        .annotate(reference_token=RawSQL(STAMP_SQL, []))  # noqa: S611 - a constant query
+        .order_by("theme__order", "priority", "id")
+    )
     levels: dict[int, list[MeasureLevel]] = defaultdict(list)
     measure_ids = {target.measure_id for target in targets}
     if measure_ids:
@@ -123,12 +154,9 @@ def set_targets(target_set: TargetSet | int) -> list[Target]:
             "measure_id", "value"
         ):
             levels[level.measure_id].append(level)
-    # One evaluated queryset per measure, made directly (``none()`` clones a queryset: it was
-    # a third of this function when made for every target).
+    # One evaluated queryset per measure, made directly (``none()`` clones a queryset).
     prefetched: dict[int, QuerySet] = {}
     for target in targets:
-        if given:
-            Target.target_set.field.set_cached_value(target, target_set)
         measure = target.measure
         found = prefetched.get(measure.pk)
         if found is None:

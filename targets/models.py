@@ -569,3 +569,4 @@ def rule_facts(target: Target) -> RuleFacts:
 # in their own modules (imported here so that Django registers them).
 from .plans import Milestone, YearTarget  # noqa: E402, F401
 from .projects import Project, ProjectAuthority, ProjectStatus, ProjectTarget  # noqa: E402, F401
+from .stamp import ReferenceStamp  # noqa: E402, F401

@@ -105,3 +105,12 @@ def demo_database(django_db_setup, django_db_blocker):
 @pytest.fixture
 def demo(demo_database, db):
     """A test on the demo database (see ``demo_database``)."""
+
+
+@pytest.fixture(autouse=True)
+def _forget_kept_reference_data():
+    """Each test starts with nothing kept by ``targets.stamp``'s memos: the queries a test
+    counts are a first reading's whatever ran before it."""
+    from targets.stamp import clear_memos
+
+    clear_memos()

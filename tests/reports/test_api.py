@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from authorities.roles import BOARD_MEMBER, DIRECTOR, PROGRAMME_MANAGER
+from targets.models import Target
 from tests.factories import make_user
 from tests.reports.test_dashboards import make_world
 
@@ -248,6 +251,8 @@ def test_the_openapi_document_lists_the_dashboards(client, db):
 
 #: Queries per endpoint whatever the amount of data: the pages' counts less the navigation
 #: bar's roles (and the session and user when a token signs in instead).
+#: A first request's: the set's targets (with the reference data's token, ``targets.stamp``)
+#: and their levels among them; a later request reads the token alone (see the next test).
 API_QUERIES = {"overview": 13, "compare": 13, "sub-region": 16, "target": 19, "authority": 15}
 
 
@@ -260,3 +265,22 @@ def test_a_constant_number_of_queries(client, db, django_assert_num_queries, nam
 
     with django_assert_num_queries(API_QUERIES[name]):
         assert client.get(endpoints(world)[name]).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["overview", "compare", "sub-region", "authority"])
+def test_a_later_request_takes_the_unchanged_targets_from_memory(client, db, name):
+    world = make_world()
+    client.force_login(make_user(BOARD_MEMBER))
+    url = endpoints(world)[name]
+    with CaptureQueriesContext(connection) as first:
+        first_answer = client.get(url).json()
+    with CaptureQueriesContext(connection) as later:
+        assert client.get(url).json() == first_answer
+    assert len(first) - len(later) == 1  # the token, instead of the targets and their levels
+
+    # A change to a target, however made, is read by the next request.
+    Target.objects.filter(pk=world.t1.pk).update(title="Renamed")
+    with CaptureQueriesContext(connection) as changed:
+        renamed = client.get(url).content.decode()
+    assert len(changed) == len(first) + 1  # the token, then the targets and levels again
+    assert "Renamed" in renamed

@@ -40,6 +40,7 @@ def test_a_sets_targets_have_their_levels_theme_and_set_without_more_queries(
     )
     expected = [(t.pk, level_labels(t.measure), t.theme.name) for t in prefetched]
 
+    # The targets (with the reference data's token) and their levels.
     with django_assert_num_queries(2):
         targets = set_targets(target.target_set)
     with django_assert_num_queries(0):
@@ -54,8 +55,34 @@ def test_a_sets_targets_have_their_levels_theme_and_set_without_more_queries(
         4: "excellent",
     }
     assert sets == {target.target_set}
-    # Given the set's id, the set is read with the targets (still two queries).
-    with django_assert_num_queries(2):
+    # Asked again, unchanged: the token only, and the same targets with their set (given its
+    # id, the set read with them).
+    with django_assert_num_queries(1):
         by_id = set_targets(target.target_set_id)
     with django_assert_num_queries(0):
+        assert [(t.pk, level_labels(t.measure), t.theme.name) for t in by_id] == expected
         assert {t.target_set.pk for t in by_id} == {target.target_set_id}
+
+
+def test_each_caller_gets_its_own_copies_of_the_kept_targets(db):
+    target = TargetFactory()
+    first = set_targets(target.target_set)
+    first[0].title = "Changed on one page only"
+
+    again = set_targets(target.target_set)
+
+    assert again[0].title == target.title
+    assert again[0] is not first[0]
+
+
+def test_a_change_to_a_measure_or_its_levels_is_read_at_once(db):
+    measure = ordinal_measure()
+    target = TargetFactory(measure=measure, threshold=Decimal("3"))
+    before = target_infos(set_targets(target.target_set), target.target_set)[0]
+
+    measure.levels.filter(value=4).update(label="outstanding")  # no signal: the trigger sees it
+    after = target_infos(set_targets(target.target_set), target.target_set)[0]
+
+    assert dict(before.levels)[4] == "excellent"
+    assert dict(after.levels)[4] == "outstanding"
+    assert level_labels(set_targets(target.target_set)[0].measure)[4] == "outstanding"

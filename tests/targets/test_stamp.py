@@ -1,0 +1,118 @@
+"""targets.stamp: the database changes the reference data's token on every write to the target
+sets' tables, however written, and the memo keeps an answer only while the token is unchanged.
+Run on SQLite and on PostgreSQL, whose triggers differ (migration 0009)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+
+from targets.models import Measure, MeasureLevel, Target, TargetSet, Theme
+from targets.stamp import STAMPED_TABLES, ReferenceMemo, ReferenceStamp, reference_token
+from tests.factories import TargetFactory, ordinal_measure
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def target():
+    measure = ordinal_measure()
+    return TargetFactory(measure=measure)
+
+
+def test_every_stamped_table_is_a_models_table():
+    tables = {model._meta.db_table for model in (TargetSet, Theme, Measure, MeasureLevel, Target)}
+    assert set(STAMPED_TABLES) == tables
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(lambda t: t.save(), id="save"),
+        pytest.param(lambda t: Target.objects.filter(pk=t.pk).update(title="New"), id="update"),
+        pytest.param(lambda t: TargetFactory(target_set=t.target_set), id="insert"),
+        pytest.param(lambda t: t.delete(), id="delete"),
+        pytest.param(lambda t: Theme.objects.filter(pk=t.theme_id).update(name="X"), id="theme"),
+        pytest.param(
+            lambda t: Measure.objects.filter(pk=t.measure_id).update(name="X"), id="measure"
+        ),
+        pytest.param(
+            lambda t: MeasureLevel.objects.filter(measure=t.measure_id, value=1).update(label="X"),
+            id="level",
+        ),
+        pytest.param(
+            lambda t: TargetSet.objects.filter(pk=t.target_set_id).update(title="X"), id="set"
+        ),
+    ],
+)
+def test_any_write_to_the_reference_data_changes_the_token(target, write):
+    before = reference_token()
+
+    write(target)
+
+    assert reference_token() not in {before, None}
+
+
+def test_sql_by_hand_changes_it_too(target):
+    before = reference_token()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE targets_target SET title = %s WHERE id = %s", ["By hand", target.pk])
+    assert reference_token() != before
+
+
+def test_other_tables_leave_it_alone(target):
+    before = reference_token()
+    ReferenceStamp.objects.get(pk=1)  # reading
+    target.theme.target_set.region.name  # noqa: B018 - reading through relations
+    assert reference_token() == before
+
+
+def test_a_rolled_back_change_rolls_the_token_back(target):
+    before = reference_token()
+    inside = []
+
+    def change_then_fail():
+        with transaction.atomic():
+            Target.objects.filter(pk=target.pk).update(title="Never")
+            inside.append(reference_token())
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
+    assert inside[0] != before
+    assert reference_token() == before
+
+
+def test_the_memo_keeps_an_answer_while_the_token_is_unchanged(target, django_assert_num_queries):
+    memo = ReferenceMemo()
+    made = []
+
+    def make():
+        made.append(1)
+        return len(made)
+
+    assert memo.get("key", make) == 1
+    with django_assert_num_queries(1):  # the token only
+        assert memo.get("key", make) == 1
+    assert memo.get("other", make) == 2
+
+    Target.objects.filter(pk=target.pk).update(title="Changed")
+
+    assert memo.get("key", make) == 3
+    assert memo.get("key", make) == 3
+
+
+def test_without_its_row_nothing_is_kept(target):
+    ReferenceStamp.objects.all().delete()
+    memo = ReferenceMemo()
+    made = []
+    memo.get("key", lambda: made.append(1))
+    memo.get("key", lambda: made.append(1))
+    assert len(made) == 2
+
+
+def test_the_memo_is_emptied_when_full(target):
+    memo = ReferenceMemo(limit=2)
+    for key in range(3):
+        memo.get(key, lambda key=key: key)
+    assert len(memo._kept) == 1
