@@ -33,6 +33,7 @@ with them, the API 400 ``{"detail", "errors"}``.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,15 +41,17 @@ from datetime import date
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils.http import urlencode
 
 from authorities.models import AuthorityKind, SubRegion
-from authorities.scope import regions_of
+from authorities.scope import RegionScope, regions_of
 from returns.models import Basis, Return, ReturnLine, ReturnStatus
 from returns.periods import Quarter
 from returns.selectors import visible_sub_regions
 from targets.models import TargetSet, TargetSetStatus, Theme
+from targets.stamp import STAMP_SQL, ReferenceMemo
 
 from .dashboards import Filters
 
@@ -156,7 +159,7 @@ def load_options(user, *, target_set: TargetSet | str | None = None) -> Dashboar
     that set's returns rather than by every set's (ten times the sets made it ten times
     longer)."""
     # The user's region's sets (a national user: every region's), as the one rule says.
-    target_sets = list(regions_of(user).filter(TargetSet.objects.order_by("order", "slug")))
+    target_sets, token = _target_sets(regions_of(user))
     if isinstance(target_set, str):
         only = next((ts.pk for ts in target_sets if ts.slug == target_set), None)
     else:
@@ -174,9 +177,8 @@ def load_options(user, *, target_set: TargetSet | str | None = None) -> Dashboar
         if status == ReturnStatus.APPROVED:
             approved[target_set_id].add(Quarter(year, quarter))
     themes: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    rows = Theme.objects.all() if only is None else Theme.objects.filter(target_set_id=only)
-    rows = rows.order_by("target_set", "order", "name").values_list("pk", "name", "target_set_id")
-    for pk, name, target_set_id in rows:
+    kept_themes = _OPTIONS.get(("themes", only), lambda: _themes(only), token=token)
+    for pk, name, target_set_id in kept_themes:
         themes[target_set_id].append((pk, name))
     sub_regions = visible_sub_regions(user)
     return DashboardOptions(
@@ -185,6 +187,41 @@ def load_options(user, *, target_set: TargetSet | str | None = None) -> Dashboar
         approved_by_set={pk: sorted(found, reverse=True) for pk, found in approved.items()},
         themes_by_set=dict(themes),
         sub_regions=sub_regions,
+    )
+
+
+#: The options that are reference data alone (the sets a scope sees, the sets' themes), kept
+#: per state of the reference data (``targets.stamp``): two queries fewer a page.
+_OPTIONS = ReferenceMemo()
+
+
+def _target_sets(scope: RegionScope) -> tuple[list[TargetSet], str | None]:
+    """The sets ``scope`` sees, in order, each caller with its own copies, and the reference
+    data's token they were read under (None: not known). A programme manager's scope is found
+    through their sub-region, which is not reference data: read each time."""
+    if scope.sub_region_ids:
+        return list(scope.filter(TargetSet.objects.order_by("order", "slug"))), None
+
+    def read() -> tuple[str | None, list[TargetSet]]:
+        found = list(
+            scope.filter(TargetSet.objects.order_by("order", "slug")).annotate(
+                reference_token=RawSQL(STAMP_SQL, [])  # noqa: S611 - a constant query
+            )
+        )
+        return (found[0].reference_token if found else None), found
+
+    kept, token = _OPTIONS.fetch(("target_sets", scope), read)
+    return [copy.copy(target_set) for target_set in kept], token
+
+
+def _themes(target_set_id: int | None) -> list[tuple[int, str, int]]:
+    rows = (
+        Theme.objects.all()
+        if target_set_id is None
+        else Theme.objects.filter(target_set_id=target_set_id)
+    )
+    return list(
+        rows.order_by("target_set", "order", "name").values_list("pk", "name", "target_set_id")
     )
 
 

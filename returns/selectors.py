@@ -36,7 +36,7 @@ from authorities.models import Authority, LAAArea, Region, SubRegion
 from targets.models import MeasureLevel, Target, TargetSet, rating_rule
 from targets.rating import overall_rating
 from targets.rules import target_covers
-from targets.stamp import STAMP_SQL, ReferenceMemo, reference_token
+from targets.stamp import STAMP_SQL, ReferenceMemo
 
 from .access import Visibility, scope_of
 from .models import (
@@ -117,13 +117,7 @@ def set_targets(target_set: TargetSet | int) -> list[Target]:
     targets point at it rather than at the copy read with them."""
     given = isinstance(target_set, TargetSet)
     set_id = target_set.pk if given else target_set
-    key = ("set_targets", set_id)
-    kept = _REFERENCE.kept(key)
-    if kept is not None and kept[0] == reference_token():
-        found: list[Target] = kept[1]  # type: ignore[assignment]
-    else:
-        found = _read_set_targets(set_id)
-        _REFERENCE.keep(key, found[0].reference_token if found else None, found)
+    found, _ = _REFERENCE.fetch(("set_targets", set_id), lambda: _read_set_targets(set_id))
     targets = [copy.copy(target) for target in found]
     if given:
         for target in targets:
@@ -135,7 +129,7 @@ def set_targets(target_set: TargetSet | int) -> list[Target]:
 _REFERENCE = ReferenceMemo()
 
 
-def _read_set_targets(set_id: int) -> list[Target]:
+def _read_set_targets(set_id: int) -> tuple[str | None, list[Target]]:
     """A set's targets with their theme, measure, set, levels and the reference data's token
     (2 queries). The levels are
     read in one plain query and set as the measures' prefetched levels (what
@@ -164,7 +158,7 @@ def _read_set_targets(set_id: int) -> list[Target]:
             found._result_cache = levels.get(measure.pk, [])
             found._prefetch_done = True
         measure._prefetched_objects_cache = {"levels": found}
-    return targets
+    return (targets[0].reference_token if targets else None), targets
 
 
 def _whole(visibility: Visibility, sub_regions: list[SubRegion]) -> tuple[bool, str]:

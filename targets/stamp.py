@@ -98,6 +98,21 @@ class ReferenceMemo:
         self.keep(key, token, value)
         return value
 
+    def fetch(
+        self, key: Hashable, read: Callable[[], tuple[str | None, T]]
+    ) -> tuple[T, str | None]:
+        """(answer, token) for ``key``, where ``read()`` reads the answer and the token in one
+        statement, returning (token, answer): the first time, that one statement; later, the
+        token alone while it is unchanged; when it has changed, the token then ``read()``."""
+        kept = self.kept(key)
+        if kept is not None:
+            token = reference_token()
+            if kept[0] == token:
+                return kept[1], token  # type: ignore[return-value]
+        token, value = read()
+        self.keep(key, token, value)
+        return value, token
+
     def kept(self, key: Hashable) -> tuple[str, object] | None:
         """(token, answer) kept for ``key``, or None."""
         return self._kept.get((connection.settings_dict["NAME"], key))

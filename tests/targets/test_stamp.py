@@ -116,3 +116,23 @@ def test_the_memo_is_emptied_when_full(target):
     for key in range(3):
         memo.get(key, lambda key=key: key)
     assert len(memo._kept) == 1
+
+
+def test_fetch_reads_the_token_with_the_answer_then_alone(target, django_assert_num_queries):
+    memo = ReferenceMemo()
+    reads = []
+
+    def read():
+        reads.append(1)
+        return reference_token(), len(reads)
+
+    token = reference_token()
+    with django_assert_num_queries(1):  # the reading alone, its token with it
+        assert memo.fetch("key", read) == (1, token)
+    with django_assert_num_queries(1):  # the token alone
+        assert memo.fetch("key", read)[0] == 1
+
+    Target.objects.filter(pk=target.pk).update(title="Changed")
+
+    with django_assert_num_queries(2):  # the token, then the reading
+        assert memo.fetch("key", read)[0] == 2
