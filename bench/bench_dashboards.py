@@ -471,11 +471,23 @@ index, every quarter's and sub-region's (6 ms on the target page; through their 
 the generic prefetch of the measures' levels, the rule of every target spelt out afresh on
 every request (now remembered by its inputs), the overall rows read as dictionaries, ratings
 and marks constructed rather than looked up, and a cell built for each of the previous
-quarter's ratings, whose marks alone the overview's message needs. What remains: a dozen small
-queries per request (the user, the permissions, the options, the set's targets and levels, the
-returns, the rows) and one stored row read and one dataclass built per cell (the JSON API
-serves the same dataclasses, with the explanations the pages do not print), against a render
-of 30 ms for the overview and the comparison. The target page's region against the other
+quarter's ratings, whose marks alone the overview's message needs. Last, what every request
+read that only a change to the targets can change: a set's targets with their measures, themes
+and levels, what the pages say of each (its rule in words), the sets and themes the filters
+offer. They are now kept in the process per state of the reference data (`targets/stamp.py`):
+triggers in the database give one row a new random token on every write to those tables,
+however made, and a request reads that token (one query) instead of the targets, levels, sets
+and themes (four), and builds none of it (about 5 ms of every page). The first request after a
+change reads them with the token, in as many queries as before. And, as `riep/wsgi.py` does in
+a worker, the objects of the loaded app are frozen out of the cycle collector's full passes
+before timing (`gc.freeze()`). What remains: about ten small queries per request (the user,
+the permissions, the user's bindings, the quarters with returns, the returns, the rows, the
+token) and one stored row read and one dataclass built per cell (the JSON API serves the same
+dataclasses, with the explanations the pages do not print), against a render of about 30 ms for
+the overview and the comparison: their builders (about 19 and 23 ms) read two quarters' rows,
+and the comparison also pairs the two quarters' lines authority by authority. The ratios move
+by a few hundredths from one run to the next on this machine: the pages within 1.5× are within
+it by little. The target page's region against the other
 regions (returns.regions.against_regions) read every line, in the quarter, of every target on
 the same measure in every region and set (12,000 lines at 10×: that page took 2.7× as long at
 10× the data); it now reads one stored row per region and target on the measure, each region's
