@@ -127,6 +127,9 @@ def add_returns() -> int:
             seed_base = return_obj.year * 4 + return_obj.quarter
             for authority in by_sub_region.get(return_obj.sub_region_id, []):
                 for target in set_targets:
+                    # A line where the services would make one: an improvement plan's targets
+                    # for its council alone (before target_covers, for every authority: 654,000
+                    # lines no return would hold).
                     if not target_covers(
                         target,
                         kind=authority.kind,
