@@ -1,7 +1,6 @@
 """The one vocabulary (targets.vocabulary) in templates: a rating's letter, label, class."""
 
 from django import template
-from django.utils.safestring import mark_safe
 
 from targets.vocabulary import PLAN_TERMS, RATINGS, Term, rating
 
@@ -18,16 +17,3 @@ def rating_term(code: str | None) -> Term:
 def plan_terms() -> list[Term]:
     """The terms an improvement plan adds to a key: Achieved, not yet due (seed 004)."""
     return [RATINGS[code] for code in PLAN_TERMS]
-
-
-@register.simple_tag
-def print_rating_colours() -> str:
-    """The printed papers' rating colours as CSS, from the vocabulary's fill and ink (the
-    spreadsheets' too): static/css/print/paper.css gives each rating its shape only."""
-    return mark_safe(  # noqa: S308 - hex codes of the vocabulary, no user text
-        " ".join(
-            f".rag--{code} {{ background: #{term.fill}; color: #{term.ink}; }}"
-            for code, term in RATINGS.items()
-            if code != "none"
-        )
-    )
