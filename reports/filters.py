@@ -41,7 +41,6 @@ from datetime import date
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 from django.utils.http import urlencode
 
@@ -51,7 +50,7 @@ from returns.models import Basis, Return, ReturnLine, ReturnStatus
 from returns.periods import Quarter
 from returns.selectors import visible_sub_regions
 from targets.models import TargetSet, TargetSetStatus, Theme
-from targets.stamp import STAMP_SQL, ReferenceMemo
+from targets.stamp import ReferenceMemo, read_with_token
 
 from .dashboards import Filters
 
@@ -199,18 +198,10 @@ def _target_sets(scope: RegionScope) -> tuple[list[TargetSet], str | None]:
     """The sets ``scope`` sees, in order, each caller with its own copies, and the reference
     data's token they were read under (None: not known). A programme manager's scope is found
     through their sub-region, which is not reference data: read each time."""
+    ordered = scope.filter(TargetSet.objects.order_by("order", "slug"))
     if scope.sub_region_ids:
-        return list(scope.filter(TargetSet.objects.order_by("order", "slug"))), None
-
-    def read() -> tuple[str | None, list[TargetSet]]:
-        found = list(
-            scope.filter(TargetSet.objects.order_by("order", "slug")).annotate(
-                reference_token=RawSQL(STAMP_SQL, [])  # noqa: S611 - a constant query
-            )
-        )
-        return (found[0].reference_token if found else None), found
-
-    kept, token = _OPTIONS.fetch(("target_sets", scope), read)
+        return list(ordered), None
+    kept, token = _OPTIONS.fetch(("target_sets", scope), lambda: read_with_token(ordered))
     return [copy.copy(target_set) for target_set in kept], token
 
 

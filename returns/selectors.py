@@ -30,13 +30,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
 
 from authorities.models import Authority, LAAArea, Region, SubRegion
 from targets.models import MeasureLevel, Target, TargetSet, rating_rule
 from targets.rating import overall_rating
 from targets.rules import target_covers
-from targets.stamp import STAMP_SQL, ReferenceMemo
+from targets.stamp import ReferenceMemo, read_with_token
 
 from .access import Visibility, scope_of
 from .models import (
@@ -131,14 +130,11 @@ _REFERENCE = ReferenceMemo()
 
 def _read_set_targets(set_id: int) -> tuple[str | None, list[Target]]:
     """A set's targets with their theme, measure, set, levels and the reference data's token
-    (2 queries). The levels are
-    read in one plain query and set as the measures' prefetched levels (what
-    ``prefetch_related`` stores, at a third of its cost)."""
-    # The token in the same statement as the targets: what they show is that state's.
-    targets = list(
+    (2 queries). The levels are read in one plain query and set as the measures' prefetched
+    levels (what ``prefetch_related`` stores, at a third of its cost)."""
+    token, targets = read_with_token(
         Target.objects.filter(target_set_id=set_id)
         .select_related("measure", "theme", "target_set")
-        .annotate(reference_token=RawSQL(STAMP_SQL, []))  # noqa: S611 - a constant query
         .order_by("theme__order", "priority", "id")
     )
     levels: dict[int, list[MeasureLevel]] = defaultdict(list)
@@ -158,7 +154,7 @@ def _read_set_targets(set_id: int) -> tuple[str | None, list[Target]]:
             found._result_cache = levels.get(measure.pk, [])
             found._prefetch_done = True
         measure._prefetched_objects_cache = {"levels": found}
-    return (targets[0].reference_token if targets else None), targets
+    return token, targets
 
 
 def _whole(visibility: Visibility, sub_regions: list[SubRegion]) -> tuple[bool, str]:

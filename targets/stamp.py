@@ -25,6 +25,7 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from django.db import connection, models
+from django.db.models.expressions import RawSQL
 
 __all__ = [
     "STAMPED_TABLES",
@@ -32,6 +33,7 @@ __all__ = [
     "ReferenceMemo",
     "ReferenceStamp",
     "clear_memos",
+    "read_with_token",
     "reference_token",
 ]
 
@@ -60,7 +62,7 @@ class ReferenceStamp(models.Model):
 
 
 #: The token as a query: also to read it in the same statement as the data it guards
-#: (``RawSQL(STAMP_SQL, [])`` as an annotation), the one moment both are sure to agree.
+#: (``read_with_token``), the one moment both are sure to agree.
 STAMP_SQL = "SELECT token FROM targets_referencestamp WHERE id = 1"
 
 
@@ -71,6 +73,16 @@ def reference_token() -> str | None:
         cursor.execute(STAMP_SQL)
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def read_with_token(queryset) -> tuple[str | None, list]:
+    """The rows of ``queryset``, each with the token read in the same statement (its
+    ``reference_token``: what the rows show is that state's), and that token; None when there
+    is no row to carry it or no stamp row. For ``ReferenceMemo.fetch``."""
+    rows = list(
+        queryset.annotate(reference_token=RawSQL(STAMP_SQL, []))  # noqa: S611 - a constant query
+    )
+    return (rows[0].reference_token if rows else None), rows
 
 
 class ReferenceMemo:
