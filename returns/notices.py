@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 #: A notice whose email failed this many times is left failed (shown so on its page).
 MAX_ATTEMPTS = 5
-_PERMISSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+_PERMISSION_BACKEND = "authorities.backends.PermissionBackend"
 
 #: A submission's email lists at most this many lines awaiting data (the page lists them all).
 AWAITING_LISTED = 20

@@ -253,7 +253,7 @@ def test_the_openapi_document_lists_the_dashboards(client, db):
 #: bar's roles (and the session and user when a token signs in instead).
 #: A first request's: the set's targets (with the reference data's token, ``targets.stamp``)
 #: and their levels among them; a later request reads the token alone (see the next test).
-API_QUERIES = {"overview": 13, "compare": 13, "sub-region": 16, "target": 19, "authority": 15}
+API_QUERIES = {"overview": 12, "compare": 12, "sub-region": 15, "target": 18, "authority": 14}
 
 
 @pytest.mark.parametrize("name", list(API_QUERIES))

@@ -202,7 +202,7 @@ def _more_minutes(meeting: Meeting, director, start: int, count: int) -> None:
         )
 
 
-QUERIES = {DIRECTOR: 16, BOARD_MEMBER: 12}  # with the user's region (issue 13)
+QUERIES = {DIRECTOR: 15, BOARD_MEMBER: 11}  # with the user's region (issue 13)
 
 
 @pytest.mark.parametrize("role", [DIRECTOR, BOARD_MEMBER])

@@ -214,12 +214,12 @@ def test_the_project_pages_take_a_constant_number_of_queries(
         if page == "list"
         else reverse("projects:detail", args=["efficiency-challenge-programme"])
     )
-    # list: session, user, permissions (2), the user's region, the projects, their targets,
+    # list: session, user, permissions (1), the user's region, the projects, their targets,
     # the roles;
-    # detail: session, user, permissions (2), the project, its targets, its authorities, then
+    # detail: session, user, permissions (1), the project, its targets, its authorities, then
     # for the one target set they are in: its quarters, the visible sub-regions, their
     # regions, returns and overall rows; and the roles.
-    with django_assert_num_queries(9 if page == "list" else 13):
+    with django_assert_num_queries(8 if page == "list" else 12):
         assert client.get(url).status_code == 200
 
 

@@ -271,18 +271,19 @@ def test_pages_have_no_inline_style_or_script(board_client, world):
 
 # --------------------------------------------------------------------------- query counts
 
-#: Queries per page, whatever the amount of data: session, user, the user's permissions (2),
+#: Queries per page, whatever the amount of data: session, user, the user's permissions (1:
+#: authorities.backends),
 #: the user's region and sub-region (1, issue 13: authorities.roles), the filters' options
 #: (target sets, quarters, themes, sub-regions: the visible sub-regions read with their
 #: regions, once a request, for the filters and the builder alike), the page's builder, and
 #: the user's roles for the navigation bar (1, twice where tables2 renders). The target page
 #: also reads the projects that serve the target (1).
 QUERIES = {
-    "overview": 14,
-    "compare": 14,
-    "own sub-region": 17,
-    "target": 22,
-    "own authority": 16,
+    "overview": 13,
+    "compare": 13,
+    "own sub-region": 16,
+    "target": 21,
+    "own authority": 15,
 }
 
 

@@ -25,10 +25,10 @@ from tests.factories import (
 
 Q3 = Quarter(2009, 3)
 D = date(2010, 1, 15)
-#: The deadlines page: the session, the user, their permissions (2), their region, the
+#: The deadlines page: the session, the user, their permissions (1), their region, the
 #: region's deadlines, the deadlines by quarter, the sets, the sub-regions and their returns
 #: (the returns made due), the roles for the navigation, the form's sets.
-PAGE_QUERIES = 12
+PAGE_QUERIES = 11
 
 
 @pytest.fixture

@@ -426,8 +426,8 @@ def test_the_progress_page_takes_a_constant_number_of_queries(
         sub_region=plan.sub_region, target_set=plan.target_set, quarter=Q1, actor=director
     )
     client.force_login(director)
-    # Session, user, the return, its permissions (2), the user's region (issue 13), the plan
+    # Session, user, the return, its permissions (1), the user's region (issue 13), the plan
     # check, the lines, their year targets and levels, the council, the roles for the
     # navigation bar.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert client.get(progress_url(return_obj)).status_code == 200

@@ -432,12 +432,12 @@ def test_the_own_ratings_url_takes_posts_only(client, world, return_obj):
 
 
 #: The queries of the return's edit page, which carries the own-ratings form: the session,
-#: the user, their permissions (two), their region and sub-region (one, issue 13: the one
+#: the user, their permissions (one), their region and sub-region (one, issue 13: the one
 #: visibility rule), their membership, the return, the grid (targets, levels,
 #: lines, sub-regions, region, returns, stored overall ratings, ...), the own ratings, the
 #: return's deadline and the user's groups (the page's next step). Fixed, whatever the number
 #: of own ratings given.
-EDIT_PAGE_QUERIES = 17  # the sub-regions read with their region (one query fewer)
+EDIT_PAGE_QUERIES = 16  # the sub-regions read with their region (one query fewer)
 
 
 def test_the_edit_page_shows_the_own_ratings_in_a_fixed_number_of_queries(
