@@ -415,6 +415,10 @@ class Overall(models.Model):
     # at each level, by kind ({"district": {"3": 4, "2": 1}}), so that the regions can be
     # compared from a few stored rows (returns.region_shares), never from every line.
     levels = models.JSONField(default=dict, blank=True)
+    # The counted lines rated R, A, G or Achieved, by authority id ({"12": "G"}): what the
+    # comparison of two quarters pairs to say whose rating moved (targets.rating.moves),
+    # kept here so that it reads no line.
+    marks = models.JSONField(default=dict, blank=True)
 
     objects = OverallQuerySet.as_manager()
 

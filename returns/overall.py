@@ -33,7 +33,13 @@ from django.db.models import Exists, OuterRef
 
 from authorities.models import Authority, LAAArea, SubRegion
 from targets.models import MeasureKind, Target, rating_rule
-from targets.rating import LineRating, Rating, overall_rating, reported_differs
+from targets.rating import (
+    LineRating,
+    Rating,
+    line_marks,
+    overall_rating,
+    reported_differs,
+)
 from targets.rules import target_covers
 
 from .models import Basis, LineState, Overall, ReportedRating, Return, ReturnLine, ReturnStatus
@@ -272,6 +278,7 @@ def _target_rows(
     states_total: dict[str, int] = dict.fromkeys(STATE_KEYS, 0)
     statuses: dict[str, int] = defaultdict(int)
     levels: dict[str, dict[str, int]] = {}
+    marks_total: dict[str, str] = {}
     ordinal = target.measure.kind == MeasureKind.ORDINAL
     for place in places:
         included = place.included(basis)
@@ -280,6 +287,8 @@ def _target_rows(
         if ordinal:
             _count_levels(levels, found, kinds)
         rated = [line["rated"] for line in found]
+        marks = line_marks((line["authority_id"], line["rated"]) for line in found)
+        marks_total.update(marks)
         present = {line["authority_id"] for line in found}
         key = (target.pk, place.sub_region.pk)
         if key not in applicable:
@@ -332,6 +341,7 @@ def _target_rows(
                 reported_rating=own_rating,
                 reported_reason=own_reason,
                 differs=reported_differs(computed, Rating(own_rating) if own_rating else None),
+                marks=marks,
             )
         )
     region = overall_rating(rule, everything)
@@ -353,6 +363,7 @@ def _target_rows(
             relevant=region.relevant,
             known=region.known,
             levels=levels,
+            marks=marks_total,
         )
     )
     return rows

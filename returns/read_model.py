@@ -68,10 +68,11 @@ class SubRegionRef:
 
 
 class StoredCounts(Mapping):
-    """A stored JSON object of counts (``Overall.states``, ``Overall.returns``), decoded on
-    first use: a dashboard reads one per cell and most pages never look at them (completeness
-    reads the states of the sub-regions shown; nothing reads the returns), and decoding them
-    all was a third of the overview's and the comparison's reading of their overall rows."""
+    """A stored JSON object (``Overall.states``, ``Overall.returns``, ``Overall.marks``),
+    decoded on first use: a dashboard reads one per cell and most pages never look at them
+    (completeness reads the states of the sub-regions shown; only the comparison reads the
+    marks), and decoding them all was a third of the overview's and the comparison's reading
+    of their overall rows."""
 
     __slots__ = ("_decoded", "_text")
 
@@ -135,6 +136,9 @@ class StoredOverall:
     reported_reason: str = ""
     differs: bool = False
     who: str = ""  # whose rating: a sub-region's name, or the region's
+    # The counted R, A, G and Achieved lines by authority id (``Overall.marks``): what the
+    # comparison of two quarters pairs (targets.rating.moves).
+    marks: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def reported_note(self) -> str:
@@ -168,10 +172,13 @@ class StoredOverall:
             reported_reason=get("reported_reason"),
             differs=get("differs"),
             who=who,
+            marks=_counts_of(row, "marks"),
         )
 
     @classmethod
-    def from_engine(cls, result: OverallRating, *, who: str = "") -> StoredOverall:
+    def from_engine(
+        cls, result: OverallRating, *, who: str = "", marks: Mapping[str, str] | None = None
+    ) -> StoredOverall:
         """An overall rating aggregated here from stored line ratings (a filtered view)."""
         return cls(
             rating=result.rating,
@@ -183,6 +190,7 @@ class StoredOverall:
             known=result.known,
             value=result.value,
             who=who,
+            marks=marks or {},
         )
 
     @classmethod
@@ -221,9 +229,11 @@ _OVERALL_COLUMNS = (
     "differs",
     "states_text",
     "returns_text",
+    "marks_text",
 )
 _AS_TEXT = {
-    f"{name}_text": Cast(name, output_field=TextField()) for name in ("counts", "states", "returns")
+    f"{name}_text": Cast(name, output_field=TextField())
+    for name in ("counts", "states", "returns", "marks")
 }
 #: A stored rating code's ``Rating`` ("" and None: not rated).
 _RATING_OF: dict[str | None, Rating] = {rating.value: rating for rating in Rating}

@@ -33,7 +33,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from authorities.models import Authority, LAAArea, Region, SubRegion
 from targets.models import MeasureLevel, Target, TargetSet, rating_rule
-from targets.rating import overall_rating
+from targets.rating import line_marks, overall_rating
 from targets.rules import target_covers
 from targets.stamp import ReferenceMemo, read_with_token
 
@@ -70,7 +70,6 @@ __all__ = [
     "StoredOverall",
     "SubRegionRef",
     "authority_lines",
-    "line_movements",
     "overall_over",
     "quarter_lines",
     "quarter_ratings",
@@ -269,6 +268,7 @@ def ratings_over(
             differs,
             states,
             returned,
+            marks,
         ) in overall.order_by().annotate(**_AS_TEXT).values_list(*_OVERALL_COLUMNS):
             period = by_period.get((year, number))
             if period is None:
@@ -286,6 +286,7 @@ def ratings_over(
                 reported_reason,
                 differs,
                 names.get(sub_region_id) or region_names.get(region_id, ""),
+                StoredCounts(marks),
             )
     return {
         period: QuarterRatings(
@@ -449,59 +450,6 @@ def authority_lines(
     return lines, own
 
 
-def line_movements(
-    *,
-    earlier: QuarterRatings,
-    later: QuarterRatings,
-    kind: str | None = None,
-    sub_region_ids: Iterable[int] | None = None,
-) -> dict[int, dict[str, int]]:
-    """Per target, how many authorities' ratings improved, got worse or stayed the same R, A
-    or G between two quarters (one query: the two quarters' counted R, A and G lines of the
-    sub-regions shown, paired here by authority and target; rows bounded by those lines).
-
-    (Pairing each later line with its earlier one in SQL, a subquery per line, cost the
-    comparison page most of its time at national scale: docs/benchmarks.md.)"""
-    ids = set(sub_region_ids) if sub_region_ids is not None else None
-
-    def returns_of(ratings: QuarterRatings) -> list[int]:
-        return [
-            ref.return_id
-            for ref in ratings.sub_regions
-            if ref.included(ratings.basis) and (ids is None or ref.pk in ids)
-        ]
-
-    before_ids, after_ids = returns_of(earlier), returns_of(later)
-    result: dict[int, dict[str, int]] = defaultdict(lambda: {"improved": 0, "worse": 0, "same": 0})
-    if not before_ids or not after_ids:
-        return result
-    # Achieved (an improvement plan's final target met) ranks above Green.
-    rank = {"R": 0, "A": 1, "G": 2, "ACH": 3}
-    lines = ReturnLine.objects.filter(
-        return_obj__in=[*before_ids, *after_ids], counted=True, effective_rating__in=list(rank)
-    )
-    if kind:
-        lines = lines.filter(authority__kind=kind)
-    later_ids = set(after_ids)
-    before: dict[tuple[int, int], str] = {}
-    after: list[tuple[int, int, str]] = []
-    for return_id, authority_id, target_id, rating in lines.order_by(
-        "return_obj_id", "id"
-    ).values_list("return_obj_id", "authority_id", "target_id", "effective_rating"):
-        if return_id in later_ids:
-            after.append((authority_id, target_id, rating))
-        else:
-            before.setdefault((authority_id, target_id), rating)
-    for authority_id, target_id, rating in after:
-        earlier_rating = before.get((authority_id, target_id))
-        if earlier_rating is None:
-            continue
-        moved = rank[rating] - rank[earlier_rating]
-        key = "improved" if moved > 0 else "worse" if moved < 0 else "same"
-        result[target_id][key] += 1
-    return result
-
-
 def reported_ratings(return_obj: Return) -> dict[int, ReportedRating]:
     """A return's own overall ratings by target id (one query)."""
     return {row.target_id: row for row in return_obj.reported_ratings.all()}
@@ -512,5 +460,7 @@ def overall_over(target: Target, rows: Sequence[LineRow], *, who: str = "") -> S
     authority kind): the engine's aggregation of the stored line ratings, nothing re-rated.
     Bounded by the lines shown (one quarter's, of the visible sub-regions)."""
     return StoredOverall.from_engine(
-        overall_rating(rating_rule(target), [row.rating for row in rows]), who=who
+        overall_rating(rating_rule(target), [row.rating for row in rows]),
+        who=who,
+        marks=line_marks((row.authority_id, row.rating) for row in rows),
     )

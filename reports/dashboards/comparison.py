@@ -1,15 +1,18 @@
 """Two quarters side by side: each target's stored overall ratings, the movement of each, and
-how many authorities' ratings improved, got worse or stayed the same (one aggregate query)."""
+how many authorities' ratings improved, got worse or stayed the same (paired from the marks
+kept with the stored ratings: no line is read)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
 from returns.models import Basis
 from returns.periods import Quarter
-from returns.selectors import StoredOverall, line_movements, ratings_over
+from returns.selectors import StoredOverall, ratings_over
 from targets.models import TargetSet
+from targets.rating import line_moves
 
 from .cells import (
     Filters,
@@ -87,6 +90,16 @@ def _results(ratings, target, filters: Filters, by_kind) -> tuple[dict, StoredOv
     return subs, StoredOverall.none_made(who="every region")
 
 
+def _marks(results: list[StoredOverall]) -> Mapping[str, str]:
+    """The marks of several sub-regions' ratings together (an authority is in one only)."""
+    if len(results) == 1:
+        return results[0].marks
+    merged: dict[str, str] = {}
+    for result in results:
+        merged.update(result.marks)
+    return merged
+
+
 def build_comparison(
     *,
     user,
@@ -116,8 +129,9 @@ def build_comparison(
     kind_before = kind_overalls(before, kind=kind, targets=chosen) if kind else None
     kind_after = kind_overalls(after, kind=kind, targets=chosen) if kind else None
     slugs = {column.slug for column in columns}
-    ids = [ref.pk for ref in after.sub_regions if ref.slug in slugs]
-    moves_by_target = line_movements(earlier=before, later=after, kind=kind, sub_region_ids=ids)
+    # Whose lines' movements are counted: the region's row holds every sub-region's marks, so
+    # it serves when every sub-region of the one region is shown; else the columns' rows.
+    by_region = after.whole and not filters.sub_region and len(after.regions) == 1
     region_where = "the region" if after.whole else "what you may see"
     rows = []
     tally = {"improved": 0, "same": 0, "worse": 0, "unknown": 0}
@@ -138,16 +152,22 @@ def build_comparison(
         judged = cells[0] if filters.sub_region and cells else region
         if filters.rating and judged.after.mark.code != filters.rating:
             continue
-        moves = moves_by_target.get(target.pk, {"improved": 0, "worse": 0, "same": 0})
+        if by_region:
+            moves = line_moves(region_before.marks, region_after.marks)
+        else:
+            moves = line_moves(
+                _marks([subs_before[column.slug] for column in columns]),
+                _marks([subs_after[column.slug] for column in columns]),
+            )
         tally[judged.movement.code] += 1
         rows.append(
             CompareRow(
                 target=info,
                 region=region,
                 cells=cells,
-                improved=moves["improved"],
-                worse=moves["worse"],
-                same=moves["same"],
+                improved=moves.improved,
+                worse=moves.worse,
+                same=moves.same,
             )
         )
     where = where_words(whole_region=after.whole, columns=columns, filters=filters)

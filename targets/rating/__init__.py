@@ -27,6 +27,7 @@ Where each rule lives
 6. The sub-region's own overall rating beside the computed one ...... ``lines.reported_note``
 7. An improvement plan's commitment against its trajectory
    (seed 004's key: Green, Amber, Red, Achieved) ............ ``trajectory.judge_trajectory``
+8. How authorities' ratings moved between two quarters ................ ``moves.line_moves``
 
 Seed 004 adds two states of its own: **Achieved** (completed on time or ahead of schedule: the
 final target met), beyond Green in every order and count; and **not yet due** ("data will be
@@ -60,6 +61,7 @@ from .base import (
 )
 from .judging import compare, judge, meets
 from .lines import computed_rating, reported_differs, reported_note, worst
+from .moves import MOVE_RANK, Moves, line_marks, line_moves
 from .overall import COUNT_KEYS, PLAN_COUNT_KEYS, computable, overall_rating
 from .trajectory import judge_trajectory
 from .wording import rule_parameters
@@ -72,6 +74,7 @@ __all__ = [
     "DEFAULT_SHARE_AMBER_MARGIN",
     "DEFAULT_TOLERANCE",
     "MEETING",
+    "MOVE_RANK",
     "PLAN_COUNT_KEYS",
     "RAG_WORST_FIRST",
     "Condition",
@@ -80,6 +83,7 @@ __all__ = [
     "LineRating",
     "LineState",
     "MeasureKind",
+    "Moves",
     "OverallRating",
     "Rating",
     "RatingRule",
@@ -93,6 +97,8 @@ __all__ = [
     "effective_rating",
     "judge",
     "judge_trajectory",
+    "line_marks",
+    "line_moves",
     "meets",
     "overall_rating",
     "reported_differs",

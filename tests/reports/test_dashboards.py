@@ -614,3 +614,38 @@ def test_builders_do_not_depend_on_a_request(world):
     overview = build_overview(user=director, target_set=world.target_set, quarter=Q3)
 
     assert overview.whole_region
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, {"1": (0, 1, 1), "2": (0, 1, 0)}),
+        ({"sub_region": "north"}, {"1": (0, 1, 1), "2": (0, 1, 0)}),
+        ({"sub_region": "south"}, {"1": (0, 0, 0), "2": (0, 0, 0)}),
+        ({"kind": "district"}, {"1": (0, 1, 0), "2": (0, 0, 0)}),
+        ({"kind": "county"}, {"1": (0, 0, 1), "2": (0, 1, 0)}),
+    ],
+)
+def test_comparison_counts_the_movements_of_the_authorities_shown(world, board, filters, expected):
+    """Paired from the marks kept with the stored ratings: the region's row, the columns'
+    rows when a sub-region is chosen, the quarter's lines of one kind when a kind is."""
+    comparison = build_comparison(
+        user=board,
+        target_set=world.target_set,
+        quarter=Q3,
+        against=Q2,
+        filters=Filters(**filters),
+    )
+
+    moves = {row.target.number: (row.improved, row.worse, row.same) for row in comparison.rows}
+    assert {number: moves[number] for number in expected} == expected
+
+
+def test_a_programme_managers_comparison_counts_their_own_authorities(world):
+    pm = make_user(PROGRAMME_MANAGER, sub_region=world.north)
+
+    comparison = build_comparison(user=pm, target_set=world.target_set, quarter=Q3, against=Q2)
+
+    moves = {row.target.number: (row.improved, row.worse, row.same) for row in comparison.rows}
+    assert moves["1"] == (0, 1, 1)
+    assert moves["2"] == (0, 1, 0)

@@ -81,6 +81,7 @@ OVERALL_FIELDS = (
     "reported_rating",
     "reported_reason",
     "differs",
+    "marks",
 )
 OVERALL_KEY = ("target_id", "year", "quarter", "region_id", "sub_region_id", "basis")
 
