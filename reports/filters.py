@@ -238,16 +238,27 @@ class QuarterFilter(django_filters.Filter):
     field_class = QuarterField
 
 
-class SelectionFilter(django_filters.ChoiceFilter):
-    """A choice that selects what a dashboard shows; it narrows no queryset."""
+class _Selecting:
+    """A filter that selects what a dashboard shows: it narrows no queryset, and each filter
+    set copies it cheaply (django-filter deep-copies every declared filter per request, its
+    choices and all; ``_offer_choices`` replaces a copy's choices, never changes them)."""
 
     def filter(self, qs, value):
         return qs
 
+    def __deepcopy__(self, memo):
+        clone = copy.copy(self)
+        clone.extra = dict(self.extra)
+        clone.__dict__.pop("_field", None)  # the form field is made from the copy's settings
+        return clone
 
-class SelectionQuarterFilter(QuarterFilter):
-    def filter(self, qs, value):
-        return qs
+
+class SelectionFilter(_Selecting, django_filters.ChoiceFilter):
+    """A choice that selects what a dashboard shows."""
+
+
+class SelectionQuarterFilter(_Selecting, QuarterFilter):
+    """A quarter that selects what a dashboard shows."""
 
 
 class BadSelection(Exception):

@@ -137,8 +137,9 @@ class StoredOverall:
     differs: bool = False
     who: str = ""  # whose rating: a sub-region's name, or the region's
     # The counted R, A, G and Achieved lines by authority id (``Overall.marks``): what the
-    # comparison of two quarters pairs (targets.rating.moves).
-    marks: Mapping[str, str] = field(default_factory=dict)
+    # comparison of two quarters pairs (targets.rating.moves). None: not read (see
+    # ``ratings_over``'s ``with_marks``), so that no one pairs marks that were never read.
+    marks: Mapping[str, str] | None = None
 
     @property
     def reported_note(self) -> str:
@@ -197,7 +198,15 @@ class StoredOverall:
     def none_made(cls, *, who: str, relevant_note: str = "") -> StoredOverall:
         """No return of the set in the quarter anywhere in the region: Grey, and why."""
         text = f"No return has been made for this quarter{relevant_note}."
-        return cls(rating=Rating.GREY, explanation=text, counts={}, states={}, returns={}, who=who)
+        return cls(
+            rating=Rating.GREY,
+            explanation=text,
+            counts={},
+            states={},
+            returns={},
+            who=who,
+            marks={},
+        )
 
 
 def _counts_of(row: Overall | dict, name: str) -> Mapping[str, int]:
@@ -229,12 +238,11 @@ _OVERALL_COLUMNS = (
     "differs",
     "states_text",
     "returns_text",
-    "marks_text",
 )
 _AS_TEXT = {
-    f"{name}_text": Cast(name, output_field=TextField())
-    for name in ("counts", "states", "returns", "marks")
+    f"{name}_text": Cast(name, output_field=TextField()) for name in ("counts", "states", "returns")
 }
+_MARKS_AS_TEXT = Cast("marks", output_field=TextField())
 #: A stored rating code's ``Rating`` ("" and None: not rated).
 _RATING_OF: dict[str | None, Rating] = {rating.value: rating for rating in Rating}
 

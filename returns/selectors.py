@@ -50,6 +50,7 @@ from .periods import Quarter
 from .read_model import (
     _AS_TEXT,
     _LINE_FIELDS,
+    _MARKS_AS_TEXT,
     _OVERALL_COLUMNS,
     _RATING_OF,
     LineRow,
@@ -211,10 +212,13 @@ def ratings_over(
     basis: str = Basis.ALL,
     sub_region: SubRegion | None = None,
     targets: list[Target] | None = None,
+    with_marks: bool = False,
 ) -> dict[Quarter, QuarterRatings]:
     """``quarter_ratings`` for several quarters at once (a trend, a paper): the same handful of
     queries whatever the number of quarters, targets or lines (the rows read are bounded by
-    targets × visible sub-regions and regions × quarters)."""
+    targets × visible sub-regions and regions × quarters). ``with_marks``: with each row's
+    marks (``StoredOverall.marks``, what the comparison pairs; left out otherwise, since
+    reading them cost every other page a tenth of its reading)."""
     visibility = scope_of(user)
     targets = set_targets(target_set) if targets is None else targets
     # A set is its own region's: its ratings are over that region's sub-regions only, even
@@ -251,6 +255,8 @@ def ratings_over(
         # shows it) or when first used (``states``, ``returns``): one stored row per cell,
         # read with as little around it as possible (see docs/benchmarks.md).
         by_period = {(period.year, period.quarter): period for period in wanted}
+        columns = (*_OVERALL_COLUMNS, "marks_text") if with_marks else _OVERALL_COLUMNS
+        texts = {**_AS_TEXT, "marks_text": _MARKS_AS_TEXT} if with_marks else _AS_TEXT
         for (
             year,
             number,
@@ -268,8 +274,8 @@ def ratings_over(
             differs,
             states,
             returned,
-            marks,
-        ) in overall.order_by().annotate(**_AS_TEXT).values_list(*_OVERALL_COLUMNS):
+            *marks,
+        ) in overall.order_by().annotate(**texts).values_list(*columns):
             period = by_period.get((year, number))
             if period is None:
                 continue
@@ -286,7 +292,7 @@ def ratings_over(
                 reported_reason,
                 differs,
                 names.get(sub_region_id) or region_names.get(region_id, ""),
-                StoredCounts(marks),
+                StoredCounts(marks[0]) if marks else None,
             )
     return {
         period: QuarterRatings(

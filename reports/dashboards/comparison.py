@@ -114,7 +114,11 @@ def build_comparison(
     filters = filters or Filters()
     earlier_q, later_q = sorted([quarter, against])
     both = ratings_over(
-        user=user, target_set=target_set, quarters=[earlier_q, later_q], basis=basis
+        user=user,
+        target_set=target_set,
+        quarters=[earlier_q, later_q],
+        basis=basis,
+        with_marks=True,
     )
     before, after = both[earlier_q], both[later_q]
     sub_region_url = path("reports:sub-region", "slug")

@@ -171,6 +171,7 @@ def _kind_overall(target, rows, applies: bool, who: str, kind: str) -> StoredOve
             states={},
             returns={},
             who=who,
+            marks={},  # no line of this kind: nothing moved
         )
     return overall_over(target, rows, who=who)
 

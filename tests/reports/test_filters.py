@@ -166,3 +166,22 @@ def test_a_named_set_reads_only_its_own_quarters_and_themes(world, django_assert
     named = DashboardFilter({"target_set": "set-a"}, options=options, fields=ALL).selection()
     full = DashboardFilter({"target_set": "set-a"}, options=load_options(board), fields=ALL)
     assert named == full.selection()
+
+
+def test_each_filter_set_offers_its_own_choices(world):
+    """The declared filters are copied per request (cheaply): one user's choices never show
+    in another's form, and the declared filters keep none."""
+    pm = make_user(PROGRAMME_MANAGER, sub_region=world.north)
+    board = make_user(BOARD_MEMBER)
+
+    board_form = DashboardFilter({}, options=load_options(board), fields=ALL).form
+    pm_form = DashboardFilter({}, options=load_options(pm), fields=ALL).form
+    board_again = DashboardFilter({}, options=load_options(board), fields=ALL).form
+
+    def offered(form):
+        return [value for value, _ in form.fields["sub_region"].choices if value]
+
+    assert offered(board_form) == ["north", "south"]
+    assert offered(pm_form) == ["north"]
+    assert offered(board_again) == ["north", "south"]
+    assert "choices" not in DashboardFilter.base_filters["sub_region"].extra
