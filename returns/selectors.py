@@ -86,19 +86,23 @@ __all__ = [
 
 
 def visible_sub_regions(user, *, sub_region: SubRegion | None = None) -> list[SubRegion]:
-    """The sub-regions the user may see, narrowed to ``sub_region`` if given: one query, kept
-    on the user object for the request (as Django keeps its permissions, and
-    ``authorities.roles`` the user's bindings), since a page asks it twice (its filters'
-    options and its builder)."""
+    """The sub-regions the user may see, narrowed to ``sub_region`` if given, with their
+    regions. Read once per state of the reference data (``targets.stamp``: its triggers watch
+    the regions and sub-regions too) for each visibility, each request getting its own
+    copies (one query for the token, or the sub-regions with it); then kept on the user
+    object for the request (as Django keeps its permissions, and ``authorities.roles`` the
+    user's bindings), since a page asks it twice (its filters' options and its builder)."""
     found = getattr(user, "_riep_visible_sub_regions", None)
     if found is None:
         visibility = scope_of(user)
         if visibility.nothing:
             found = []
         else:
-            # With their regions: the sort joins them already, and the read model names them.
-            queryset = visibility.filter(SubRegion.objects.select_related("region"), "pk")
-            found = list(queryset.order_by("region", "order", "name"))
+            kept, _ = _REFERENCE.fetch(
+                ("visible_sub_regions", visibility),
+                lambda: _read_sub_regions(visibility),
+            )
+            found = [copy.copy(each) for each in kept]
         if getattr(user, "pk", None) is not None:
             user._riep_visible_sub_regions = found
     if sub_region is not None:
@@ -124,8 +128,15 @@ def set_targets(target_set: TargetSet | int) -> list[Target]:
     return targets
 
 
-#: The sets' targets by state of the reference data (see ``set_targets``).
+#: The sets' targets and the visible sub-regions, by state of the reference data (see
+#: ``set_targets`` and ``visible_sub_regions``).
 _REFERENCE = ReferenceMemo()
+
+
+def _read_sub_regions(visibility: Visibility) -> tuple[str | None, list[SubRegion]]:
+    # With their regions: the sort joins them already, and the read model names them.
+    queryset = visibility.filter(SubRegion.objects.select_related("region"), "pk")
+    return read_with_token(queryset.order_by("region", "order", "name"))
 
 
 def _read_set_targets(set_id: int) -> tuple[str | None, list[Target]]:
@@ -230,12 +241,8 @@ def ratings_over(
     wanted = set(quarters)
     in_quarters = _in_quarters(wanted)
     returns: dict[Quarter, dict[int, dict]] = defaultdict(dict)
-    for row in (
-        Return.objects.filter(
-            in_quarters, target_set=target_set, sub_region__in=[sr.pk for sr in shown]
-        )
-        .order_by()
-        .values("id", "sub_region_id", "status", "version", "year", "quarter")
+    for row in _RETURNS_READ.filter(
+        in_quarters, target_set_id=target_set.pk, sub_region_id__in=[sr.pk for sr in shown]
     ):
         period = Quarter(row["year"], row["quarter"])
         if period in wanted:
@@ -248,15 +255,16 @@ def ratings_over(
         whole_regions = [pk for pk in region_names if visibility.whole_region(pk)]
         if whole and whole_regions:
             wanted_rows |= Q(sub_region__isnull=True, region__in=whole_regions)
-        overall = Overall.objects.filter(
-            in_quarters, target__in=[target.pk for target in targets], basis=basis
-        ).filter(wanted_rows)
         # Tuples, not dicts, and the JSON columns as text, decoded here (``counts``: every cell
-        # shows it) or when first used (``states``, ``returns``): one stored row per cell,
-        # read with as little around it as possible (see docs/benchmarks.md).
+        # shows it) or when first used (``states``, ``returns``, ``marks``): one stored row per
+        # cell, read with as little around it as possible (see docs/benchmarks.md).
+        overall = (_OVERALL_WITH_MARKS if with_marks else _OVERALL_READ).filter(
+            in_quarters,
+            wanted_rows,
+            target_id__in=[target.pk for target in targets],
+            basis=basis,
+        )
         by_period = {(period.year, period.quarter): period for period in wanted}
-        columns = (*_OVERALL_COLUMNS, "marks_text") if with_marks else _OVERALL_COLUMNS
-        texts = {**_AS_TEXT, "marks_text": _MARKS_AS_TEXT} if with_marks else _AS_TEXT
         for (
             year,
             number,
@@ -275,7 +283,7 @@ def ratings_over(
             states,
             returned,
             *marks,
-        ) in overall.order_by().annotate(**texts).values_list(*columns):
+        ) in overall:
             period = by_period.get((year, number))
             if period is None:
                 continue
@@ -308,6 +316,19 @@ def ratings_over(
         )
         for period in quarters
     }
+
+
+#: What ``ratings_over`` reads, each made once (their columns, casts and ordering resolved
+#: once rather than on every page: a third of the time Django spent on each reading).
+_RETURNS_READ = Return.objects.order_by().values(
+    "id", "sub_region_id", "status", "version", "year", "quarter"
+)
+_OVERALL_READ = Overall.objects.order_by().annotate(**_AS_TEXT).values_list(*_OVERALL_COLUMNS)
+_OVERALL_WITH_MARKS = (
+    Overall.objects.order_by()
+    .annotate(**_AS_TEXT, marks_text=_MARKS_AS_TEXT)
+    .values_list(*_OVERALL_COLUMNS, "marks_text")
+)
 
 
 def _in_quarters(quarters: Iterable[Quarter]) -> Q:

@@ -1,16 +1,18 @@
 """The reference data's stamp: a token the database changes whenever a target set changes.
 
 Every page reads its set's targets (with their measures, themes and levels) and says the same
-things of each (its rule in words, its scope): the same answer on every request until someone
-changes a target, which is rare. ``ReferenceMemo`` keeps such answers in the process, each with
+things of each (its rule in words, its scope), and reads the sub-regions its reader may see:
+the same answer on every request until someone changes a target or a sub-region, which is
+rare. ``ReferenceMemo`` keeps such answers in the process, each with
 the token it was read under, and reads them again as soon as the token differs.
 
-The token is changed by the database itself: triggers (migration 0009) on the tables of target
-sets, themes, measures, levels and targets give it a new random value on every insert, update
-or delete, in the writing transaction. So nothing can change a target behind the memo's back:
-not a service, the admin, ``QuerySet.update()``, ``bulk_create()``, a fixture or SQL by hand;
-a rolled-back change rolls the token back with it; and every process (the web workers, the
-task worker) sees the new token once the change is committed. The token is random rather than
+The token is changed by the database itself: triggers (migrations 0009 and 0010) on the tables
+of target sets, themes, measures, levels and targets, regions and sub-regions give it a new
+random value on every insert, update or delete, in the writing transaction. So nothing can
+change a target behind the memo's back: not a service, the admin, ``QuerySet.update()``,
+``bulk_create()``, a fixture or SQL by hand; a rolled-back change rolls the token back with
+it; and every process (the web workers, the task worker) sees the new token once the change
+is committed. The token is random rather than
 a counter, so that two different states never share one (a test's rolled-back data could
 otherwise come back under the number it had).
 
@@ -37,13 +39,15 @@ __all__ = [
     "reference_token",
 ]
 
-#: The tables whose writes change the token (their triggers: migration 0009).
+#: The tables whose writes change the token (their triggers: migrations 0009 and 0010).
 STAMPED_TABLES = (
     "targets_targetset",
     "targets_theme",
     "targets_measure",
     "targets_measurelevel",
     "targets_target",
+    "authorities_region",
+    "authorities_subregion",
 )
 
 T = TypeVar("T")

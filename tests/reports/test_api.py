@@ -276,13 +276,13 @@ def test_a_later_request_takes_the_unchanged_targets_from_memory(client, db, nam
         first_answer = client.get(url).json()
     with CaptureQueriesContext(connection) as later:
         assert client.get(url).json() == first_answer
-    # The token twice (the filters' sets, the set's targets) instead of the sets, the themes,
-    # the targets and their levels.
+    # The token three times (the filters' sets, the visible sub-regions, the set's targets)
+    # instead of the sets, the themes, the sub-regions, the targets and their levels.
     assert len(first) - len(later) == 2
 
     # A change to a target, however made, is read by the next request.
     Target.objects.filter(pk=world.t1.pk).update(title="Renamed")
     with CaptureQueriesContext(connection) as changed:
         renamed = client.get(url).content.decode()
-    assert len(changed) == len(first) + 2  # each time the token, then the reading again
+    assert len(changed) == len(first) + 3  # each time the token, then the reading again
     assert "Renamed" in renamed

@@ -7,9 +7,18 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 
+from authorities.models import Authority, Region, SubRegion
+from authorities.roles import BOARD_MEMBER, region_id_of
+from returns.selectors import visible_sub_regions
 from targets.models import Measure, MeasureLevel, Target, TargetSet, Theme
 from targets.stamp import STAMPED_TABLES, ReferenceMemo, ReferenceStamp, reference_token
-from tests.factories import TargetFactory, ordinal_measure
+from tests.factories import (
+    AuthorityFactory,
+    SubRegionFactory,
+    TargetFactory,
+    make_user,
+    ordinal_measure,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -17,12 +26,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def target():
     measure = ordinal_measure()
-    return TargetFactory(measure=measure)
+    target = TargetFactory(measure=measure)
+    AuthorityFactory(sub_region=SubRegionFactory(region=target.target_set.region))
+    return target
 
 
 def test_every_stamped_table_is_a_models_table():
-    tables = {model._meta.db_table for model in (TargetSet, Theme, Measure, MeasureLevel, Target)}
-    assert set(STAMPED_TABLES) == tables
+    models = (TargetSet, Theme, Measure, MeasureLevel, Target, Region, SubRegion)
+    assert set(STAMPED_TABLES) == {model._meta.db_table for model in models}
 
 
 @pytest.mark.parametrize(
@@ -42,6 +53,15 @@ def test_every_stamped_table_is_a_models_table():
         ),
         pytest.param(
             lambda t: TargetSet.objects.filter(pk=t.target_set_id).update(title="X"), id="set"
+        ),
+        pytest.param(
+            lambda t: SubRegion.objects.filter(region=t.target_set.region_id).update(name="X"),
+            id="sub-region",
+        ),
+        pytest.param(lambda t: SubRegionFactory(region=t.target_set.region), id="new sub-region"),
+        pytest.param(
+            lambda t: Region.objects.filter(pk=t.target_set.region_id).update(name="X"),
+            id="region",
         ),
     ],
 )
@@ -64,6 +84,7 @@ def test_other_tables_leave_it_alone(target):
     before = reference_token()
     ReferenceStamp.objects.get(pk=1)  # reading
     target.theme.target_set.region.name  # noqa: B018 - reading through relations
+    Authority.objects.update(name="Renamed")  # an authority is not the stamp's
     assert reference_token() == before
 
 
@@ -136,3 +157,27 @@ def test_fetch_reads_the_token_with_the_answer_then_alone(target, django_assert_
 
     with django_assert_num_queries(2):  # the token, then the reading
         assert memo.fetch("key", read)[0] == 2
+
+
+def test_the_visible_sub_regions_are_kept_until_a_sub_region_changes(
+    target, django_assert_num_queries
+):
+    board = make_user(BOARD_MEMBER, region=target.target_set.region)
+
+    def fresh():
+        user = type(board).objects.get(pk=board.pk)
+        user.get_all_permissions()  # a request has read these before (authorities.roles)
+        region_id_of(user)
+        return user
+
+    first = visible_sub_regions(fresh())
+    fresh_user = fresh()
+    with django_assert_num_queries(1):  # the token alone
+        again = visible_sub_regions(fresh_user)
+    assert [sr.name for sr in again] == [sr.name for sr in first]
+    assert again[0] is not first[0]  # each request its own copies
+    assert visible_sub_regions(fresh_user)[0] is again[0]  # kept on the user for the request
+
+    SubRegion.objects.filter(pk=first[0].pk).update(name="Renamed by hand")
+
+    assert [sr.name for sr in visible_sub_regions(fresh())] == ["Renamed by hand"]
