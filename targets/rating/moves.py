@@ -53,8 +53,9 @@ def line_marks(lines: Iterable[tuple[int, LineRating]]) -> dict[str, str]:
 def line_moves(before: Mapping[str, str], after: Mapping[str, str]) -> Moves:
     """The authorities marked in both quarters, by how their rating moved (``MOVE_RANK``)."""
     improved = worse = same = 0
+    earlier_of = dict(before.items())  # a plain dict's lookups, whatever mapping is given
     for authority, code in after.items():
-        earlier = before.get(authority)
+        earlier = earlier_of.get(authority)
         if earlier is None:
             continue
         moved = MOVE_RANK[code] - MOVE_RANK[earlier]
