@@ -165,12 +165,9 @@ def load_options(user, *, target_set: TargetSet | str | None = None) -> Dashboar
         only = target_set.pk if target_set is not None else None
     quarters: dict[int, set[Quarter]] = defaultdict(set)
     approved: dict[int, set[Quarter]] = defaultdict(set)
-    periods = Return.objects.for_user(user)
+    periods = _PERIODS.for_user(user)
     if only is not None:
         periods = periods.filter(target_set_id=only)
-    periods = (
-        periods.order_by().values_list("target_set_id", "year", "quarter", "status").distinct()
-    )
     for target_set_id, year, quarter, status in periods:
         quarters[target_set_id].add(Quarter(year, quarter))
         if status == ReturnStatus.APPROVED:
@@ -192,16 +189,24 @@ def load_options(user, *, target_set: TargetSet | str | None = None) -> Dashboar
 #: The options that are reference data alone (the sets a scope sees, the sets' themes), kept
 #: per state of the reference data (``targets.stamp``): two queries fewer a page.
 _OPTIONS = ReferenceMemo()
+#: The quarters and statuses of the returns (narrowed per request: the user's, the set's),
+#: made once: its columns and ordering are resolved once rather than on every page.
+_PERIODS = (
+    Return.objects.order_by().values_list("target_set_id", "year", "quarter", "status").distinct()
+)
 
 
 def _target_sets(scope: RegionScope) -> tuple[list[TargetSet], str | None]:
     """The sets ``scope`` sees, in order, each caller with its own copies, and the reference
     data's token they were read under (None: not known). A programme manager's scope is found
     through their sub-region, which is not reference data: read each time."""
-    ordered = scope.filter(TargetSet.objects.order_by("order", "slug"))
+
+    def ordered():
+        return scope.filter(TargetSet.objects.order_by("order", "slug"))
+
     if scope.sub_region_ids:
-        return list(ordered), None
-    kept, token = _OPTIONS.fetch(("target_sets", scope), lambda: read_with_token(ordered))
+        return list(ordered()), None
+    kept, token = _OPTIONS.fetch(("target_sets", scope), lambda: read_with_token(ordered()))
     return [copy.copy(target_set) for target_set in kept], token
 
 
