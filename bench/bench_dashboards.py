@@ -480,14 +480,21 @@ however made, and a request reads that token (one query) instead of the targets,
 and themes (four), and builds none of it (about 5 ms of every page). The first request after a
 change reads them with the token, in as many queries as before. And, as `riep/wsgi.py` does in
 a worker, the objects of the loaded app are frozen out of the cycle collector's full passes
-before timing (`gc.freeze()`). What remains: about ten small queries per request (the user,
-the permissions, the user's bindings, the quarters with returns, the returns, the rows, the
-token) and one stored row read and one dataclass built per cell (the JSON API serves the same
-dataclasses, with the explanations the pages do not print), against a render of about 30 ms for
-the overview and the comparison: their builders (about 19 and 23 ms) read two quarters' rows,
-and the comparison also pairs the two quarters' lines authority by authority. The ratios move
-by a few hundredths from one run to the next on this machine: the pages within 1.5× are within
-it by little. The target page's region against the other
+before timing (`gc.freeze()`). Then, for the overview and the comparison, which were still
+over 1.5× (their renders, about 30 ms, are the smallest): the user's permissions are read in
+one statement rather than Django's two ORM queries (`authorities/backends.py`, about 1 ms of
+every request); the sub-regions a reader may see are kept with the reference data too (the
+stamp's triggers watch the regions and sub-regions); the comparison no longer reads both
+quarters' lines to pair them authority by authority (about 3 ms): each stored overall rating
+keeps its counted R, A, G and Achieved lines by authority (`Overall.marks`, kept by the same
+refresh, proven by the rebuild property test), and the comparison pairs those, which the other
+pages do not read; the stored rows and the returns are read through querysets made once (their
+columns and casts resolved once, not on every page); the filters' declared filters are copied
+cheaply. What remains is about eight small queries per request (the user, the permissions, the
+user's bindings, the token, the quarters with returns, the returns, the rows) and one stored row
+read and one dataclass built per cell (the JSON API serves the same dataclasses, with the
+explanations the pages do not print). The ratios move by a few hundredths from one run to the
+next on this machine. The target page's region against the other
 regions (returns.regions.against_regions) read every line, in the quarter, of every target on
 the same measure in every region and set (12,000 lines at 10×: that page took 2.7× as long at
 10× the data); it now reads one stored row per region and target on the measure, each region's
