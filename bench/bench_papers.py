@@ -364,8 +364,8 @@ def _section(f: dict) -> str:
         f"at national scale, {f['pack']['queries']} for the pack's region** (issue 9 asks ≤ 10; "
         "with the building user's permissions, loaded afresh as a paper's build loads them). "
         "It ran about 90 before the ratings were stored, rating each line three times; "
-        "tests/reports/test_papers_data_queries.py holds it to 10 on the demo, a small and a "
-        "bigger world.",
+        "tests/reports/test_papers_data_queries.py holds it to 9 (at most 10) on the demo, a "
+        "small and a bigger world.",
         f"### A {pack['pages']}-page Board pack",
         "The Director's report on the 12 stretch targets in 2009/10 Q3 (the text of seed 002's "
         f"agenda item 8) with every appendix, over the East Midlands ({f['one']['authorities']} "
