@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from returns.models import Basis
 from returns.selectors import LineRow, StoredOverall
-from targets.rating import Rating
+from targets.rating import MOVE_RANK, Rating
 from targets.rules import KIND_LABELS
 from targets.vocabulary import STATES, mark, rating
 
@@ -68,7 +68,6 @@ class Mark:
 
 _MARK_OF = {code: Mark(code) for code in ("R", "A", "G", "ACH", "NYD", "GREY", "NA", "none")}
 MARKS = list(_MARK_OF.values())
-_RAG_RANK = {"R": 0, "A": 1, "G": 2, "ACH": 3}
 
 
 @dataclass
@@ -182,7 +181,7 @@ def movement(before: Mark, after: Mark) -> Movement:
     Achieved). Anything involving not yet due, Grey, n/a or not rated cannot be compared (Grey
     to Grey is no news either)."""
     if before.is_rag and after.is_rag:
-        difference = _RAG_RANK[after.code] - _RAG_RANK[before.code]
+        difference = MOVE_RANK[after.code] - MOVE_RANK[before.code]
         return Movement("improved" if difference > 0 else "worse" if difference < 0 else "same")
     return Movement("unknown")
 
