@@ -19,7 +19,7 @@ from authorities.models import AuthorityKind
 from targets.models import Target, TargetSet
 from targets.rating import LineRating, OverallRating, Rating, Status, reported_note
 
-from .models import EDITABLE_LINE_FIELDS, Basis, LineScope, LineState, Overall, ReturnStatus
+from .models import EDITABLE_LINE_FIELDS, Basis, LineScope, LineState, ReturnStatus
 from .periods import Quarter
 from .rating import missing_rating, stored_rating
 
@@ -156,27 +156,6 @@ class StoredOverall:
         return self.relevant > 0 and self.known * 2 < self.relevant
 
     @classmethod
-    def of(cls, row: Overall | dict, *, who: str = "") -> StoredOverall:
-        get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
-        reported = get("reported_rating")
-        rating = get("rating")
-        return cls(
-            rating=Rating(rating) if rating else None,
-            explanation=get("explanation"),
-            counts=get("counts"),
-            states=_counts_of(row, "states"),
-            returns=_counts_of(row, "returns"),
-            relevant=get("relevant"),
-            known=get("known"),
-            value=get("value"),
-            reported=Rating(reported) if reported else None,
-            reported_reason=get("reported_reason"),
-            differs=get("differs"),
-            who=who,
-            marks=_counts_of(row, "marks"),
-        )
-
-    @classmethod
     def from_engine(
         cls, result: OverallRating, *, who: str = "", marks: Mapping[str, str] | None = None
     ) -> StoredOverall:
@@ -207,16 +186,6 @@ class StoredOverall:
             who=who,
             marks={},
         )
-
-
-def _counts_of(row: Overall | dict, name: str) -> Mapping[str, int]:
-    """A row's ``states`` or ``returns``: decoded already (a model instance), or the JSON text
-    ``ratings_over`` reads (``<name>_text``), decoded when first used."""
-    if isinstance(row, dict):
-        if f"{name}_text" in row:
-            return StoredCounts(row[f"{name}_text"])
-        return row[name]
-    return getattr(row, name)
 
 
 #: What ``ratings_over`` reads of each stored overall row, in ``StoredOverall``'s order; the
