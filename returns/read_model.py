@@ -157,9 +157,10 @@ class StoredOverall:
 
     @classmethod
     def from_engine(
-        cls, result: OverallRating, *, who: str = "", marks: Mapping[str, str] | None = None
+        cls, result: OverallRating, *, marks: Mapping[str, str], who: str = ""
     ) -> StoredOverall:
-        """An overall rating aggregated here from stored line ratings (a filtered view)."""
+        """An overall rating aggregated here from stored line ratings (a filtered view), with
+        the marks of those lines (``targets.rating.line_marks``)."""
         return cls(
             rating=result.rating,
             explanation=result.explanation,
@@ -170,7 +171,7 @@ class StoredOverall:
             known=result.known,
             value=result.value,
             who=who,
-            marks=marks or {},
+            marks=marks,
         )
 
     @classmethod
